@@ -1,0 +1,52 @@
+import type { UnnumberedDelivery } from '../protocol/index.ts';
+
+/**
+ * The Bus relays messages between the nodes of a cluster.
+ *
+ * Contract (every implementation passes test/contract/bus-contract.ts):
+ * - `subscribe(channel)` resolves only once a message published to `channel` by any node,
+ *   after the promise resolves, reaches this node's `onMessage` handler. Callers reference-count:
+ *   the Bus sees one subscribe per channel per node, then one unsubscribe.
+ * - `unsubscribe(channel)` resolves once this node no longer needs to receive `channel`.
+ * - `publish` resolves when the bus has accepted the message (for RabbitMQ: publisher confirm)
+ *   and rejects with a `BusError`:
+ *   `UNROUTABLE` when `mandatory` is set and no node is subscribed to the channel;
+ *   `UNAVAILABLE` at once when the bus is down (never buffered without bound).
+ * - Ordering: messages published by one node to one channel arrive in `publish` call order.
+ *   Delivery is at most once.
+ * - After a connection loss the Bus restores every subscription it holds before reporting
+ *   `up` again.
+ */
+export interface Bus {
+  readonly state: BusState;
+  start(): Promise<void>;
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void>;
+  /** Sets the one handler for incoming messages; messages are already parsed and validated. */
+  onMessage(handler: (channel: string, message: UnnumberedDelivery) => void): void;
+  /** Called with each state change, for readiness and metrics. */
+  onState(listener: (state: BusState) => void): void;
+  close(): Promise<void>;
+}
+
+/** `up`: usable. `blocked`: the broker refuses publishes for now (resource alarm). */
+export type BusState = 'connecting' | 'up' | 'blocked' | 'down' | 'closed';
+
+export interface PublishOptions {
+  /** fail with UNROUTABLE when no node subscribes to the channel */
+  mandatory: boolean;
+  /** drop the message if it waits longer than this in the bus, ms */
+  ttlMs?: number;
+}
+
+export type BusErrorCode = 'UNROUTABLE' | 'UNAVAILABLE';
+
+export class BusError extends Error {
+  readonly code: BusErrorCode;
+  constructor(code: BusErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BusError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.ts';
+import type { ErrorCode } from '../protocol/index.ts';
+import type { Store } from '../store/store.ts';
+import type { Relay } from './relay.ts';
+
+/** What the core reports; implemented with prom-client in src/observability. */
+export interface CoreMetrics {
+  error(code: ErrorCode): void;
+  /** seconds from receiving a subscribe to sending its ack */
+  subscribeAck(channelKind: string, seconds: number): void;
+  /** seconds from the sending node accepting a message to this node handing it to the socket */
+  relayLatency(type: string, seconds: number): void;
+}
+
+/** Per-connection limits, from config. */
+export interface SessionLimits {
+  maxSubscriptions: number;
+  /** how many recent request ids are remembered for retries */
+  requestCacheSize: number;
+  /** ms a signaling message may wait in the bus before it is dropped as stale */
+  signalTtlMs: number;
+}
+
+/** Everything the core needs from one node, assembled by the composition root. */
+export interface CoreContext {
+  nodeId: string;
+  bus: Bus;
+  store: Store;
+  relay: Relay;
+  limits: SessionLimits;
+  metrics: CoreMetrics;
+  logger: Logger;
+  now: () => number;
+}

@@ -1,0 +1,91 @@
+import type { Bus, PublishOptions } from '../bus/bus.ts';
+import type { UnnumberedDelivery } from '../protocol/index.ts';
+
+/** A local receiver of channel messages (a session). */
+export interface Subscriber {
+  readonly id: string;
+  deliver(message: UnnumberedDelivery): void;
+}
+
+/**
+ * This node's subscriptions: which local sessions listen to which channel. It keeps the Bus
+ * subscribed to exactly the channels that have at least one local subscriber, and hands each
+ * incoming message to every local subscriber except the session that sent it.
+ *
+ * Bus subscribe and unsubscribe calls for one channel are issued strictly in sequence, so a
+ * leave followed at once by a join can never end with the channel unbound.
+ */
+export class Relay {
+  private readonly channels = new Map<string, ChannelEntry>();
+  /** last bus operation issued per channel; the next one waits for it */
+  private readonly ops = new Map<string, Promise<void>>();
+  private readonly bus: Bus;
+  private readonly onDelivered: (message: UnnumberedDelivery) => void;
+
+  constructor(bus: Bus, onDelivered: (message: UnnumberedDelivery) => void = () => {}) {
+    this.bus = bus;
+    this.onDelivered = onDelivered;
+    bus.onMessage((channel, message) => this.dispatch(channel, message));
+  }
+
+  /** Resolves once `subscriber` receives every message published to `channel` anywhere. */
+  async add(channel: string, subscriber: Subscriber): Promise<void> {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const live = this.enqueue(channel, () => this.bus.subscribe(channel));
+      entry = { subscribers: new Map(), live };
+      this.channels.set(channel, entry);
+    }
+    entry.subscribers.set(subscriber.id, subscriber);
+    try {
+      await entry.live;
+    } catch (error) {
+      this.remove(channel, subscriber).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Stops delivering `channel` to `subscriber`; unbinds the channel when nobody local is left. */
+  async remove(channel: string, subscriber: Subscriber): Promise<void> {
+    const entry = this.channels.get(channel);
+    if (!entry || entry.subscribers.get(subscriber.id) !== subscriber) return;
+    entry.subscribers.delete(subscriber.id);
+    if (entry.subscribers.size > 0) return;
+    this.channels.delete(channel);
+    await this.enqueue(channel, () => this.bus.unsubscribe(channel));
+  }
+
+  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
+    return this.bus.publish(channel, message, options);
+  }
+
+  /** Channels with local subscribers (for metrics and re-binding). */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  private dispatch(channel: string, message: UnnumberedDelivery): void {
+    const entry = this.channels.get(channel);
+    if (!entry) return;
+    this.onDelivered(message);
+    for (const subscriber of entry.subscribers.values()) {
+      if (subscriber.id !== message.from.sessionId) subscriber.deliver(message);
+    }
+  }
+
+  private enqueue(channel: string, op: () => Promise<void>): Promise<void> {
+    const previous = this.ops.get(channel) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(op);
+    this.ops.set(channel, next);
+    const forget = (): void => {
+      if (this.ops.get(channel) === next) this.ops.delete(channel);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+}
+
+interface ChannelEntry {
+  subscribers: Map<string, Subscriber>;
+  live: Promise<void>;
+}

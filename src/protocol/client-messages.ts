@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ChannelName, SignalTarget } from './channels.ts';
+import { Position } from './position.ts';
+import { SignalBody } from './signal.ts';
+
+/**
+ * Frames a client sends. Every one is a request with an `id` that the client chooses, unique
+ * among its recent requests; the server answers each with exactly one `ack` or `error` carrying
+ * the same id. Sending the same id again returns the first answer without acting twice.
+ */
+export const RequestId = z.string().min(1).max(64);
+
+export const Subscribe = z.strictObject({
+  type: z.literal('subscribe'),
+  id: RequestId,
+  channel: ChannelName,
+});
+
+export const Unsubscribe = z.strictObject({
+  type: z.literal('unsubscribe'),
+  id: RequestId,
+  channel: ChannelName,
+});
+
+/** Relays `signal` to a user (every device) or into a room the sender has joined. */
+export const SendSignal = z.strictObject({
+  type: z.literal('signal'),
+  id: RequestId,
+  to: SignalTarget,
+  /** the caller's id for this call; groups every message of one call */
+  callId: z.string().min(1).max(64),
+  signal: SignalBody,
+});
+
+/** A patient publishes its own position to `location:<its id>`. */
+export const PublishLocation = z.strictObject({
+  type: z.literal('location'),
+  id: RequestId,
+  position: Position,
+});
+
+/** Application-level liveness check; browsers cannot send WebSocket pings. */
+export const Ping = z.strictObject({
+  type: z.literal('ping'),
+  id: RequestId,
+});
+
+export const ClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, SendSignal, PublishLocation, Ping]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage['type'];
+export const CLIENT_MESSAGE_TYPES = ClientMessage.options.map((o) => o.shape.type.value) as ClientMessageType[];
