@@ -45,11 +45,17 @@ export class Session implements Subscriber {
     return { userId: this.identity.userId, role: this.identity.role, sessionId: this.id };
   }
 
-  /** Subscribes the session to its own user channel; resolves once it is live. */
-  async open(): Promise<void> {
-    const channel = userChannel(this.identity.userId);
-    this.subscriptions.add(channel);
-    await this.ctx.relay.add(channel, this);
+  /**
+   * Subscribes the session to its own user channel and, once that is live, calls `onLive`
+   * (which sends `welcome`). Requests received meanwhile wait their turn behind it.
+   */
+  open(onLive: () => void): Promise<void> {
+    return this.queue.run(async () => {
+      const channel = userChannel(this.identity.userId);
+      this.subscriptions.add(channel);
+      await this.ctx.relay.add(channel, this);
+      onLive();
+    });
   }
 
   deliver(message: UnnumberedDelivery): void {

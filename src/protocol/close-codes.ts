@@ -12,6 +12,8 @@ export const CLOSE_CODES = {
   INTERNAL_ERROR: 1011,
   /** the node is draining (deploy, scale-in); reconnect, to any node */
   SERVICE_RESTART: 1012,
+  /** the node could not set the connection up (its message bus is down); reconnect later */
+  TRY_AGAIN_LATER: 1013,
   /** no pong within the heartbeat window */
   HEARTBEAT_TIMEOUT: 4000,
   /** the connection's send buffer overflowed: it reads more slowly than it is sent to */

@@ -1,0 +1,82 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/**
+ * Every setting, read from environment variables. Defaults are safe; docs/operations.md lists
+ * each variable. Limits are per connection unless named otherwise.
+ */
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(8080),
+    /** this node's name in logs, metrics and the welcome frame */
+    NODE_ID: z.string().min(1).default(`${hostname()}-${randomBytes(3).toString('hex')}`),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+    JWT_JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    /** browser Origins allowed to connect; `*` allows any; requests without Origin are always allowed */
+    ALLOWED_ORIGINS: list,
+
+    RABBITMQ_URL: z.string().optional(),
+    BUS_TOPOLOGY: z.enum(['routed', 'fanout']).default('routed'),
+    REDIS_URL: z.string().optional(),
+
+    /** a text frame larger than this is answered FRAME_TOO_LARGE */
+    MAX_FRAME_BYTES: int(64 * 1024, 256),
+    /** a frame larger than this closes the connection with 1009 (it is not even read) */
+    HARD_MAX_FRAME_BYTES: int(1024 * 1024, 1024),
+    RATE_PER_SECOND: z.coerce.number().positive().default(50),
+    RATE_BURST: int(100, 1),
+    MAX_SUBSCRIPTIONS: int(100, 2),
+    MAX_CONNECTIONS_PER_USER: int(10, 1),
+    /** bytes queued to a socket before it is closed as a slow consumer (4001) */
+    MAX_BUFFERED_BYTES: int(1024 * 1024, 1024),
+    HEARTBEAT_MS: int(25_000, 100),
+    SIGNAL_TTL_MS: int(10_000, 100),
+    REQUEST_CACHE_SIZE: int(256, 1),
+    /** closes of clients on SIGTERM are spread over this window */
+    DRAIN_MS: int(10_000, 0),
+    /** hard deadline for the whole shutdown, after which the process exits anyway */
+    SHUTDOWN_TIMEOUT_MS: int(30_000, 1000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'production needs JWT_SECRET or JWT_JWKS_URL' });
+    }
+    if (c.HARD_MAX_FRAME_BYTES < c.MAX_FRAME_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['HARD_MAX_FRAME_BYTES'], message: 'must be at least MAX_FRAME_BYTES' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads config from `env`, throwing one ConfigError that names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = ConfigSchema.safeParse(picked);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Config for tests and embedding: defaults plus overrides, validated the same way. */
+export function configWith(overrides: Partial<Record<keyof Config, string | number>>): Config {
+  return loadConfig(Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, String(v)])));
+}

@@ -1,0 +1,152 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { DEV_ISSUER, DEV_SECRET } from './auth/dev-tokens.ts';
+import { createVerifier, type VerifierOptions } from './auth/verifier.ts';
+import type { Bus } from './bus/bus.ts';
+import { MemoryBus } from './bus/memory.ts';
+import type { Config } from './config.ts';
+import type { CoreContext } from './core/context.ts';
+import { Relay } from './core/relay.ts';
+import { createLogger } from './observability/logger.ts';
+import { NodeMetrics } from './observability/metrics.ts';
+import { CLOSE_CODES } from './protocol/index.ts';
+import type { Store } from './store/store.ts';
+import { MemoryStore } from './store/memory.ts';
+import { Gateway } from './transport/gateway.ts';
+import { registerDevTokenRoute, registerOpsRoutes } from './transport/http-routes.ts';
+
+export interface NodeDeps {
+  /** default: a private in-memory bus (single node) */
+  bus?: Bus;
+  /** default: a private in-memory store */
+  store?: Store;
+  logger?: Logger;
+  metrics?: NodeMetrics;
+}
+
+/**
+ * One Tether node: HTTP (health, readiness, metrics, dev tokens) and the WebSocket gateway on
+ * one port, wired to a Bus and a Store. `start()` listens; `shutdown()` drains and stops.
+ */
+export class TetherNode {
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  readonly gateway: Gateway;
+  readonly devTokens: boolean;
+  private readonly app: FastifyInstance;
+  private draining = false;
+  private started = false;
+
+  constructor(config: Config, deps: NodeDeps = {}) {
+    this.config = config;
+    this.logger = deps.logger ?? createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
+    this.metrics = deps.metrics ?? new NodeMetrics();
+    this.bus = deps.bus ?? new MemoryBus();
+    this.store = deps.store ?? new MemoryStore();
+    this.bus.onState((state) => {
+      this.metrics.busUp.set(state === 'up' ? 1 : 0);
+      this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
+      this.logger.info({ bus: state }, 'bus state');
+    });
+    this.store.onState((state) => {
+      this.metrics.storeUp.set(state === 'up' ? 1 : 0);
+      this.logger.info({ store: state }, 'store state');
+    });
+
+    const { verifier, dev } = verifierOptions(config);
+    this.devTokens = dev;
+    const ctx: CoreContext = {
+      nodeId: config.NODE_ID,
+      bus: this.bus,
+      store: this.store,
+      relay: new Relay(this.bus),
+      limits: {
+        maxSubscriptions: config.MAX_SUBSCRIPTIONS,
+        requestCacheSize: config.REQUEST_CACHE_SIZE,
+        signalTtlMs: config.SIGNAL_TTL_MS,
+      },
+      metrics: this.metrics,
+      logger: this.logger,
+      now: Date.now,
+    };
+    const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV !== 'production' ? ['*'] : config.ALLOWED_ORIGINS;
+    this.gateway = new Gateway(
+      ctx,
+      {
+        path: '/ws',
+        hardMaxFrameBytes: config.HARD_MAX_FRAME_BYTES,
+        maxFrameBytes: config.MAX_FRAME_BYTES,
+        maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+        ratePerSecond: config.RATE_PER_SECOND,
+        rateBurst: config.RATE_BURST,
+        allowedOrigins,
+        maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
+        heartbeatMs: config.HEARTBEAT_MS,
+      },
+      createVerifier(verifier),
+      this.metrics,
+    );
+
+    this.app = Fastify({ logger: false });
+    registerOpsRoutes(this.app, { ready: () => this.ready, status: () => this.status() }, this.metrics);
+    if (dev) registerDevTokenRoute(this.app, { secret: DEV_SECRET, issuer: DEV_ISSUER });
+    this.app.server.on('upgrade', (req, socket, head) => this.gateway.handleUpgrade(req, socket, head));
+  }
+
+  /** True when a load balancer should send new connections here. Redis is not required. */
+  get ready(): boolean {
+    return this.started && !this.draining && this.bus.state === 'up';
+  }
+
+  async start(): Promise<{ port: number }> {
+    await Promise.all([this.bus.start(), this.store.start()]);
+    await this.app.listen({ host: this.config.HOST, port: this.config.PORT });
+    this.started = true;
+    const { port } = this.app.server.address() as AddressInfo;
+    this.logger.info({ port, devTokens: this.devTokens }, 'listening');
+    if (this.devTokens) this.logger.warn('DEVELOPMENT MODE: tokens from GET /dev/token are signed with a public secret');
+    return { port };
+  }
+
+  get port(): number {
+    return (this.app.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Graceful stop: readiness off, no new connections, clients closed with 1012 spread over
+   * DRAIN_MS, then the bus, store and HTTP server are closed.
+   */
+  async shutdown(drainMs: number = this.config.DRAIN_MS): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.gateway.stopAccepting();
+    this.logger.info({ connections: this.gateway.connections.size, drainMs }, 'draining');
+    await this.gateway.closeAll(CLOSE_CODES.SERVICE_RESTART, 'server restarting; reconnect', drainMs);
+    this.gateway.close();
+    await this.app.close();
+    await Promise.allSettled([this.bus.close(), this.store.close()]);
+    this.logger.info('stopped');
+  }
+
+  private status(): Record<string, unknown> {
+    return {
+      draining: this.draining,
+      bus: this.bus.state,
+      store: this.store.state,
+      connections: this.gateway.connections.size,
+    };
+  }
+}
+
+/** Real keys when configured; otherwise (never in production) the public dev secret. */
+function verifierOptions(config: Config): { verifier: VerifierOptions; dev: boolean } {
+  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  if (config.JWT_JWKS_URL) return { verifier: { jwksUrl: config.JWT_JWKS_URL, ...claims }, dev: false };
+  if (config.JWT_SECRET) return { verifier: { secret: config.JWT_SECRET, ...claims }, dev: false };
+  if (config.NODE_ENV === 'production') throw new Error('production needs JWT_SECRET or JWT_JWKS_URL');
+  return { verifier: { secret: DEV_SECRET, issuer: DEV_ISSUER }, dev: true };
+}

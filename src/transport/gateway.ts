@@ -1,0 +1,169 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AuthError, type Verify } from '../auth/verifier.ts';
+import type { CoreContext } from '../core/context.ts';
+import type { Identity } from '../core/identity.ts';
+import { Session } from '../core/session.ts';
+import { CLOSE_CODES } from '../protocol/index.ts';
+import type { NodeMetrics } from '../observability/metrics.ts';
+import { Connection, type ConnectionLimits } from './connection.ts';
+import { bearerToken, originAllowed } from './credentials.ts';
+import { type RefusalCode, refuseUpgrade } from './refuse.ts';
+
+export interface GatewayOptions extends ConnectionLimits {
+  /** URL path of the WebSocket endpoint */
+  path: string;
+  hardMaxFrameBytes: number;
+  allowedOrigins: readonly string[];
+  maxConnectionsPerUser: number;
+  heartbeatMs: number;
+}
+
+class Refusal {
+  readonly status: number;
+  readonly code: RefusalCode;
+  readonly message: string;
+  constructor(status: number, code: RefusalCode, message: string) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+}
+
+/**
+ * The WebSocket edge. Every upgrade is checked (path, draining, Origin, token, per-user
+ * connection cap) before a socket exists; a refused one gets an HTTP error and no socket.
+ */
+export class Gateway {
+  readonly connections = new Set<Connection>();
+  private readonly perUser = new Map<string, number>();
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: NodeJS.Timeout;
+  private draining = false;
+  private readonly ctx: CoreContext;
+  private readonly options: GatewayOptions;
+  private readonly verify: Verify;
+  private readonly metrics: NodeMetrics;
+
+  constructor(ctx: CoreContext, options: GatewayOptions, verify: Verify, metrics: NodeMetrics) {
+    this.ctx = ctx;
+    this.options = options;
+    this.verify = verify;
+    this.metrics = metrics;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
+    this.heartbeat = setInterval(() => this.connections.forEach((c) => c.ping()), options.heartbeatMs);
+  }
+
+  /** The http server's 'upgrade' listener. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    this.authorize(req).then(
+      (identity) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity)),
+      (error: unknown) => {
+        const refusal = error instanceof Refusal ? error : new Refusal(500, 'BAD_REQUEST', 'upgrade failed');
+        if (!(error instanceof Refusal)) this.ctx.logger.error({ err: error }, 'upgrade failed');
+        this.metrics.upgradesRejected.inc({ status: refusal.status });
+        refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
+      },
+    );
+  }
+
+  /** Stops accepting upgrades; existing connections stay until closed. */
+  stopAccepting(): void {
+    this.draining = true;
+  }
+
+  /**
+   * Closes every connection with `code`, spread evenly over `windowMs` so the clients do not
+   * all reconnect to the other nodes at once. Resolves when all are closed.
+   */
+  async closeAll(code: number, reason: string, windowMs: number): Promise<void> {
+    const all = [...this.connections];
+    const step = all.length > 1 ? windowMs / all.length : 0;
+    await Promise.all(
+      all.map(
+        (connection, i) =>
+          new Promise<void>((resolve) => {
+            if (connection.ws.readyState === connection.ws.CLOSED) return resolve();
+            connection.ws.once('close', () => resolve());
+            setTimeout(() => connection.close(code, reason), i * step);
+            // a peer that never answers the close handshake is cut off
+            setTimeout(() => connection.ws.terminate(), i * step + 5_000).unref();
+          }),
+      ),
+    );
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const connection of this.connections) connection.ws.terminate();
+    this.wss.close();
+  }
+
+  private async authorize(req: IncomingMessage): Promise<Identity> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== this.options.path) throw new Refusal(404, 'NOT_FOUND', `the WebSocket endpoint is ${this.options.path}`);
+    this.assertAccepting();
+    if (!originAllowed(req, this.options.allowedOrigins)) throw new Refusal(403, 'ORIGIN_NOT_ALLOWED', 'Origin not allowed');
+    const token = bearerToken(req, url);
+    if (!token) throw new Refusal(401, 'UNAUTHORIZED', 'missing bearer token');
+    const identity = await this.verify(token).catch((error: unknown) => {
+      throw new Refusal(401, 'UNAUTHORIZED', error instanceof AuthError ? error.message : 'token rejected');
+    });
+    if ((this.perUser.get(identity.userId) ?? 0) >= this.options.maxConnectionsPerUser) {
+      throw new Refusal(429, 'TOO_MANY_CONNECTIONS', `at most ${this.options.maxConnectionsPerUser} connections per user on one node`);
+    }
+    this.assertAccepting();
+    return identity;
+  }
+
+  private assertAccepting(): void {
+    if (this.draining) throw new Refusal(503, 'SHUTTING_DOWN', 'this node is draining; connect to another');
+  }
+
+  private accept(ws: WebSocket, identity: Identity): void {
+    const connection = new Connection(ws, this.options, this.metrics);
+    const session = new Session(this.ctx, identity, connection);
+    connection.attach(session);
+    this.connections.add(connection);
+    this.perUser.set(identity.userId, (this.perUser.get(identity.userId) ?? 0) + 1);
+    this.metrics.connections.inc();
+    const log = this.ctx.logger.child({ sessionId: session.id, userId: identity.userId });
+    log.info('connected');
+    ws.on('error', (error) => log.warn({ err: error }, 'socket error'));
+    ws.once('close', (code) => {
+      this.connections.delete(connection);
+      const left = (this.perUser.get(identity.userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(identity.userId, left);
+      else this.perUser.delete(identity.userId);
+      this.metrics.connections.dec();
+      log.info({ code }, 'disconnected');
+      session.close().catch((error: unknown) => log.warn({ err: error }, 'session cleanup incomplete'));
+    });
+    session
+      .open(() => connection.send(this.welcome(session)))
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'could not subscribe the user channel');
+        connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
+      });
+  }
+
+  private welcome(session: Session) {
+    const { identity } = session;
+    return {
+      type: 'welcome' as const,
+      sessionId: session.id,
+      nodeId: this.ctx.nodeId,
+      user: { id: identity.userId, role: identity.role },
+      subscriptions: [...session.subscriptions],
+      heartbeatMs: this.options.heartbeatMs,
+      limits: {
+        maxFrameBytes: this.options.maxFrameBytes,
+        ratePerSecond: this.options.ratePerSecond,
+        rateBurst: this.options.rateBurst,
+        maxSubscriptions: this.ctx.limits.maxSubscriptions,
+      },
+    };
+  }
+}

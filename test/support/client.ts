@@ -1,0 +1,90 @@
+/**
+ * A real `ws` client for tests. Every server frame is parsed with the protocol's
+ * `ServerMessage` schema (so a malformed server frame fails the test) and queued; tests wait
+ * for frames with `next(predicate)`, which resolves on arrival, never by polling or sleeping.
+ * Extend with helpers for new request types next to `request`.
+ */
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { type ClientMessage, type ServerMessage, ServerMessage as ServerSchema } from '../../src/protocol/index.ts';
+
+type Frame = ServerMessage;
+type Of<T extends Frame['type']> = Extract<Frame, { type: T }>;
+
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  welcome!: Of<'welcome'>;
+  private waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  private nextId = 0;
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+    ws.on('message', (data) => {
+      const frame = ServerSchema.parse(JSON.parse(String(data)));
+      const i = this.waiters.findIndex((w) => w.match(frame));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(frame);
+      else this.frames.push(frame);
+    });
+  }
+
+  /** Connects and waits for `welcome`. */
+  static async connect(url: string, token: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, options);
+    const client = new TestClient(ws);
+    await once(ws, 'open');
+    client.welcome = await client.next('welcome');
+    return client;
+  }
+
+  /** The first queued or future frame of `type` matching `where`; removes it from the queue. */
+  next<T extends Frame['type']>(type: T, where: (f: Of<T>) => boolean = () => true): Promise<Of<T>> {
+    return this.nextWhere((f) => f.type === type && where(f as Of<T>)) as Promise<Of<T>>;
+  }
+
+  nextWhere(match: (f: Frame) => boolean): Promise<Frame> {
+    const i = this.frames.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]!);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Sends raw text (for malformed-input tests). */
+  sendRaw(text: string | Buffer): void {
+    this.ws.send(text);
+  }
+
+  send(message: ClientMessage | Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  id(): string {
+    return `r${++this.nextId}`;
+  }
+
+  /** Sends a request and resolves with its answer (`ack` or `error`). */
+  async request(message: Omit<ClientMessage, 'id'> & { id?: string }): Promise<Of<'ack'> | Of<'error'>> {
+    const id = message.id ?? this.id();
+    this.send({ ...message, id } as ClientMessage);
+    return this.answer(id);
+  }
+
+  /** The `ack` or `error` answering request `id`. */
+  answer(id: string): Promise<Of<'ack'> | Of<'error'>> {
+    return this.nextWhere((f) => (f.type === 'ack' || f.type === 'error') && f.id === id) as Promise<Of<'ack'> | Of<'error'>>;
+  }
+
+  /** Like `request`, but fails unless the answer is an ack; returns the ack's result. */
+  async ok(message: Omit<ClientMessage, 'id'> & { id?: string }): Promise<Of<'ack'>['result']> {
+    const answer = await this.request(message);
+    if (answer.type !== 'ack') throw new Error(`expected ack, got ${answer.code}: ${answer.message}`);
+    return answer.result;
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.close();
+    await this.closed;
+  }
+}
