@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../src/config.ts';
+import { CLIENT_MESSAGE_TYPES, CLOSE_CODES, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+describe('docs stay complete', () => {
+  const protocol = read('docs/protocol.md');
+
+  it.each(ERROR_CODE_LIST)('docs/protocol.md documents error code %s', (code) => {
+    expect(protocol).toContain(`\`${code}\``);
+  });
+
+  it.each(Object.entries(CLOSE_CODES))('docs/protocol.md documents close code %s (%i)', (_name, code) => {
+    expect(protocol).toContain(String(code));
+  });
+
+  it.each(['UNAUTHORIZED', 'ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN'])(
+    'docs/protocol.md documents upgrade refusal %s',
+    (code) => expect(protocol).toContain(`\`${code}\``),
+  );
+
+  it('documents every client and server frame type and signal kind', () => {
+    const serverTypes = ServerMessage.options.map((o) => o.shape.type.value);
+    for (const type of [...CLIENT_MESSAGE_TYPES, ...serverTypes, ...SIGNAL_KINDS]) expect(protocol).toContain(`\`${type}\``);
+  });
+
+  it.each(Object.keys(ConfigSchema.shape))('docs/operations.md documents %s', (name) => {
+    expect(read('docs/operations.md')).toContain(`\`${name}\``);
+  });
+});
