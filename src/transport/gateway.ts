@@ -64,6 +64,8 @@ export class Gateway {
         const refusal = error instanceof Refusal ? error : new Refusal(500, 'BAD_REQUEST', 'upgrade failed');
         if (!(error instanceof Refusal)) this.ctx.logger.error({ err: error }, 'upgrade failed');
         this.metrics.upgradesRejected.inc({ status: refusal.status });
+        // never the URL: browsers carry the token in its query string
+        this.ctx.logger.info({ status: refusal.status, code: refusal.code, reason: refusal.message, ip: req.socket.remoteAddress }, 'upgrade refused');
         refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
       },
     );

@@ -10,6 +10,8 @@ import { type ClientMessage, type ServerMessage, ServerMessage as ServerSchema }
 
 type Frame = ServerMessage;
 type Of<T extends Frame['type']> = Extract<Frame, { type: T }>;
+/** A client message whose id the client fills in when omitted. */
+type Request = ClientMessage extends infer M ? (M extends unknown ? Omit<M, 'id'> & { id?: string } : never) : never;
 
 export class TestClient {
   readonly ws: WebSocket;
@@ -64,7 +66,7 @@ export class TestClient {
   }
 
   /** Sends a request and resolves with its answer (`ack` or `error`). */
-  async request(message: Omit<ClientMessage, 'id'> & { id?: string }): Promise<Of<'ack'> | Of<'error'>> {
+  async request(message: Request): Promise<Of<'ack'> | Of<'error'>> {
     const id = message.id ?? this.id();
     this.send({ ...message, id } as ClientMessage);
     return this.answer(id);
@@ -76,7 +78,7 @@ export class TestClient {
   }
 
   /** Like `request`, but fails unless the answer is an ack; returns the ack's result. */
-  async ok(message: Omit<ClientMessage, 'id'> & { id?: string }): Promise<Of<'ack'>['result']> {
+  async ok(message: Request): Promise<Of<'ack'>['result']> {
     const answer = await this.request(message);
     if (answer.type !== 'ack') throw new Error(`expected ack, got ${answer.code}: ${answer.message}`);
     return answer.result;

@@ -1,0 +1,149 @@
+/**
+ * A local Tether cluster on loopback: RabbitMQ and Redis (private instances from Debian's
+ * packages unless RABBITMQ_URL / REDIS_URL are given), N node processes on their own ports, and
+ * HAProxy in front routing by each node's /readyz. Used by `npm run cluster`, the benchmarks and
+ * the browser tests. `kill(i)` really kills a node process (SIGKILL) for failure tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRabbitMq } from '../test/support/rabbitmq.ts';
+import { startRedis } from '../test/support/redis.ts';
+
+export interface LocalClusterOptions {
+  nodes: number;
+  /** load balancer port; 0 picks a free one */
+  port: number;
+  topology: 'routed' | 'fanout';
+  /** extra environment for every node */
+  env?: Record<string, string>;
+}
+
+export interface LocalCluster {
+  /** ws://127.0.0.1:<lb port>/ws */
+  readonly url: string;
+  readonly nodeUrls: string[];
+  readonly rabbitmqUrl: string;
+  readonly redisUrl: string;
+  readonly dir: string;
+  kill(index: number): Promise<void>;
+  start(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function waitReady(port: number, deadlineMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`node on port ${port} exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a process we do not control
+  }
+  throw new Error(`node on port ${port} not ready within ${deadlineMs} ms`);
+}
+
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  if (!existsSync('/usr/sbin/haproxy')) {
+    throw new Error('HAProxy is not installed: `apt-get update && apt-get install -y haproxy`');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'tether-cluster-'));
+  const [rabbit, redis] = await Promise.all([
+    process.env.RABBITMQ_URL ? null : startRabbitMq({ name: 'cluster' }),
+    process.env.REDIS_URL ? null : startRedis({ name: 'cluster' }),
+  ]);
+  const rabbitmqUrl = process.env.RABBITMQ_URL ?? rabbit!.url;
+  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
+  const children: Array<ChildProcess | null> = ports.map(() => null);
+
+  const startNode = async (i: number): Promise<void> => {
+    const log = createWriteStream(join(dir, `node-${i}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
+      env: {
+        ...process.env,
+        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        PORT: String(ports[i]),
+        HOST: '127.0.0.1',
+        NODE_ID: `node-${i}`,
+        RABBITMQ_URL: rabbitmqUrl,
+        REDIS_URL: redisUrl,
+        BUS_TOPOLOGY: options.topology,
+        DRAIN_MS: '2000',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    children[i] = child;
+    await waitReady(ports[i]!, 30_000, child);
+  };
+  await Promise.all(ports.map((_, i) => startNode(i)));
+
+  const lbPort = options.port || (await freePort());
+  const config = [
+    'global',
+    '  maxconn 60000',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout tunnel 1h',
+    'frontend tether',
+    `  bind 127.0.0.1:${lbPort}`,
+    '  default_backend nodes',
+    'backend nodes',
+    '  balance roundrobin',
+    '  option httpchk GET /readyz',
+    '  http-check expect status 200',
+    '  default-server inter 500ms fall 2 rise 1',
+    ...ports.map((p, i) => `  server node-${i} 127.0.0.1:${p} check`),
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'haproxy.cfg'), config);
+  const haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  haproxy.stderr!.pipe(createWriteStream(join(dir, 'haproxy.log')));
+  const lbDeadline = Date.now() + 10_000;
+  while (!(await fetch(`http://127.0.0.1:${lbPort}/readyz`).then((r) => r.ok, () => false))) {
+    if (haproxy.exitCode !== null || Date.now() > lbDeadline) throw new Error(`haproxy did not start; see ${dir}/haproxy.log`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const stopChild = async (child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  };
+
+  return {
+    url: `ws://127.0.0.1:${lbPort}/ws`,
+    nodeUrls: ports.map((p) => `ws://127.0.0.1:${p}/ws`),
+    rabbitmqUrl,
+    redisUrl,
+    dir,
+    kill: (i) => stopChild(children[i]!, 'SIGKILL'),
+    start: (i) => startNode(i),
+    async stop() {
+      await stopChild(haproxy, 'SIGTERM');
+      await Promise.all(children.map((c) => stopChild(c, 'SIGTERM')));
+      await Promise.all([rabbit?.stop(), redis?.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
