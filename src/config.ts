@@ -14,7 +14,8 @@ const list = z
  */
 export const ConfigSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** `development` enables dev tokens (when no key is set) and any Origin; anything else is production */
+    NODE_ENV: z.enum(['development', 'production']).default('production'),
     HOST: z.string().default('0.0.0.0'),
     PORT: int(8080),
     /** this node's name in logs, metrics and the welcome frame */
@@ -52,7 +53,7 @@ export const ConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'production needs JWT_SECRET or JWT_JWKS_URL' });
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'production needs JWT_SECRET or JWT_JWKS_URL (or NODE_ENV=development for dev tokens)' });
     }
     if (c.HARD_MAX_FRAME_BYTES < c.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['HARD_MAX_FRAME_BYTES'], message: 'must be at least MAX_FRAME_BYTES' });

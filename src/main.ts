@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createBackends } from './backends.ts';
 import { TetherNode } from './node.ts';
 import { createLogger } from './observability/logger.ts';
+import { NodeMetrics } from './observability/metrics.ts';
 
 /**
  * Entry point: config from the environment, the Bus and Store it names (in-memory when no
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const logger = createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
-  const node = new TetherNode(config, { logger, ...createBackends(config, logger) });
+  const metrics = new NodeMetrics({ defaultMetrics: true });
+  const node = new TetherNode(config, { logger, metrics, ...createBackends(config, logger) });
   await node.start();
 
   let stopping = false;

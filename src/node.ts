@@ -73,7 +73,7 @@ export class TetherNode {
       logger: this.logger,
       now: Date.now,
     };
-    const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV !== 'production' ? ['*'] : config.ALLOWED_ORIGINS;
+    const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV === 'development' ? ['*'] : config.ALLOWED_ORIGINS;
     this.gateway = new Gateway(
       ctx,
       {
@@ -142,11 +142,11 @@ export class TetherNode {
   }
 }
 
-/** Real keys when configured; otherwise (never in production) the public dev secret. */
+/** Real keys when configured; otherwise (development only; config refuses production) the public dev secret. */
 function verifierOptions(config: Config): { verifier: VerifierOptions; dev: boolean } {
   const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   if (config.JWT_JWKS_URL) return { verifier: { jwksUrl: config.JWT_JWKS_URL, ...claims }, dev: false };
   if (config.JWT_SECRET) return { verifier: { secret: config.JWT_SECRET, ...claims }, dev: false };
-  if (config.NODE_ENV === 'production') throw new Error('production needs JWT_SECRET or JWT_JWKS_URL');
+  if (config.NODE_ENV !== 'development') throw new Error('production needs JWT_SECRET or JWT_JWKS_URL');
   return { verifier: { secret: DEV_SECRET, issuer: DEV_ISSUER }, dev: true };
 }

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, configWith } from '../src/config.ts';
 import { TetherNode } from '../src/node.ts';
@@ -73,6 +73,16 @@ describe('auth before upgrade', () => {
     }
     cluster = await startCluster(1);
     expect((await fetch(`${cluster.http()}/dev/token?sub=alice`)).status).toBe(404);
+  });
+
+  it('answers 503 AUTH_UNAVAILABLE, not 401, when the JWKS endpoint cannot be reached', async () => {
+    cluster = await startCluster(1, { config: { JWT_SECRET: '', JWT_JWKS_URL: 'http://127.0.0.1:9/jwks.json' } });
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject('alice').setIssuer(TEST_ISSUER).setExpirationTime('1h').sign(privateKey);
+    expect(await attemptUpgrade(`${cluster.url()}?token=${token}`)).toEqual({
+      status: 503,
+      body: { code: 'AUTH_UNAVAILABLE', message: 'token keys unavailable; retry later' },
+    });
   });
 
   it('refuses to start in production without a key', () => {

@@ -71,10 +71,14 @@ describe('call setup between a caregiver and a patient on one node', () => {
     expect(phone.frames.filter((f) => f.type === 'signal')).toEqual([]);
   });
 
-  it('answers PEER_UNAVAILABLE at once for a user with no live session', async () => {
+  it('answers PEER_UNAVAILABLE at once for a user with no live session, and a retry with the same id tries again', async () => {
     const carol = await cluster.connect(0, { sub: 'carol', role: 'caregiver', patients: ['pat'] });
-    const answer = await carol.request({ type: 'signal', to: 'user:pat', callId: 'c', signal: { kind: 'invite', media: 'audio' } });
-    expect(answer).toMatchObject({ type: 'error', code: 'PEER_UNAVAILABLE', retryable: true });
+    const invite = { type: 'signal', id: 'inv-1', to: 'user:pat', callId: 'c', signal: { kind: 'invite', media: 'audio' } } as const;
+    expect(await carol.request(invite)).toMatchObject({ type: 'error', code: 'PEER_UNAVAILABLE', retryable: true });
+    // a retryable error took no effect, so the same id is tried again rather than answered from memory
+    const pat = await cluster.connect(0, { sub: 'pat', role: 'patient' });
+    expect(await carol.request(invite)).toEqual({ type: 'ack', id: 'inv-1' });
+    expect(await pat.next('signal')).toMatchObject({ signal: { kind: 'invite' } });
   });
 
   it('relays into a room to every other member, with joined and left events', async () => {

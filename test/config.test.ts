@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 describe('config from the environment', () => {
-  it('has safe defaults', () => {
-    const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 8080, MAX_FRAME_BYTES: 65_536, BUS_TOPOLOGY: 'routed', NODE_ENV: 'development' });
+  it('has safe defaults: production, which needs a key', () => {
+    expect(() => loadConfig({})).toThrow(/JWT_SECRET: production needs/);
+    const c = loadConfig({ JWT_SECRET: 'k'.repeat(32) });
+    expect(c).toMatchObject({ PORT: 8080, MAX_FRAME_BYTES: 65_536, BUS_TOPOLOGY: 'routed', NODE_ENV: 'production', ALLOWED_ORIGINS: [] });
+    expect(loadConfig({ NODE_ENV: 'development' }).JWT_SECRET).toBeUndefined();
   });
 
   it('names every bad variable in one error', () => {
@@ -23,6 +25,6 @@ describe('config from the environment', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ PORT: '', REDIS_URL: '' })).toMatchObject({ PORT: 8080, REDIS_URL: undefined });
+    expect(loadConfig({ NODE_ENV: 'development', PORT: '', REDIS_URL: '' })).toMatchObject({ PORT: 8080, REDIS_URL: undefined });
   });
 });

@@ -16,7 +16,7 @@ describe('docs stay complete', () => {
     expect(protocol).toContain(String(code));
   });
 
-  it.each(['UNAUTHORIZED', 'ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN'])(
+  it.each(['UNAUTHORIZED', 'ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'AUTH_UNAVAILABLE', 'INTERNAL'])(
     'docs/protocol.md documents upgrade refusal %s',
     (code) => expect(protocol).toContain(`\`${code}\``),
   );

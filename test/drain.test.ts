@@ -15,7 +15,7 @@ describe('graceful drain', () => {
     const started = Date.now();
     const token = await cluster.token({ sub: 'late' });
     const node = cluster.nodes[0]!;
-    const draining = node.shutdown(400);
+    const draining = node.shutdown(1200);
     const readyDuring = await fetch(`${cluster.http()}/readyz`);
     expect(readyDuring.status).toBe(503);
     expect(await readyDuring.json()).toMatchObject({ ready: false, draining: true });
@@ -24,7 +24,8 @@ describe('graceful drain', () => {
     const closes = await Promise.all(clients.map((c) => c.closed.then((close) => ({ ...close, at: Date.now() - started }))));
     for (const close of closes) expect(close).toMatchObject({ code: 1012, reason: 'server restarting; reconnect' });
     const times = closes.map((c) => c.at).sort((a, b) => a - b);
-    expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(200); // spread, not all at once
+    // scheduled 0, 300, 600 and 900 ms in: spread, not all at once (margin for a loaded machine)
+    expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(500);
     await draining;
   });
 });

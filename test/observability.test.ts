@@ -36,7 +36,7 @@ describe('observability', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const node = new TetherNode(
-      configWith({ NODE_ENV: 'test', PORT: 0, HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER }),
+      configWith({ NODE_ENV: 'development', PORT: 0, HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER }),
       { logger: pino({ level: 'debug' }, sink) },
     );
     await node.start();

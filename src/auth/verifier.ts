@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ZodError } from 'zod';
 import type { Identity } from '../core/identity.ts';
 import { identityFromClaims } from './claims.ts';
@@ -18,10 +18,16 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
+/** The keys could not be fetched (JWKS endpoint down or slow): not the client's fault. */
+export class AuthUnavailableError extends Error {
+  override name = 'AuthUnavailableError';
+}
+
 /**
  * Builds the token check run before every WebSocket upgrade: signature (HS256 with the
  * secret, or RS256/ES256 from the JWKS), `exp` (required), `iss` and `aud` when configured, and
- * the Tether claims' shape. Rejects with AuthError; the message never contains the token.
+ * the Tether claims' shape. Rejects with AuthError (the token is bad; the message never contains
+ * it) or AuthUnavailableError (the keys could not be fetched).
  */
 export function createVerifier(options: VerifierOptions): Verify {
   let key: Uint8Array | JWTVerifyGetKey;
@@ -46,7 +52,10 @@ export function createVerifier(options: VerifierOptions): Verify {
       return identityFromClaims(payload);
     } catch (error) {
       if (error instanceof ZodError) throw new AuthError(`token claims invalid: ${error.issues[0]?.path.join('.')}`);
-      throw new AuthError(error instanceof Error ? error.message : 'token rejected');
+      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+        throw new AuthUnavailableError('could not fetch signing keys', { cause: error });
+      }
+      throw new AuthError(error.message);
     }
   };
 }

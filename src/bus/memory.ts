@@ -100,7 +100,8 @@ export class MemoryBus implements Bus {
     this.draining = false;
     for (const [channel, payload] of this.inbox.splice(0)) {
       if (!this.channels.has(channel)) continue;
-      this.handler(channel, UnnumberedDelivery.parse(JSON.parse(payload)));
+      const parsed = UnnumberedDelivery.safeParse(JSON.parse(payload));
+      if (parsed.success) this.handler(channel, parsed.data);
     }
   }
 

@@ -5,6 +5,7 @@ export type Answer = Ack | ErrorFrame;
 /**
  * Remembers the answer to each of a session's most recent `capacity` requests, so a retry with
  * the same id gets the first answer (or waits for it, if still pending) instead of acting twice.
+ * The session forgets retryable errors, so their retries run again.
  */
 export class RequestCache {
   private readonly answers = new Map<string, Promise<Answer>>();
@@ -16,6 +17,11 @@ export class RequestCache {
 
   get(id: string): Promise<Answer> | undefined {
     return this.answers.get(id);
+  }
+
+  /** Drops `id` if it still maps to `answer`. */
+  forget(id: string, answer: Promise<Answer>): void {
+    if (this.answers.get(id) === answer) this.answers.delete(id);
   }
 
   set(id: string, answer: Promise<Answer>): void {

@@ -79,7 +79,11 @@ export class Session implements Subscriber {
         (error: unknown): Answer => this.toErrorFrame(message.id, error),
       );
     this.requests.set(message.id, answer);
-    answer.then((frame) => this.send(frame));
+    answer.then((frame) => {
+      // a retryable error means nothing took effect: a retry with the same id tries again
+      if (frame.type === 'error' && frame.retryable) this.requests.forget(message.id, answer);
+      this.send(frame);
+    });
   }
 
   /** Sends an error frame for a request that never reached `receive` (unparseable, rate limited). */

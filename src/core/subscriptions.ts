@@ -29,8 +29,10 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
     }
   }
   const result = await describe(session, channel, fresh).catch(async (error: unknown) => {
-    if (fresh) await leaveChannel(session, channel).catch(() => {});
-    session.subscriptions.delete(channel);
+    if (fresh) {
+      session.subscriptions.delete(channel);
+      await session.ctx.relay.remove(channel, session);
+    }
     throw error;
   });
   session.ctx.metrics.subscribeAck(parsed.kind, (session.ctx.now() - started) / 1000);
@@ -63,13 +65,18 @@ export async function unsubscribe(session: Session, channel: string): Promise<vo
   await leaveChannel(session, channel);
 }
 
-/** Unbinds the session from `channel`; for rooms, leaves the roster and tells the room. */
+/**
+ * Unbinds the session from `channel`; for rooms, tells the room and leaves the roster. A store
+ * failure here is logged, not raised: the unsubscribe has taken effect either way.
+ */
 export async function leaveChannel(session: Session, channel: string): Promise<void> {
   await session.ctx.relay.remove(channel, session);
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
-  await mapped(session.ctx.store.leaveRoom(id, session.id));
   announce(session, channel, 'left');
+  await session.ctx.store
+    .leaveRoom(id, session.id)
+    .catch((error: unknown) => session.ctx.logger.warn({ err: error, channel }, 'roster not updated on leave'));
 }
 
 /** Tells a room's members that this session joined or left. Best effort: a failure is logged. */

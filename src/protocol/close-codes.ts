@@ -20,8 +20,6 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4001,
   /** the token's `exp` passed; reconnect with a fresh token */
   TOKEN_EXPIRED: 4003,
-  /** the client kept breaking the protocol (for example sustained flooding) */
-  POLICY_VIOLATION: 4500,
 } as const;
 
 export type CloseCodeName = keyof typeof CLOSE_CODES;

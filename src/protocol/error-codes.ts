@@ -16,7 +16,6 @@ export const ERROR_CODES = {
   PEER_UNAVAILABLE: { retryable: true, message: 'the recipient has no live session' },
   BUS_UNAVAILABLE: { retryable: true, message: 'the message bus is unavailable' },
   STORE_UNAVAILABLE: { retryable: true, message: 'shared state is unavailable' },
-  SHUTTING_DOWN: { retryable: true, message: 'this node is draining; reconnect to another' },
   INTERNAL: { retryable: true, message: 'internal error' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

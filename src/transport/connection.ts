@@ -14,7 +14,7 @@ export interface ConnectionLimits {
 }
 
 /**
- * Binds one WebSocket to its Session: reads frames (size, rate, parse checks, in that order),
+ * Binds one WebSocket to its Session: reads frames (rate, binary, size, parse checks, in that order),
  * writes frames with a bounded send buffer, tracks liveness for the heartbeat and closes the
  * socket when the token expires.
  */
@@ -40,12 +40,18 @@ export class Connection implements Outbound {
   attach(session: Session): void {
     this.session = session;
     this.ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    const expiresAt = session.identity.expiresAt;
-    if (expiresAt !== null) {
-      const ms = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
-      this.expiryTimer = setTimeout(() => this.close(CLOSE_CODES.TOKEN_EXPIRED, 'token expired'), ms);
-    }
+    if (session.identity.expiresAt !== null) this.armExpiry(session.identity.expiresAt);
     this.ws.once('close', () => clearTimeout(this.expiryTimer));
+  }
+
+  /** Closes with 4003 at `expiresAt`; timers wait at most ~24.8 days, so longer waits re-arm. */
+  private armExpiry(expiresAt: number): void {
+    const ms = Math.max(0, expiresAt - Date.now());
+    const wait = Math.min(ms, 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(
+      () => (wait < ms ? this.armExpiry(expiresAt) : this.close(CLOSE_CODES.TOKEN_EXPIRED, 'token expired')),
+      wait,
+    );
   }
 
   send(frame: ServerMessage): void {
@@ -77,26 +83,26 @@ export class Connection implements Outbound {
 
   private receive(data: RawData, isBinary: boolean): void {
     const session = this.session;
+    // binaryType is the default 'nodebuffer', so a frame arrives as one Buffer
+    const bytes = data as Buffer;
+    if (!this.bucket.take()) {
+      this.metrics.framesIn.inc({ type: 'rate_limited' });
+      const id = isBinary ? null : peekId(bytes.subarray(0, 512).toString());
+      session.reject(errorFrame(id, 'RATE_LIMITED', undefined, { retryAfterMs: this.bucket.waitMs() }));
+      return;
+    }
     if (isBinary) {
       this.metrics.framesIn.inc({ type: 'invalid' });
       session.reject(errorFrame(null, 'BAD_FRAME', 'binary frames are not supported; send JSON text'));
       return;
     }
-    // binaryType is the default 'nodebuffer', so a text frame arrives as one Buffer
-    const bytes = data as Buffer;
     if (bytes.length > this.limits.maxFrameBytes) {
       this.metrics.framesIn.inc({ type: 'invalid' });
       const id = peekId(bytes.subarray(0, 512).toString());
       session.reject(errorFrame(id, 'FRAME_TOO_LARGE', `frames are limited to ${this.limits.maxFrameBytes} bytes`));
       return;
     }
-    const text = bytes.toString();
-    if (!this.bucket.take()) {
-      this.metrics.framesIn.inc({ type: 'rate_limited' });
-      session.reject(errorFrame(peekId(text), 'RATE_LIMITED', undefined, { retryAfterMs: this.bucket.waitMs() }));
-      return;
-    }
-    const parsed = parseClientFrame(text);
+    const parsed = parseClientFrame(bytes.toString());
     if (!parsed.ok) {
       this.metrics.framesIn.inc({ type: 'invalid' });
       session.reject(errorFrame(parsed.id, parsed.code, parsed.message, parsed.details));

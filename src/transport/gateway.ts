@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AuthError, type Verify } from '../auth/verifier.ts';
+import { AuthUnavailableError, type Verify } from '../auth/verifier.ts';
 import type { CoreContext } from '../core/context.ts';
 import type { Identity } from '../core/identity.ts';
 import { Session } from '../core/session.ts';
@@ -61,7 +61,7 @@ export class Gateway {
     this.authorize(req).then(
       (identity) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity)),
       (error: unknown) => {
-        const refusal = error instanceof Refusal ? error : new Refusal(500, 'BAD_REQUEST', 'upgrade failed');
+        const refusal = error instanceof Refusal ? error : new Refusal(500, 'INTERNAL', 'upgrade failed');
         if (!(error instanceof Refusal)) this.ctx.logger.error({ err: error }, 'upgrade failed');
         this.metrics.upgradesRejected.inc({ status: refusal.status });
         // never the URL: browsers carry the token in its query string
@@ -111,7 +111,8 @@ export class Gateway {
     const token = bearerToken(req, url);
     if (!token) throw new Refusal(401, 'UNAUTHORIZED', 'missing bearer token');
     const identity = await this.verify(token).catch((error: unknown) => {
-      throw new Refusal(401, 'UNAUTHORIZED', error instanceof AuthError ? error.message : 'token rejected');
+      if (error instanceof AuthUnavailableError) throw new Refusal(503, 'AUTH_UNAVAILABLE', 'token keys unavailable; retry later');
+      throw new Refusal(401, 'UNAUTHORIZED', error instanceof Error ? error.message : 'token rejected');
     });
     if ((this.perUser.get(identity.userId) ?? 0) >= this.options.maxConnectionsPerUser) {
       throw new Refusal(429, 'TOO_MANY_CONNECTIONS', `at most ${this.options.maxConnectionsPerUser} connections per user on one node`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { mintToken } from '../auth/dev-tokens.ts';
+import { Id } from '../protocol/index.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
 
 export interface Health {
@@ -28,7 +29,7 @@ const csv = z
   .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined));
 
 const DevTokenQuery = z.object({
-  sub: z.string().min(1),
+  sub: Id,
   role: z.string().optional(),
   patients: csv,
   contacts: csv,
@@ -44,7 +45,10 @@ const DevTokenQuery = z.object({
 export function registerDevTokenRoute(app: FastifyInstance, options: { secret: string; issuer: string }): void {
   app.get('/dev/token', async (req, reply) => {
     const query = DevTokenQuery.safeParse(req.query);
-    if (!query.success) return reply.code(400).send({ code: 'BAD_REQUEST', message: 'sub is required' });
+    if (!query.success) {
+      const issues = query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      return reply.code(400).send({ code: 'BAD_REQUEST', message: issues.join('; ') });
+    }
     const { ttl, ...claims } = query.data;
     const token = await mintToken({ ...claims, ttlSeconds: ttl }, options);
     return { token, warning: 'development token signed with a public secret; never use in production' };

@@ -8,7 +8,8 @@ export type RefusalCode =
   | 'NOT_FOUND'
   | 'TOO_MANY_CONNECTIONS'
   | 'SHUTTING_DOWN'
-  | 'BAD_REQUEST';
+  | 'AUTH_UNAVAILABLE'
+  | 'INTERNAL';
 
 /** Answers an upgrade request with a plain HTTP error and closes the socket: no WebSocket is made. */
 export function refuseUpgrade(socket: Duplex, status: number, code: RefusalCode, message: string): void {

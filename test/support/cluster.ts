@@ -63,7 +63,7 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
     (_, i) =>
       new TetherNode(
         configWith({
-          NODE_ENV: 'test',
+          NODE_ENV: 'development',
           PORT: 0,
           HOST: '127.0.0.1',
           NODE_ID: `node-${i}`,

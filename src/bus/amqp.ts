@@ -1,0 +1,262 @@
+import { UnnumberedDelivery } from '../protocol/index.ts';
+import { CancellableDelay, fullJitterDelay } from './amqp-backoff.ts';
+import { type AmqpBusMetrics, noopAmqpBusMetrics } from './amqp-metrics.ts';
+import { AmqpSession, type SessionConfig } from './amqp-session.ts';
+import type { AmqpTopology } from './amqp-topology.ts';
+import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
+import { type BusLogger, silentBusLogger } from './bus-logger.ts';
+
+export interface AmqpBusOptions {
+  /** amqp://user:pass@host:port/vhost; a `heartbeat` query parameter overrides `heartbeatSeconds` */
+  url: string;
+  /** default `routed`; every node of a cluster must use the same topology and exchange */
+  topology?: AmqpTopology;
+  /** default `tether.routed` / `tether.fanout` */
+  exchange?: string;
+  /** default true: the exchange survives a broker restart */
+  durableExchange?: boolean;
+  /** max unacknowledged deliveries the broker pushes to this node, default 1000 */
+  prefetch?: number;
+  /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
+  heartbeatSeconds?: number;
+  /** ms a connect + handshake may take, default 5000 */
+  connectTimeoutMs?: number;
+  /** ms `start()` keeps retrying before it gives up and closes the bus, default 30000 */
+  startTimeoutMs?: number;
+  /** reconnect backoff, full jitter: ms, default base 100, cap 5000 */
+  backoff?: { baseMs?: number; capMs?: number };
+  /** unconfirmed publishes beyond which `publish` fails fast with UNAVAILABLE, default 10000 */
+  maxUnconfirmed?: number;
+  /** names this node's broker connections, default `tether` */
+  nodeId?: string;
+  /**
+   * fanout only: whether any node receives `channel` (e.g. presence from the Store), consulted for
+   * mandatory publishes to channels this node does not itself receive. Without it, fanout reports
+   * UNROUTABLE only when no node at all is connected.
+   */
+  isReachable?: (channel: string) => Promise<boolean>;
+  metrics?: AmqpBusMetrics;
+  logger?: BusLogger;
+}
+
+/**
+ * The Bus over RabbitMQ (contract in bus.ts; topologies in amqp-topology.ts).
+ *
+ * Publishing uses a confirm channel on its own connection: every `publish` is sent at once and
+ * settles on its own confirm (pipelined, never `waitForConfirms`); mandatory messages carry a
+ * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
+ * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`.
+ *
+ * Fanout and `mandatory`: every queue matches a fanout exchange, so a return only means no node
+ * is connected. When `isReachable` is given, a mandatory publish to a channel this node does not
+ * receive is still sent at once (order is kept; nodes without the channel drop it) and rejects with
+ * UNROUTABLE if `isReachable` says no node receives it. If `isReachable` throws, the broker's
+ * answer stands and a warning is logged.
+ *
+ * States: `connecting` until `start()` succeeds; `up`, or `blocked` while the broker's resource
+ * alarm blocks the publish connection; `down` after a broker loss, while it reconnects with
+ * full-jitter backoff, re-declares the topology, opens a new exclusive queue and re-binds every
+ * channel still subscribed, then `up`; `closed` after `close()`. Only `up` accepts publishes, and
+ * `up` or `blocked` subscribes: otherwise they reject at once with UNAVAILABLE, and a rejected
+ * subscribe leaves the channel unsubscribed.
+ */
+export class AmqpBus implements Bus {
+  state: BusState = 'connecting';
+  private session: AmqpSession | undefined;
+  /** channels this node receives; re-bound on every new session */
+  private readonly channels = new Set<string>();
+  private handler: (channel: string, message: UnnumberedDelivery) => void = () => {};
+  private readonly listeners: Array<(state: BusState) => void> = [];
+  private readonly delay = new CancellableDelay();
+  private readonly config: SessionConfig;
+  private readonly options: AmqpBusOptions;
+  private readonly metrics: AmqpBusMetrics;
+  private readonly logger: BusLogger;
+
+  constructor(options: AmqpBusOptions) {
+    this.options = options;
+    this.metrics = options.metrics ?? noopAmqpBusMetrics;
+    this.logger = options.logger ?? silentBusLogger;
+    const kind = options.topology ?? 'routed';
+    const url = new URL(options.url);
+    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 10));
+    this.config = {
+      url: url.toString(),
+      topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
+      prefetch: options.prefetch ?? 1000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      connectionName: options.nodeId ?? 'tether',
+      metrics: this.metrics,
+    };
+  }
+
+  /** Resolves once up; rejects with UNAVAILABLE, leaving the bus closed, if `startTimeoutMs` passes first. */
+  async start(): Promise<void> {
+    if (this.state !== 'connecting') throw new Error(`AmqpBus.start() called while ${this.state}`);
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    try {
+      await this.connect(deadline);
+    } catch (error) {
+      await this.close();
+      throw new BusError('UNAVAILABLE', `could not connect to RabbitMQ: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    const session = this.session;
+    if (!session || (this.state !== 'up' && this.state !== 'blocked')) {
+      throw new BusError('UNAVAILABLE', `bus is ${this.state}`);
+    }
+    this.channels.add(channel);
+    if (this.config.topology.kind === 'routed') {
+      try {
+        await session.bind(channel);
+      } catch (error) {
+        this.channels.delete(channel);
+        throw new BusError('UNAVAILABLE', `could not bind ${channel}`, { cause: error });
+      }
+    }
+    this.metrics.channels(this.channels.size);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    if (!this.channels.delete(channel)) return;
+    this.metrics.channels(this.channels.size);
+    const session = this.session;
+    if (this.config.topology.kind !== 'routed' || !session?.alive) return;
+    await session.unbind(channel).catch((error: unknown) => {
+      this.logger.warn({ err: error, channel }, 'unbind failed; the binding dies with the queue');
+    });
+  }
+
+  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
+    const session = this.session;
+    const refusal =
+      !session || this.state !== 'up'
+        ? `bus is ${this.state}`
+        : session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)
+          ? 'too many unconfirmed publishes'
+          : undefined;
+    if (refusal !== undefined || !session) {
+      this.metrics.unavailable();
+      return Promise.reject(new BusError('UNAVAILABLE', refusal ?? 'no session'));
+    }
+    const confirmed = session.publish(channel, Buffer.from(JSON.stringify(message)), options);
+    const isReachable = this.options.isReachable;
+    if (this.config.topology.kind !== 'fanout' || !options.mandatory || !isReachable || this.channels.has(channel)) {
+      return confirmed;
+    }
+    const reachable = isReachable(channel).catch((error: unknown) => {
+      this.logger.warn({ err: error, channel }, 'isReachable failed; trusting the broker');
+      return true;
+    });
+    return Promise.all([confirmed, reachable]).then(([, ok]) => {
+      if (ok) return;
+      this.metrics.returned();
+      throw new BusError('UNROUTABLE', `no subscriber for ${channel}`);
+    });
+  }
+
+  onMessage(handler: (channel: string, message: UnnumberedDelivery) => void): void {
+    this.handler = handler;
+  }
+
+  onState(listener: (state: BusState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Closes both connections; no reconnect follows, unconfirmed publishes reject with UNAVAILABLE. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.setState('closed');
+    this.delay.cancel();
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+
+  /** Opens sessions until one is up; retries with backoff until `deadline` (ms epoch) or close. */
+  private async connect(deadline = Infinity): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.state === 'closed') throw new BusError('UNAVAILABLE', 'bus closed');
+      const snapshot = [...this.channels];
+      try {
+        const session = await AmqpSession.open(this.config, snapshot, {
+          lost: (error) => this.lost(session, error),
+          blocked: (blocked) => this.blocked(session, blocked),
+          delivery: (channel, content) => this.deliver(channel, content),
+        });
+        if (this.isClosed() || !session.alive) {
+          await session.close();
+          throw new BusError('UNAVAILABLE', 'connection lost right after opening');
+        }
+        this.session = session;
+        for (const channel of snapshot) {
+          if (!this.channels.has(channel)) void session.unbind(channel).catch(() => {});
+        }
+        this.setState(session.isBlocked ? 'blocked' : 'up');
+        return;
+      } catch (error) {
+        if (this.isClosed()) throw error;
+        const wait = fullJitterDelay(attempt, {
+          baseMs: this.options.backoff?.baseMs ?? 100,
+          capMs: this.options.backoff?.capMs ?? 5000,
+        });
+        if (Date.now() + wait >= deadline) throw error;
+        this.logger.warn({ err: error, attempt, retryInMs: Math.round(wait) }, 'RabbitMQ connect failed');
+        await this.delay.wait(wait);
+      }
+    }
+  }
+
+  private lost(session: AmqpSession, error: Error): void {
+    if (session !== this.session || this.state === 'closed') return;
+    this.session = undefined;
+    this.logger.warn({ err: error }, 'RabbitMQ connection lost; reconnecting');
+    this.metrics.disconnected();
+    this.setState('down');
+    this.connect().then(
+      () => {
+        this.logger.info({ channels: this.channels.size }, 'RabbitMQ reconnected');
+        this.metrics.reconnected();
+      },
+      () => {},
+    );
+  }
+
+  private blocked(session: AmqpSession, blocked: boolean): void {
+    if (session !== this.session) return;
+    if (blocked && this.state === 'up') this.setState('blocked');
+    if (!blocked && this.state === 'blocked') this.setState('up');
+  }
+
+  /** The consumer edge: bytes become a validated message here, or are logged and dropped. */
+  private deliver(channel: string, content: Buffer): void {
+    if (!this.channels.has(channel)) return;
+    let message: UnnumberedDelivery;
+    try {
+      message = UnnumberedDelivery.parse(JSON.parse(content.toString('utf8')));
+    } catch (error) {
+      this.metrics.malformed();
+      this.logger.warn({ err: error, channel, bytes: content.length }, 'discarded a malformed bus message');
+      return;
+    }
+    this.metrics.delivered();
+    try {
+      this.handler(channel, message);
+    } catch (error) {
+      this.logger.error({ err: error, channel }, 'bus message handler threw');
+    }
+  }
+
+  /** a method, not a field read, so TypeScript does not carry a narrowing across awaits */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private setState(state: BusState): void {
+    if (this.state === state) return;
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { AmqpBus, type AmqpBusOptions } from '../../src/bus/amqp.ts';
+import type { AmqpTopology } from '../../src/bus/amqp-topology.ts';
+import { channel, delivery, Inbox } from '../contract/bus-contract.ts';
+import { recordingLogger, recordingMetrics } from './recorders.ts';
+
+describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (topology) => {
+  const url = inject('rabbitmqUrl');
+  let exchange: string;
+  let raw: ChannelModel;
+  const buses: AmqpBus[] = [];
+
+  const bus = async (extra: Partial<AmqpBusOptions> = {}): Promise<AmqpBus> => {
+    const created = new AmqpBus({ url, topology, exchange, durableExchange: false, ...extra });
+    buses.push(created);
+    await created.start();
+    return created;
+  };
+
+  beforeEach(async () => {
+    exchange = `tether.test.${topology}.${randomUUID()}`;
+    raw = await connect(url);
+  });
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((b) => b.close()));
+    const ch = await raw.createChannel();
+    await ch.deleteExchange(exchange);
+    await raw.close();
+  });
+
+  it('discards bytes that are not a valid message, logs them, and keeps delivering', async () => {
+    const logger = recordingLogger();
+    const metrics = recordingMetrics();
+    const receiver = await bus({ logger, metrics });
+    const sender = await bus();
+    const inbox = new Inbox(receiver);
+    const ch = channel('user');
+    await receiver.subscribe(ch);
+    const pub = await raw.createConfirmChannel();
+    pub.publish(exchange, ch, Buffer.from('{not json'));
+    pub.publish(exchange, ch, Buffer.from(JSON.stringify({ ...delivery(ch, 1), ts: 'yesterday' })));
+    await pub.waitForConfirms();
+    await sender.publish(ch, delivery(ch, 2), { mandatory: true });
+    await inbox.until(() => inbox.count(ch) === 1, 'the valid message');
+    expect(inbox.messages(ch)).toEqual([delivery(ch, 2)]);
+    expect(metrics.counts.malformed).toBe(2);
+    expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(2);
+    expect(receiver.state).toBe('up');
+  });
+
+  it('keeps delivering when the handler throws, and logs it', async () => {
+    const logger = recordingLogger();
+    const receiver = await bus({ logger });
+    const ch = channel('room');
+    await receiver.subscribe(ch);
+    const seen: number[] = [];
+    const second = new Promise<void>((resolve) => {
+      receiver.onMessage((_, message) => {
+        seen.push(message.ts);
+        if (message.ts === 1) throw new Error('handler bug');
+        resolve();
+      });
+    });
+    await receiver.publish(ch, delivery(ch, 1), { mandatory: true });
+    await receiver.publish(ch, delivery(ch, 2), { mandatory: true });
+    await second;
+    expect(seen).toEqual([1, 2]);
+    expect(logger.entries.map((e) => e.level)).toEqual(['error']);
+  });
+
+  it('sends JSON with a messageId and the TTL as per-message expiration', async () => {
+    const sender = await bus();
+    const ch = channel('location');
+    const tap = await raw.createChannel();
+    const { queue } = await tap.assertQueue('', { exclusive: true });
+    await tap.bindQueue(queue, exchange, topology === 'routed' ? ch : '');
+    const got = new Promise<ConsumeMessage>((resolve) => {
+      void tap.consume(queue, (message) => message && resolve(message), { noAck: true });
+    });
+    await sender.publish(ch, delivery(ch, 1), { mandatory: false, ttlMs: 4000 });
+    const message = await got;
+    expect(message.fields.routingKey).toBe(ch);
+    expect(message.properties.expiration).toBe('4000');
+    expect(message.properties.contentType).toBe('application/json');
+    expect(message.properties.messageId).toEqual(expect.any(String));
+    expect(JSON.parse(message.content.toString())).toEqual(delivery(ch, 1));
+  });
+
+  it('reports publishes, confirms, returns, channels and deliveries to its metrics', async () => {
+    const metrics = recordingMetrics();
+    const node = await bus({ metrics, isReachable: async () => false });
+    const ch = channel('user');
+    await node.subscribe(ch);
+    const arrived = new Promise<void>((resolve) => node.onMessage(() => resolve()));
+    await node.publish(ch, delivery(ch, 1), { mandatory: true });
+    await arrived;
+    await node.publish(channel('user'), delivery(ch, 2), { mandatory: true }).catch(() => {});
+    await node.unsubscribe(ch);
+    expect(metrics.counts).toMatchObject({ published: 2, returned: 1, delivered: 1, unavailable: 0 });
+    expect(metrics.confirmSeconds.length).toBeGreaterThanOrEqual(1);
+    expect(metrics.confirmSeconds.every((s) => s >= 0 && s < 5)).toBe(true);
+    expect(metrics.channelCounts).toEqual([1, 0]);
+  });
+
+  it('gives up start() after startTimeoutMs against a dead port, closed and UNAVAILABLE', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.close();
+    await once(server, 'close');
+    const dead = new AmqpBus({ url: `amqp://127.0.0.1:${port}`, topology, exchange, startTimeoutMs: 300 });
+    const started = performance.now();
+    await expect(dead.start()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(dead.state).toBe('closed');
+    await expect(dead.publish(channel('user'), delivery('user:x', 1), { mandatory: false })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+  });
+});
