@@ -45,6 +45,14 @@ export const ConfigSchema = z
     MAX_BUFFERED_BYTES: int(1024 * 1024, 1024),
     HEARTBEAT_MS: int(25_000, 100),
     SIGNAL_TTL_MS: int(10_000, 100),
+    /** a session whose node stops renewing it leaves presence and rosters after this, ms */
+    PRESENCE_TTL_MS: int(15_000, 150),
+    /** a disconnected session can be resumed, on any node, for this long, ms */
+    RESUME_WINDOW_MS: int(120_000, 0),
+    /** delivered frames kept per session for resume (and frames parked for it while away) */
+    RESUME_MAX_FRAMES: int(256, 1),
+    /** location watchers get a `stale` event after this long without a position, ms */
+    LOCATION_STALE_MS: int(300_000, 100),
     REQUEST_CACHE_SIZE: int(256, 1),
     /** closes of clients on SIGTERM are spread over this window */
     DRAIN_MS: int(10_000, 0),

@@ -7,7 +7,9 @@ import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
 import type { CoreContext } from './core/context.ts';
+import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
+import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
 import { CLOSE_CODES } from './protocol/index.ts';
@@ -37,6 +39,8 @@ export class TetherNode {
   readonly metrics: NodeMetrics;
   readonly gateway: Gateway;
   readonly devTokens: boolean;
+  readonly presence: PresenceKeeper;
+  private readonly staleWatch: StaleWatch;
   private readonly app: FastifyInstance;
   private draining = false;
   private started = false;
@@ -68,12 +72,19 @@ export class TetherNode {
         maxSubscriptions: config.MAX_SUBSCRIPTIONS,
         requestCacheSize: config.REQUEST_CACHE_SIZE,
         signalTtlMs: config.SIGNAL_TTL_MS,
+        presenceTtlMs: config.PRESENCE_TTL_MS,
+        resumeWindowMs: config.RESUME_WINDOW_MS,
+        resumeMaxFrames: config.RESUME_MAX_FRAMES,
+        staleAfterMs: config.LOCATION_STALE_MS,
       },
       metrics: this.metrics,
       logger: this.logger,
       now: Date.now,
     };
     const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV === 'development' ? ['*'] : config.ALLOWED_ORIGINS;
+    this.staleWatch = new StaleWatch(ctx);
+    ctx.relay.observe(this.staleWatch);
+    this.presence = new PresenceKeeper(ctx, () => this.gateway.sessions());
     this.gateway = new Gateway(
       ctx,
       {
@@ -105,6 +116,7 @@ export class TetherNode {
   async start(): Promise<{ port: number }> {
     await Promise.all([this.bus.start(), this.store.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT });
+    this.presence.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;
     this.logger.info({ port, devTokens: this.devTokens }, 'listening');
@@ -127,6 +139,8 @@ export class TetherNode {
     this.logger.info({ connections: this.gateway.connections.size, drainMs }, 'draining');
     await this.gateway.closeAll(CLOSE_CODES.SERVICE_RESTART, 'server restarting; reconnect', drainMs);
     this.gateway.close();
+    this.presence.stop();
+    this.staleWatch.stop();
     await this.app.close();
     await Promise.allSettled([this.bus.close(), this.store.close()]);
     this.logger.info('stopped');

@@ -13,13 +13,21 @@ export interface CoreMetrics {
   relayLatency(type: string, seconds: number): void;
 }
 
-/** Per-connection limits, from config. */
+/** Per-session limits and timings, from config. */
 export interface SessionLimits {
   maxSubscriptions: number;
   /** how many recent request ids are remembered for retries */
   requestCacheSize: number;
   /** ms a signaling message may wait in the bus before it is dropped as stale */
   signalTtlMs: number;
+  /** ms a session stays live in presence without a heartbeat from its node */
+  presenceTtlMs: number;
+  /** ms a disconnected session can be resumed */
+  resumeWindowMs: number;
+  /** frames kept per session for resume (delivered and parked, each) */
+  resumeMaxFrames: number;
+  /** ms without a position before location watchers get `stale` */
+  staleAfterMs: number;
 }
 
 /** Everything the core needs from one node, assembled by the composition root. */

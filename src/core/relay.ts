@@ -1,10 +1,17 @@
 import type { Bus, PublishOptions } from '../bus/bus.ts';
-import type { UnnumberedDelivery } from '../protocol/index.ts';
+import type { SessionDelivery, UnnumberedDelivery } from '../protocol/index.ts';
 
 /** A local receiver of channel messages (a session). */
 export interface Subscriber {
   readonly id: string;
-  deliver(message: UnnumberedDelivery): void;
+  deliver(message: SessionDelivery): void;
+}
+
+/** Told when this node starts or stops needing a channel, and of each message relayed on it. */
+export interface ChannelObserver {
+  channelAdded(channel: string): void;
+  channelRemoved(channel: string): void;
+  relayed(channel: string, message: UnnumberedDelivery): void;
 }
 
 /**
@@ -20,12 +27,15 @@ export class Relay {
   /** last bus operation issued per channel; the next one waits for it */
   private readonly ops = new Map<string, Promise<void>>();
   private readonly bus: Bus;
-  private readonly onDelivered: (message: UnnumberedDelivery) => void;
+  private readonly observers: ChannelObserver[] = [];
 
-  constructor(bus: Bus, onDelivered: (message: UnnumberedDelivery) => void = () => {}) {
+  constructor(bus: Bus) {
     this.bus = bus;
-    this.onDelivered = onDelivered;
     bus.onMessage((channel, message) => this.dispatch(channel, message));
+  }
+
+  observe(observer: ChannelObserver): void {
+    this.observers.push(observer);
   }
 
   /** Resolves once `subscriber` receives every message published to `channel` anywhere. */
@@ -35,6 +45,7 @@ export class Relay {
       const live = this.enqueue(channel, () => this.bus.subscribe(channel));
       entry = { subscribers: new Map(), live };
       this.channels.set(channel, entry);
+      for (const o of this.observers) o.channelAdded(channel);
     }
     entry.subscribers.set(subscriber.id, subscriber);
     try {
@@ -52,6 +63,7 @@ export class Relay {
     entry.subscribers.delete(subscriber.id);
     if (entry.subscribers.size > 0) return;
     this.channels.delete(channel);
+    for (const o of this.observers) o.channelRemoved(channel);
     await this.enqueue(channel, () => this.bus.unsubscribe(channel));
   }
 
@@ -59,7 +71,12 @@ export class Relay {
     return this.bus.publish(channel, message, options);
   }
 
-  /** Channels with local subscribers (for metrics and re-binding). */
+  /** Hands a message made on this node (not relayed) to every local subscriber of `channel`. */
+  deliverLocal(channel: string, message: SessionDelivery): void {
+    for (const subscriber of this.channels.get(channel)?.subscribers.values() ?? []) subscriber.deliver(message);
+  }
+
+  /** Channels with local subscribers. */
   get channelCount(): number {
     return this.channels.size;
   }
@@ -67,7 +84,7 @@ export class Relay {
   private dispatch(channel: string, message: UnnumberedDelivery): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    this.onDelivered(message);
+    for (const o of this.observers) o.relayed(channel, message);
     for (const subscriber of entry.subscribers.values()) {
       if (subscriber.id !== message.from.sessionId) subscriber.deliver(message);
     }

@@ -1,11 +1,18 @@
-import type { ClientMessage, PingResult, SubscribeResult } from '../protocol/index.ts';
+import type { ClientMessage, HistoryResult, LookupResult, PingResult, QueuedResult, SubscribeResult } from '../protocol/index.ts';
 import type { z } from 'zod';
-import { publishLocation } from './location.ts';
+import { publishLocation, readHistory } from './location.ts';
+import { lookup } from './lookup.ts';
 import type { Session } from './session.ts';
 import { sendSignal } from './signals.ts';
 import { subscribe, unsubscribe } from './subscriptions.ts';
 
-export type AckResult = SubscribeResult | z.infer<typeof PingResult> | undefined;
+export type AckResult =
+  | SubscribeResult
+  | z.infer<typeof HistoryResult>
+  | z.infer<typeof LookupResult>
+  | z.infer<typeof QueuedResult>
+  | z.infer<typeof PingResult>
+  | undefined;
 
 /**
  * A request whose turn in the session's queue is over. `result` settles with the ack's result
@@ -26,9 +33,13 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       await unsubscribe(session, message.channel);
       return done(undefined);
     case 'signal':
-      return { result: (await sendSignal(session, message)).confirmed.then(() => undefined) };
+      return { result: (await sendSignal(session, message)).confirmed };
     case 'location':
-      return { result: (await publishLocation(session, message.position)).confirmed.then(() => undefined) };
+      return { result: (await publishLocation(session, message.position)).confirmed };
+    case 'history':
+      return done(await readHistory(session, message));
+    case 'lookup':
+      return done(await lookup(session, message.userId));
     case 'ping':
       return done({ ts: session.ctx.now() });
     default:

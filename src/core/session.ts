@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientMessage, Sender, ServerMessage, UnnumberedDelivery } from '../protocol/index.ts';
-import { userChannel } from '../protocol/index.ts';
+import type { ClientMessage, Sender, ServerMessage, SessionDelivery } from '../protocol/index.ts';
+import type { LoggedFrame } from '../store/store.ts';
 import type { CoreContext } from './context.ts';
-import { handleRequest } from './requests.ts';
 import { TetherError, errorFrame } from './errors.ts';
 import type { Identity } from './identity.ts';
-import { type Answer, RequestCache } from './request-cache.ts';
-import { SerialQueue } from './serial-queue.ts';
 import type { Subscriber } from './relay.ts';
-import { leaveChannel } from './subscriptions.ts';
+import { type Answer, RequestCache } from './request-cache.ts';
+import { handleRequest } from './requests.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 /** How the core talks back to one connection; implemented by the transport. */
 export interface Outbound {
@@ -21,22 +20,33 @@ export interface Outbound {
  *
  * Requests take effect in the order received (one `SerialQueue`); a publish only waits its
  * turn to be issued to the bus, not for the bus's confirm, so publishes stay pipelined.
+ *
+ * Every delivered frame is numbered (`seq`, from 1, no gaps) and, when the session is
+ * resumable, logged to the Store so another node can replay it after a reconnect. While a
+ * resume replays missed frames, live deliveries are held and sent after them.
  */
 export class Session implements Subscriber {
-  readonly id: string = randomUUID();
+  /** fixed once `open` has run (a resume adopts the resumed session's id) */
+  id: string;
   readonly identity: Identity;
   readonly subscriptions = new Set<string>();
   readonly ctx: CoreContext;
+  /** Store epoch of this session's resume record; null when it has none (store was down) */
+  epoch: number | null = null;
+  /** @internal the last seq assigned */
+  seq = 0;
   private readonly outbound: Outbound;
   private readonly requests: RequestCache;
-  private readonly queue = new SerialQueue();
-  private seq = 0;
+  readonly queue = new SerialQueue();
   private closed = false;
+  private held: SessionDelivery[] | null = null;
+  private unlogged: LoggedFrame[] = [];
 
   constructor(ctx: CoreContext, identity: Identity, outbound: Outbound) {
     this.ctx = ctx;
     this.identity = identity;
     this.outbound = outbound;
+    this.id = randomUUID();
     this.requests = new RequestCache(ctx.limits.requestCacheSize);
   }
 
@@ -45,23 +55,35 @@ export class Session implements Subscriber {
     return { userId: this.identity.userId, role: this.identity.role, sessionId: this.id };
   }
 
-  /**
-   * Subscribes the session to its own user channel and, once that is live, calls `onLive`
-   * (which sends `welcome`). Requests received meanwhile wait their turn behind it.
-   */
-  open(onLive: () => void): Promise<void> {
-    return this.queue.run(async () => {
-      const channel = userChannel(this.identity.userId);
-      this.subscriptions.add(channel);
-      await this.ctx.relay.add(channel, this);
-      onLive();
-    });
+  deliver(message: SessionDelivery): void {
+    if (this.closed) return;
+    if (this.held) {
+      this.held.push(message);
+      return;
+    }
+    if (message.type !== 'stale') {
+      this.ctx.metrics.relayLatency(message.type, Math.max(0, this.ctx.now() - message.ts) / 1000);
+    }
+    this.sendNumbered({ ...message, seq: ++this.seq } as ServerMessage & { seq: number });
   }
 
-  deliver(message: UnnumberedDelivery): void {
-    if (this.closed) return;
-    this.ctx.metrics.relayLatency(message.type, Math.max(0, this.ctx.now() - message.ts) / 1000);
-    this.outbound.send({ ...message, seq: ++this.seq } as ServerMessage);
+  /** Sends an already numbered frame and logs it for resume. */
+  sendNumbered(frame: ServerMessage & { seq: number }): void {
+    const text = JSON.stringify(frame);
+    this.outbound.send(frame);
+    if (this.epoch === null) return;
+    if (this.unlogged.push({ seq: frame.seq, frame: text }) === 1) queueMicrotask(() => this.flushLog());
+  }
+
+  /** Holds live deliveries until `release` (while missed frames are replayed). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const message of held) this.deliver(message);
   }
 
   /** Answers one parsed request, exactly once, even when the same id is sent again. */
@@ -96,16 +118,25 @@ export class Session implements Subscriber {
     if (!this.closed) this.outbound.send(frame);
   }
 
-  /** Leaves every channel; room members are told. Safe to call more than once. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.subscriptions].map((channel) => leaveChannel(this, channel)));
-    this.subscriptions.clear();
-  }
-
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** @internal marks the session closed; see session-lifecycle.ts */
+  markClosed(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.flushLog();
+    return true;
+  }
+
+  private flushLog(): void {
+    if (this.unlogged.length === 0 || this.epoch === null) return;
+    const frames = this.unlogged;
+    this.unlogged = [];
+    this.ctx.store
+      .logDeliveries(this.id, this.epoch, frames)
+      .catch((error: unknown) => this.ctx.logger.debug({ err: error, sessionId: this.id }, 'resume log not written'));
   }
 
   private toErrorFrame(id: string, error: unknown): Answer {

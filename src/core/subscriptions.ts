@@ -35,6 +35,7 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
     }
     throw error;
   });
+  if (fresh) saveSubscriptions(session);
   session.ctx.metrics.subscribeAck(parsed.kind, (session.ctx.now() - started) / 1000);
   return result;
 }
@@ -43,11 +44,12 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
 async function describe(session: Session, channel: string, fresh: boolean): Promise<SubscribeResult> {
   const { kind, id } = parseChannel(channel);
   const { store } = session.ctx;
+  const now = session.ctx.now();
   switch (kind) {
     case 'user':
       return { channel };
     case 'room': {
-      const members = await mapped(fresh ? store.joinRoom(id, session.sender) : store.roomMembers(id));
+      const members = await mapped(fresh ? store.joinRoom(id, session.sender, now) : store.roomMembers(id, now));
       if (fresh) announce(session, channel, 'joined');
       return { channel, members };
     }
@@ -62,25 +64,27 @@ export async function unsubscribe(session: Session, channel: string): Promise<vo
   }
   if (!session.subscriptions.has(channel)) throw new TetherError('NOT_SUBSCRIBED', `not subscribed to ${channel}`);
   session.subscriptions.delete(channel);
-  await leaveChannel(session, channel);
-}
-
-/**
- * Unbinds the session from `channel`; for rooms, tells the room and leaves the roster. A store
- * failure here is logged, not raised: the unsubscribe has taken effect either way.
- */
-export async function leaveChannel(session: Session, channel: string): Promise<void> {
   await session.ctx.relay.remove(channel, session);
+  saveSubscriptions(session);
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
   announce(session, channel, 'left');
+  // the unsubscribe has taken effect either way; a roster the store could not update is logged
   await session.ctx.store
     .leaveRoom(id, session.id)
     .catch((error: unknown) => session.ctx.logger.warn({ err: error, channel }, 'roster not updated on leave'));
 }
 
+/** Records the session's channels for resume. Best effort: a failure is logged. */
+function saveSubscriptions(session: Session): void {
+  if (session.epoch === null) return;
+  session.ctx.store
+    .saveSubscriptions(session.id, session.epoch, [...session.subscriptions])
+    .catch((error: unknown) => session.ctx.logger.debug({ err: error, sessionId: session.id }, 'subscriptions not saved for resume'));
+}
+
 /** Tells a room's members that this session joined or left. Best effort: a failure is logged. */
-function announce(session: Session, channel: string, event: 'joined' | 'left'): void {
+export function announce(session: Session, channel: string, event: 'joined' | 'left'): void {
   const { ctx } = session;
   ctx.relay
     .publish(channel, { type: 'presence', channel, from: session.sender, ts: ctx.now(), event }, { mandatory: false })

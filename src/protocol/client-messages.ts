@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelName, SignalTarget } from './channels.ts';
+import { ChannelName, Id, SignalTarget } from './channels.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
 
@@ -39,13 +39,31 @@ export const PublishLocation = z.strictObject({
   position: Position,
 });
 
+/** Reads a patient's recent positions, oldest first; the same rights as watching the stream. */
+export const History = z.strictObject({
+  type: z.literal('history'),
+  id: RequestId,
+  channel: ChannelName.refine((c) => c.startsWith('location:'), 'history is kept for location:<patientId> channels'),
+  /** only positions accepted at or after this server time, ms since the Unix epoch */
+  since: z.number().int().min(0).default(0),
+  /** at most this many, the newest */
+  limit: z.number().int().min(1).max(1_000).default(100),
+});
+
+/** Asks whether a user has a live session anywhere in the cluster; the same rights as signaling it. */
+export const Lookup = z.strictObject({
+  type: z.literal('lookup'),
+  id: RequestId,
+  userId: Id,
+});
+
 /** Application-level liveness check; browsers cannot send WebSocket pings. */
 export const Ping = z.strictObject({
   type: z.literal('ping'),
   id: RequestId,
 });
 
-export const ClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, SendSignal, PublishLocation, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, SendSignal, PublishLocation, History, Lookup, Ping]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
 export const CLIENT_MESSAGE_TYPES = ClientMessage.options.map((o) => o.shape.type.value) as ClientMessageType[];

@@ -14,6 +14,9 @@ export const Sender = z.strictObject({
 export type Sender = z.infer<typeof Sender>;
 
 export const Member = Sender;
+
+/** A position as the server accepted it: who sent it and the server time it was accepted. */
+export const PositionFix = z.strictObject({ position: Position, from: Sender, ts: z.number() });
 export type Member = Sender;
 
 export const Limits = z.strictObject({
@@ -33,7 +36,23 @@ export const Welcome = z.strictObject({
   subscriptions: z.array(ChannelName),
   /** how often the server pings; a client may treat 2x this without traffic as a dead link */
   heartbeatMs: z.number().int(),
+  /** a `stale` event is sent to location watchers after this long without a position, ms */
+  staleAfterMs: z.number().int(),
   limits: Limits,
+  /**
+   * How to resume this session after a disconnect: reconnect, to any node, with
+   * `resume=<token>&lastSeq=<seq of the last frame received>`. Null when shared state is down.
+   */
+  resume: z.strictObject({ token: z.string(), windowMs: z.number().int() }).nullable(),
+  /** present only when the client asked to resume: what happened */
+  resumed: z
+    .discriminatedUnion('ok', [
+      /** the missed frames (`replayed` of them) follow at once, in order, before live traffic */
+      z.strictObject({ ok: z.literal(true), replayed: z.number().int() }),
+      /** a new session: resubscribe and re-sync (UNKNOWN: no such session, or expired; INCOMPLETE: frames were lost; UNAVAILABLE: shared state is down) */
+      z.strictObject({ ok: z.literal(false), reason: z.enum(['UNKNOWN', 'INCOMPLETE', 'UNAVAILABLE']) }),
+    ])
+    .optional(),
 });
 
 export const SubscribeResult = z.strictObject({
@@ -41,19 +60,31 @@ export const SubscribeResult = z.strictObject({
   /** room channels: everyone in the room now, on any node, this connection included */
   members: z.array(Member).optional(),
   /** location channels: the last known position, or null if none is known */
-  last: z
-    .strictObject({ position: Position, from: Sender, ts: z.number() })
-    .nullable()
-    .optional(),
+  last: PositionFix.nullable().optional(),
 });
 export type SubscribeResult = z.infer<typeof SubscribeResult>;
 
 export const PingResult = z.strictObject({ ts: z.number() });
 
+export const HistoryResult = z.strictObject({ channel: ChannelName, positions: z.array(PositionFix) });
+
+export const LookupResult = z.strictObject({
+  userId: z.string(),
+  online: z.boolean(),
+  /** live sessions (devices) of the user */
+  sessions: z.number().int(),
+});
+
+/**
+ * A direct signal whose recipient has no live session but a resumable one: it is kept for that
+ * session and delivered when it resumes within the resume window.
+ */
+export const QueuedResult = z.strictObject({ queued: z.literal(true) });
+
 export const Ack = z.strictObject({
   type: z.literal('ack'),
   id: z.string(),
-  result: z.union([SubscribeResult, PingResult]).optional(),
+  result: z.union([SubscribeResult, HistoryResult, LookupResult, QueuedResult, PingResult]).optional(),
 });
 
 export const ErrorFrame = z.strictObject({
@@ -96,6 +127,20 @@ export const PresenceDelivery = z.strictObject({
   event: z.enum(['joined', 'left']),
 });
 
+/**
+ * No position from the patient for `staleAfterMs` (see welcome). Sent once
+ * per silence by the watcher's node; the next `location` ends it. `lastTs` is the server time of
+ * the last position, null if none is known.
+ */
+export const StaleDelivery = z.strictObject({
+  type: z.literal('stale'),
+  seq: delivered.seq,
+  channel: ChannelName,
+  patientId: z.string(),
+  lastTs: z.number().nullable(),
+  ts: z.number(),
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
   Ack,
@@ -103,6 +148,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SignalDelivery,
   LocationDelivery,
   PresenceDelivery,
+  StaleDelivery,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -112,9 +158,12 @@ export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type SignalDelivery = z.infer<typeof SignalDelivery>;
 export type LocationDelivery = z.infer<typeof LocationDelivery>;
 export type PresenceDelivery = z.infer<typeof PresenceDelivery>;
+export type StaleDelivery = z.infer<typeof StaleDelivery>;
 
 /** A relayed message as it travels the bus, before the receiving node numbers it. */
 export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery;
+/** Anything numbered and delivered to a session: relayed messages and node-made events. */
+export type SessionDelivery = DistributiveOmit<Delivery | StaleDelivery, 'seq'>;
 export type UnnumberedDelivery = DistributiveOmit<Delivery, 'seq'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export const UnnumberedDelivery = z.discriminatedUnion('type', [

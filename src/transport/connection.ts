@@ -23,6 +23,7 @@ export class Connection implements Outbound {
   session!: Session;
   /** false once a ping went unanswered for a whole heartbeat interval */
   alive = true;
+  private readonly ending = Promise.withResolvers<void>();
   private readonly limits: ConnectionLimits;
   private readonly metrics: NodeMetrics;
   private readonly bucket: TokenBucket;
@@ -34,6 +35,16 @@ export class Connection implements Outbound {
     this.metrics = metrics;
     this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst);
     ws.on('pong', () => (this.alive = true));
+  }
+
+  /** Settles once the socket closed and its session was cleaned up (presence, rooms, resume). */
+  get ended(): Promise<void> {
+    return this.ending.promise;
+  }
+
+  /** @internal called by the gateway when cleanup is done */
+  markEnded(): void {
+    this.ending.resolve();
   }
 
   /** Starts reading frames for `session` and arms the token-expiry close. */

@@ -5,7 +5,8 @@ import { AuthUnavailableError, type Verify } from '../auth/verifier.ts';
 import type { CoreContext } from '../core/context.ts';
 import type { Identity } from '../core/identity.ts';
 import { Session } from '../core/session.ts';
-import { CLOSE_CODES } from '../protocol/index.ts';
+import { type OpenOutcome, type ResumeParams, closeSession, openSession } from '../core/session-lifecycle.ts';
+import { CLOSE_CODES, type Welcome } from '../protocol/index.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
 import { Connection, type ConnectionLimits } from './connection.ts';
 import { bearerToken, originAllowed } from './credentials.ts';
@@ -59,7 +60,7 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     this.authorize(req).then(
-      (identity) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity)),
+      ({ identity, resume }) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, resume)),
       (error: unknown) => {
         const refusal = error instanceof Refusal ? error : new Refusal(500, 'INTERNAL', 'upgrade failed');
         if (!(error instanceof Refusal)) this.ctx.logger.error({ err: error }, 'upgrade failed');
@@ -97,13 +98,18 @@ export class Gateway {
     );
   }
 
+  /** The sessions of this node's open connections. */
+  *sessions(): Iterable<Session> {
+    for (const connection of this.connections) yield connection.session;
+  }
+
   close(): void {
     clearInterval(this.heartbeat);
     for (const connection of this.connections) connection.ws.terminate();
     this.wss.close();
   }
 
-  private async authorize(req: IncomingMessage): Promise<Identity> {
+  private async authorize(req: IncomingMessage): Promise<{ identity: Identity; resume: ResumeParams | null }> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== this.options.path) throw new Refusal(404, 'NOT_FOUND', `the WebSocket endpoint is ${this.options.path}`);
     this.assertAccepting();
@@ -118,22 +124,21 @@ export class Gateway {
       throw new Refusal(429, 'TOO_MANY_CONNECTIONS', `at most ${this.options.maxConnectionsPerUser} connections per user on one node`);
     }
     this.assertAccepting();
-    return identity;
+    return { identity, resume: resumeParams(url) };
   }
 
   private assertAccepting(): void {
     if (this.draining) throw new Refusal(503, 'SHUTTING_DOWN', 'this node is draining; connect to another');
   }
 
-  private accept(ws: WebSocket, identity: Identity): void {
+  private accept(ws: WebSocket, identity: Identity, resume: ResumeParams | null): void {
     const connection = new Connection(ws, this.options, this.metrics);
     const session = new Session(this.ctx, identity, connection);
     connection.attach(session);
     this.connections.add(connection);
     this.perUser.set(identity.userId, (this.perUser.get(identity.userId) ?? 0) + 1);
     this.metrics.connections.inc();
-    const log = this.ctx.logger.child({ sessionId: session.id, userId: identity.userId });
-    log.info('connected');
+    let log = this.ctx.logger.child({ userId: identity.userId });
     ws.on('error', (error) => log.warn({ err: error }, 'socket error'));
     ws.once('close', (code) => {
       this.connections.delete(connection);
@@ -142,25 +147,32 @@ export class Gateway {
       else this.perUser.delete(identity.userId);
       this.metrics.connections.dec();
       log.info({ code }, 'disconnected');
-      session.close().catch((error: unknown) => log.warn({ err: error }, 'session cleanup incomplete'));
+      // 1000 is the client leaving on purpose; any other close keeps the session resumable
+      closeSession(session, code === CLOSE_CODES.NORMAL)
+        .catch((error: unknown) => log.warn({ err: error }, 'session cleanup incomplete'))
+        .finally(() => connection.markEnded());
     });
-    session
-      .open(() => connection.send(this.welcome(session)))
-      .catch((error: unknown) => {
+    openSession(session, resume, (outcome) => {
+      log = log.child({ sessionId: session.id });
+      log.info({ resumed: outcome.resumed }, 'connected');
+      connection.send(this.welcome(session, outcome));
+    }).catch((error: unknown) => {
         log.warn({ err: error }, 'could not subscribe the user channel');
         connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
       });
   }
 
-  private welcome(session: Session) {
+  private welcome(session: Session, outcome: OpenOutcome): Welcome {
     const { identity } = session;
     return {
-      type: 'welcome' as const,
+      type: 'welcome',
       sessionId: session.id,
       nodeId: this.ctx.nodeId,
       user: { id: identity.userId, role: identity.role },
       subscriptions: [...session.subscriptions],
       heartbeatMs: this.options.heartbeatMs,
+      staleAfterMs: this.ctx.limits.staleAfterMs,
+      ...outcome,
       limits: {
         maxFrameBytes: this.options.maxFrameBytes,
         ratePerSecond: this.options.ratePerSecond,
@@ -169,4 +181,13 @@ export class Gateway {
       },
     };
   }
+}
+
+/** `resume=<sessionId>.<secret>&lastSeq=<n>` from the upgrade URL; null when absent or malformed. */
+function resumeParams(url: URL): ResumeParams | null {
+  const token = url.searchParams.get('resume');
+  const lastSeq = Number(url.searchParams.get('lastSeq') ?? '0');
+  const dot = token?.indexOf('.') ?? -1;
+  if (!token || dot < 1 || !Number.isSafeInteger(lastSeq) || lastSeq < 0) return null;
+  return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
 }

@@ -19,6 +19,9 @@ export class TestClient {
   welcome!: Of<'welcome'>;
   private waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   private nextId = 0;
+  seen = 0;
+  /** seq gaps or repeats seen; tests assert it stays empty */
+  readonly gaps: string[] = [];
   closed: Promise<{ code: number; reason: string }>;
 
   private constructor(ws: WebSocket) {
@@ -26,16 +29,28 @@ export class TestClient {
     this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
     ws.on('message', (data) => {
       const frame = ServerSchema.parse(JSON.parse(String(data)));
+      if ('seq' in frame) {
+        if (frame.seq !== this.seen + 1) this.gaps.push(`expected seq ${this.seen + 1}, got ${frame.seq}`);
+        this.seen = frame.seq;
+      }
       const i = this.waiters.findIndex((w) => w.match(frame));
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(frame);
       else this.frames.push(frame);
     });
   }
 
-  /** Connects and waits for `welcome`. */
-  static async connect(url: string, token: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
-    const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, options);
+  /** Connects and waits for `welcome`; `resume` asks to resume a session (see welcome.resume). */
+  static async connect(
+    url: string,
+    token: string,
+    options: WebSocket.ClientOptions = {},
+    resume?: { token: string; lastSeq: number },
+  ): Promise<TestClient> {
+    const query = new URLSearchParams({ token });
+    if (resume) query.set('resume', resume.token), query.set('lastSeq', String(resume.lastSeq));
+    const ws = new WebSocket(`${url}?${query}`, options);
     const client = new TestClient(ws);
+    client.seen = resume?.lastSeq ?? 0;
     await once(ws, 'open');
     client.welcome = await client.next('welcome');
     return client;
@@ -50,6 +65,17 @@ export class TestClient {
     const i = this.frames.findIndex(match);
     if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]!);
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Highest `seq` this client has received so far (0 if none). */
+  get lastSeq(): number {
+    return this.seen;
+  }
+
+  /** Drops the TCP connection without a close frame, as a lost network does. */
+  async drop(): Promise<void> {
+    this.ws.terminate();
+    await this.closed;
   }
 
   /** Sends raw text (for malformed-input tests). */
@@ -86,7 +112,8 @@ export class TestClient {
 
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
-    this.ws.close();
+    // 1000: leaving on purpose, so the server forgets the session instead of keeping it resumable
+    this.ws.close(1000);
     await this.closed;
   }
 }

@@ -43,10 +43,34 @@ export class Cluster {
   }
 
   /** Connects a client for `request`'s identity to node `index`; closed by `stop()`. */
-  async connect(index: number, request: DevTokenRequest): Promise<TestClient> {
-    const client = await TestClient.connect(this.url(index), await this.token(request));
+  async connect(index: number, request: DevTokenRequest, resume?: { token: string; lastSeq: number }): Promise<TestClient> {
+    const client = await TestClient.connect(this.url(index), await this.token(request), {}, resume);
     this.clients.push(client);
     return client;
+  }
+
+  /** Reconnects `client`'s identity to node `index`, resuming its session from what it received. */
+  async resume(index: number, request: DevTokenRequest, client: TestClient): Promise<TestClient> {
+    const token = client.welcome.resume?.token;
+    if (!token) throw new Error('the session is not resumable');
+    return this.connect(index, request, { token, lastSeq: client.lastSeq });
+  }
+
+  /** Resolves once the node serving `client` has seen it go and cleaned its session up. */
+  serverEnded(client: TestClient): Promise<void> {
+    for (const node of this.nodes) {
+      for (const connection of node.gateway.connections) {
+        if (connection.session.id === client.welcome.sessionId) return connection.ended;
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** Drops `client`'s connection as a lost network does, and waits until its node has noticed. */
+  async drop(client: TestClient): Promise<void> {
+    const ended = this.serverEnded(client);
+    await client.drop();
+    await ended;
   }
 
   async stop(): Promise<void> {

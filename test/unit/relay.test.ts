@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bus, BusState, PublishOptions } from '../../src/bus/bus.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { Relay, type Subscriber } from '../../src/core/relay.ts';
-import type { UnnumberedDelivery } from '../../src/protocol/index.ts';
+import type { SessionDelivery, UnnumberedDelivery } from '../../src/protocol/index.ts';
 
 /** Records the order of bus calls, delegating to a real MemoryBus. */
 class RecordingBus implements Bus {
@@ -26,7 +26,7 @@ class RecordingBus implements Bus {
   close = () => this.inner.close();
 }
 
-const subscriber = (id: string, got: UnnumberedDelivery[] = []): Subscriber & { got: UnnumberedDelivery[] } => ({ id, got, deliver: (m) => got.push(m) });
+const subscriber = (id: string, got: SessionDelivery[] = []): Subscriber & { got: SessionDelivery[] } => ({ id, got, deliver: (m) => got.push(m) });
 
 describe('Relay', () => {
   it('binds a channel once per node and unbinds after the last local subscriber', async () => {
@@ -46,8 +46,8 @@ describe('Relay', () => {
     await bus.start();
     const relay = new Relay(bus);
     const a = subscriber('a');
-    let delivered!: (m: UnnumberedDelivery) => void;
-    const arrival = new Promise<UnnumberedDelivery>((resolve) => (delivered = resolve));
+    let delivered!: (m: SessionDelivery) => void;
+    const arrival = new Promise<SessionDelivery>((resolve) => (delivered = resolve));
     const b: Subscriber = { id: 'b', deliver: (m) => delivered(m) };
     await relay.add('room:x', a);
     const leaving = relay.remove('room:x', a);
