@@ -21,6 +21,11 @@ export interface LocalClusterOptions {
   topology: 'routed' | 'fanout';
   /** extra environment for every node */
   env?: Record<string, string>;
+  /** use these instead of starting private instances (tests pass the suite's own) */
+  rabbitmqUrl?: string;
+  redisUrl?: string;
+  /** default true: put HAProxy in front */
+  loadBalancer?: boolean;
 }
 
 export interface LocalCluster {
@@ -56,17 +61,34 @@ async function waitReady(port: number, deadlineMs: number, child: ChildProcess):
   throw new Error(`node on port ${port} not ready within ${deadlineMs} ms`);
 }
 
+async function startHaproxy(dir: string, config: string, port: number): Promise<ChildProcess> {
+  await writeFile(join(dir, 'haproxy.cfg'), config);
+  const haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  haproxy.stderr!.pipe(createWriteStream(join(dir, 'haproxy.log')));
+  const deadline = Date.now() + 10_000;
+  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+    if (haproxy.exitCode !== null || Date.now() > deadline) throw new Error(`haproxy did not start; see ${dir}/haproxy.log`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a process we do not control
+  }
+  return haproxy;
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
-  if (!existsSync('/usr/sbin/haproxy')) {
+  const withLb = options.loadBalancer ?? true;
+  if (withLb && !existsSync('/usr/sbin/haproxy')) {
     throw new Error('HAProxy is not installed: `apt-get update && apt-get install -y haproxy`');
   }
   const dir = await mkdtemp(join(tmpdir(), 'tether-cluster-'));
+  const givenRabbit = options.rabbitmqUrl ?? process.env.RABBITMQ_URL;
+  const givenRedis = options.redisUrl ?? process.env.REDIS_URL;
   const [rabbit, redis] = await Promise.all([
-    process.env.RABBITMQ_URL ? null : startRabbitMq({ name: 'cluster' }),
-    process.env.REDIS_URL ? null : startRedis({ name: 'cluster' }),
+    givenRabbit ? null : startRabbitMq({ name: 'cluster' }),
+    givenRedis ? null : startRedis({ name: 'cluster' }),
   ]);
-  const rabbitmqUrl = process.env.RABBITMQ_URL ?? rabbit!.url;
-  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const rabbitmqUrl = givenRabbit ?? rabbit!.url;
+  const redisUrl = givenRedis ?? redis!.url;
+  // a cluster of its own on a shared broker and Redis
+  const namespace = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
   const children: Array<ChildProcess | null> = ports.map(() => null);
 
@@ -82,6 +104,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         RABBITMQ_URL: rabbitmqUrl,
         REDIS_URL: redisUrl,
         BUS_TOPOLOGY: options.topology,
+        BUS_EXCHANGE: `tether.${options.topology}.${namespace}`,
+        REDIS_PREFIX: `tether:${namespace}:`,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
         DRAIN_MS: '2000',
         ...options.env,
       },
@@ -94,7 +119,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   };
   await Promise.all(ports.map((_, i) => startNode(i)));
 
-  const lbPort = options.port || (await freePort());
+  const lbPort = withLb ? options.port || (await freePort()) : 0;
   const config = [
     'global',
     '  maxconn 60000',
@@ -115,14 +140,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     ...ports.map((p, i) => `  server node-${i} 127.0.0.1:${p} check`),
     '',
   ].join('\n');
-  await writeFile(join(dir, 'haproxy.cfg'), config);
-  const haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  haproxy.stderr!.pipe(createWriteStream(join(dir, 'haproxy.log')));
-  const lbDeadline = Date.now() + 10_000;
-  while (!(await fetch(`http://127.0.0.1:${lbPort}/readyz`).then((r) => r.ok, () => false))) {
-    if (haproxy.exitCode !== null || Date.now() > lbDeadline) throw new Error(`haproxy did not start; see ${dir}/haproxy.log`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const haproxy = withLb ? await startHaproxy(dir, config, lbPort) : null;
 
   const stopChild = async (child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -132,7 +150,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   };
 
   return {
-    url: `ws://127.0.0.1:${lbPort}/ws`,
+    url: withLb ? `ws://127.0.0.1:${lbPort}/ws` : `ws://127.0.0.1:${ports[0]}/ws`,
     nodeUrls: ports.map((p) => `ws://127.0.0.1:${p}/ws`),
     rabbitmqUrl,
     redisUrl,

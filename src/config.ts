@@ -31,7 +31,11 @@ export const ConfigSchema = z
 
     RABBITMQ_URL: z.string().optional(),
     BUS_TOPOLOGY: z.enum(['routed', 'fanout']).default('routed'),
+    /** exchange name; default `tether.<topology>`. Every node of a cluster must use the same one. */
+    BUS_EXCHANGE: z.string().min(1).optional(),
     REDIS_URL: z.string().optional(),
+    /** prefix of every Redis key; clusters sharing one Redis need different ones */
+    REDIS_PREFIX: z.string().min(1).default('tether:'),
 
     /** a text frame larger than this is answered FRAME_TOO_LARGE */
     MAX_FRAME_BYTES: int(64 * 1024, 256),

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
   const metrics = new NodeMetrics({ defaultMetrics: true });
-  const node = new TetherNode(config, { logger, metrics, ...createBackends(config, logger) });
+  const node = new TetherNode(config, { logger, metrics, ...createBackends(config, logger, metrics) });
   await node.start();
 
   let stopping = false;

@@ -47,6 +47,10 @@ export interface AmqpBusOptions {
  * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
  * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`.
  *
+ * Consuming: manual acks, batched per socket read, only so that `prefetch` bounds what the broker
+ * pushes; delivery stays at most once (the exclusive queue dies with its connection). Incoming
+ * bytes are parsed and validated here; anything malformed is logged, counted and dropped.
+ *
  * Fanout and `mandatory`: every queue matches a fanout exchange, so a return only means no node
  * is connected. When `isReachable` is given, a mandatory publish to a channel this node does not
  * receive is still sent at once (order is kept; nodes without the channel drop it) and rejects with
@@ -107,12 +111,13 @@ export class AmqpBus implements Bus {
     if (!session || (this.state !== 'up' && this.state !== 'blocked')) {
       throw new BusError('UNAVAILABLE', `bus is ${this.state}`);
     }
+    const had = this.channels.has(channel);
     this.channels.add(channel);
     if (this.config.topology.kind === 'routed') {
       try {
         await session.bind(channel);
       } catch (error) {
-        this.channels.delete(channel);
+        if (!had) this.channels.delete(channel);
         throw new BusError('UNAVAILABLE', `could not bind ${channel}`, { cause: error });
       }
     }
@@ -131,16 +136,8 @@ export class AmqpBus implements Bus {
 
   publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
     const session = this.session;
-    const refusal =
-      !session || this.state !== 'up'
-        ? `bus is ${this.state}`
-        : session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)
-          ? 'too many unconfirmed publishes'
-          : undefined;
-    if (refusal !== undefined || !session) {
-      this.metrics.unavailable();
-      return Promise.reject(new BusError('UNAVAILABLE', refusal ?? 'no session'));
-    }
+    if (!session || this.state !== 'up') return this.refuse(`bus is ${this.state}`);
+    if (session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)) return this.refuse('too many unconfirmed publishes');
     const confirmed = session.publish(channel, Buffer.from(JSON.stringify(message)), options);
     const isReachable = this.options.isReachable;
     if (this.config.topology.kind !== 'fanout' || !options.mandatory || !isReachable || this.channels.has(channel)) {
@@ -228,6 +225,11 @@ export class AmqpBus implements Bus {
     if (session !== this.session) return;
     if (blocked && this.state === 'up') this.setState('blocked');
     if (!blocked && this.state === 'blocked') this.setState('up');
+  }
+
+  private refuse(reason: string): Promise<never> {
+    this.metrics.unavailable();
+    return Promise.reject(new BusError('UNAVAILABLE', reason));
   }
 
   /** The consumer edge: bytes become a validated message here, or are logged and dropped. */

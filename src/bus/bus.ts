@@ -14,8 +14,14 @@ import type { UnnumberedDelivery } from '../protocol/index.ts';
  *   `UNAVAILABLE` at once when the bus is down (never buffered without bound).
  * - Ordering: messages published by one node to one channel arrive in `publish` call order.
  *   Delivery is at most once.
+ * - `subscribe` rejects with `UNAVAILABLE` when the bus is not up; the channel is then not
+ *   subscribed.
+ * - `onMessage` only ever receives messages that passed validation; others are dropped and counted.
  * - After a connection loss the Bus restores every subscription it holds before reporting
- *   `up` again.
+ *   `up` again. While another node is still re-binding after its own reconnect, a mandatory
+ *   publish to a channel only it receives can briefly be UNROUTABLE.
+ * - In a fanout topology every node receives everything, so whether a channel has a subscriber
+ *   comes from presence (the Store), not from the broker.
  */
 export interface Bus {
   readonly state: BusState;

@@ -65,5 +65,7 @@ export const Ping = z.strictObject({
 
 export const ClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, SendSignal, PublishLocation, History, Lookup, Ping]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
+/** What a client may send: fields with defaults (history's `since`, `limit`) may be left out. */
+export type ClientMessageInput = z.input<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
 export const CLIENT_MESSAGE_TYPES = ClientMessage.options.map((o) => o.shape.type.value) as ClientMessageType[];

@@ -12,6 +12,8 @@ import { channel, delivery, Inbox } from '../contract/bus-contract.ts';
 
 /** ms a publish may stay unsettled through a broker restart before the test calls it hung */
 const SETTLE_BOUND_MS = 20_000;
+/** ms for a test that restarts the broker, which alone takes 4-8 s on a loaded machine */
+const RESTART_TEST_MS = 60_000;
 
 let broker: RabbitMqInstance;
 beforeAll(async () => {
@@ -40,14 +42,12 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
   });
 
   it.each(['graceful', 'kill'] as const)(
-    'settles every publish through a %s restart, goes down and up, and restores bindings',
+    'settles every publish through a %s restart (2000 in flight at the fault), goes down and up, restores bindings',
     async (how) => {
-      const T0 = performance.now(); const dbg = (w: string) => console.log('DBG', how, w, Math.round(performance.now() - T0));
       const a = await node();
       const b = await node();
       const ch = channel('user');
       await a.bus.subscribe(ch);
-      dbg('await a.bus.subscribe(ch);');
 
       const outcomes: Array<Promise<Outcome>> = [];
       let sending = true;
@@ -58,34 +58,29 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
           const batch = Array.from({ length: 20 }, () => settle(b.bus.publish(ch, delivery(ch, ++n, 'b'), { mandatory: true })));
           outcomes.push(...batch);
           await Promise.all(batch);
-      dbg('await Promise.all(batch);');
           if (b.bus.state !== 'up' && sending) await b.states.until('up', b.states.count('up'));
         }
       })();
       await a.inbox.until(() => a.inbox.count(ch) >= 100, 'traffic before the restart');
-      dbg('await a.inbox.until(() => a.inbox.count(ch) >= 100');
+      const burst = Array.from({ length: 2000 }, () => settle(b.bus.publish(ch, delivery(ch, ++n, 'b'), { mandatory: true })));
+      outcomes.push(...burst);
 
       await broker.down(how);
-      dbg('await broker.down(how);');
       await Promise.all([a.states.until('down'), b.states.until('down')]);
-      dbg("await Promise.all([a.states.until('down'), b.state");
       await broker.up();
-      dbg('await broker.up();');
       await Promise.all([a.states.until('up', 1), b.states.until('up', 1)]);
-      dbg("await Promise.all([a.states.until('up', 1), b.stat");
       const beforeMarker = a.inbox.count(ch);
       await a.inbox.until(() => a.inbox.count(ch) > beforeMarker, 'traffic after the restart');
-      dbg('await a.inbox.until(() => a.inbox.count(ch) > befo');
       sending = false;
       await traffic;
-      dbg('await traffic;');
 
       const settled = await Promise.all(outcomes);
       expect(settled.filter((o) => o === 'hung')).toHaveLength(0);
       const failures = settled.filter((o) => o !== 'resolved');
-      expect(failures.length).toBeGreaterThan(0);
       // UNROUTABLE is honest too: b may be back up before a has re-bound the channel
       for (const failure of failures) expect(['UNAVAILABLE', 'UNROUTABLE']).toContain((failure as BusError).code);
+      // a crash always catches some of the burst unconfirmed; a graceful stop may confirm it all first
+      if (how === 'kill') expect((await Promise.all(burst)).some((o) => o !== 'resolved')).toBe(true);
       expect(a.states.states).toEqual(['up', 'down', 'up']);
       expect(b.states.states).toEqual(['up', 'down', 'up']);
       const received = a.inbox.messages(ch).map((m) => m.ts);
@@ -94,26 +89,10 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
 
       const marker = delivery(ch, 1_000_000, 'b');
       await b.bus.publish(ch, marker, { mandatory: true });
-      dbg('await b.bus.publish(ch, marker, { mandatory: true ');
       await a.inbox.until(() => a.inbox.messages(ch).at(-1)?.ts === marker.ts, 'the marker on the re-bound channel');
-      dbg('await a.inbox.until(() => a.inbox.messages(ch).at(');
     },
+    RESTART_TEST_MS,
   );
-
-  it('rejects publishes in flight when the broker dies, none left hanging', async () => {
-    const a = await node();
-    const b = await node();
-    const ch = channel('room');
-    await a.bus.subscribe(ch);
-    const inFlight = Array.from({ length: 2000 }, (_, i) => settle(b.bus.publish(ch, delivery(ch, i), { mandatory: true })));
-    await broker.down('kill');
-    const settled = await Promise.all(inFlight);
-    expect(settled.filter((o) => o === 'hung')).toHaveLength(0);
-    const lost = settled.filter((o) => o !== 'resolved');
-    expect(lost.length).toBeGreaterThan(0);
-    for (const failure of lost) expect(failure).toMatchObject({ code: 'UNAVAILABLE' });
-    await Promise.all([a.states.until('down'), b.states.until('down')]);
-  });
 
   it('fails fast with UNAVAILABLE while down, keeps no failed subscription, recovers by itself', async () => {
     const a = await node();
@@ -121,7 +100,7 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
     const kept = channel('user');
     const refused = channel('user');
     await a.bus.subscribe(kept);
-    await broker.down('graceful');
+    await broker.down('kill');
     await a.states.until('down');
 
     const started = performance.now();
@@ -139,15 +118,54 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
     await b.bus.publish(kept, delivery(kept, 4), { mandatory: true });
     await a.inbox.until(() => a.inbox.count(kept) === 2, 'a marker after the refused channel’s message');
     expect(a.inbox.count(refused)).toBe(0);
-  });
+  }, RESTART_TEST_MS);
+});
 
-  it.runIf(topology === 'routed')('rejects an unroutable mandatory message with UNROUTABLE in well under a second', async () => {
-    const { bus } = await node();
-    const started = performance.now();
-    const outcome = await settle(bus.publish(channel('user'), delivery('user:nobody', 1), { mandatory: true }));
-    const elapsed = performance.now() - started;
-    expect(outcome).toMatchObject({ code: 'UNROUTABLE' });
-    expect(elapsed).toBeLessThan(1000);
+describe('AmqpBus (routed) and broker signals', () => {
+  it('goes blocked under a resource alarm, fails new publishes fast, confirms the held one after', async () => {
+    const bus = new AmqpBus({ url: broker.url, exchange: `tether.failures.alarm.${randomUUID()}` });
+    const states = new StateLog(bus);
+    const ch = channel('user');
+    try {
+      await bus.start();
+      await bus.subscribe(ch);
+      await broker.ctl('set_vm_memory_high_watermark', '0.0000001');
+      // the broker blocks a connection at its first publish once the alarm is in effect
+      const blocked = states.until('blocked').then(() => 'blocked' as const);
+      let held: Promise<void>;
+      let n = 0;
+      do held = bus.publish(ch, delivery(ch, ++n), { mandatory: true });
+      while ((await Promise.race([held.then(() => 'confirmed' as const), blocked])) === 'confirmed');
+
+      const started = performance.now();
+      const refused = await settle(bus.publish(ch, delivery(ch, ++n), { mandatory: true }));
+      expect(performance.now() - started).toBeLessThan(50);
+      expect(refused).toMatchObject({ code: 'UNAVAILABLE' });
+
+      await broker.ctl('set_vm_memory_high_watermark', '0.4');
+      await states.until('up', 1);
+      expect(await settle(held)).toBe('resolved');
+      expect(states.states).toEqual(['up', 'blocked', 'up']);
+      await expect(bus.publish(ch, delivery(ch, ++n), { mandatory: true })).resolves.toBeUndefined();
+    } finally {
+      await broker.ctl('set_vm_memory_high_watermark', '0.4');
+      await bus.close();
+    }
+  }, RESTART_TEST_MS);
+
+
+  it('rejects an unroutable mandatory message with UNROUTABLE in well under a second', async () => {
+    const bus = new AmqpBus({ url: broker.url, exchange: `tether.failures.returns.${randomUUID()}` });
+    try {
+      await bus.start();
+      const started = performance.now();
+      const outcome = await settle(bus.publish(channel('user'), delivery('user:nobody', 1), { mandatory: true }));
+      const elapsed = performance.now() - started;
+      expect(outcome).toMatchObject({ code: 'UNROUTABLE' });
+      expect(elapsed).toBeLessThan(1000);
+    } finally {
+      await bus.close();
+    }
   });
 });
 

@@ -6,12 +6,12 @@
  */
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { type ClientMessage, type ServerMessage, ServerMessage as ServerSchema } from '../../src/protocol/index.ts';
+import { type ClientMessageInput, type ServerMessage, ServerMessage as ServerSchema } from '../../src/protocol/index.ts';
 
 type Frame = ServerMessage;
 type Of<T extends Frame['type']> = Extract<Frame, { type: T }>;
 /** A client message whose id the client fills in when omitted. */
-type Request = ClientMessage extends infer M ? (M extends unknown ? Omit<M, 'id'> & { id?: string } : never) : never;
+type Request = ClientMessageInput extends infer M ? (M extends unknown ? Omit<M, 'id'> & { id?: string } : never) : never;
 
 export class TestClient {
   readonly ws: WebSocket;
@@ -83,7 +83,7 @@ export class TestClient {
     this.ws.send(text);
   }
 
-  send(message: ClientMessage | Record<string, unknown>): void {
+  send(message: ClientMessageInput | Record<string, unknown>): void {
     this.ws.send(JSON.stringify(message));
   }
 
@@ -94,7 +94,7 @@ export class TestClient {
   /** Sends a request and resolves with its answer (`ack` or `error`). */
   async request(message: Request): Promise<Of<'ack'> | Of<'error'>> {
     const id = message.id ?? this.id();
-    this.send({ ...message, id } as ClientMessage);
+    this.send({ ...message, id } as ClientMessageInput);
     return this.answer(id);
   }
 

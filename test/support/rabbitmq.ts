@@ -11,8 +11,9 @@
  * until a deadline, never a fixed wait.
  *
  * To extend: put broker settings in `rabbitmq.conf` below (new-style `key = value`), plugins in
- * `enabled_plugins` (`[rabbitmq_management].`, and open its port the way `amqpPort` is found), and
- * new fault injections on `RabbitMqInstance` next to `down` / `up`.
+ * `enabled_plugins` (`[rabbitmq_management].`, and find its port with `freePort`), and
+ * new fault injections on `RabbitMqInstance` next to `down` / `up` (`ctl` reaches any `rabbitmqctl`
+ * command: alarms, closing connections, listing bindings).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,6 +48,8 @@ export interface RabbitMqInstance {
   up(): Promise<void>;
   /** `down` then `up`. */
   restart(how?: 'graceful' | 'kill'): Promise<void>;
+  /** Runs `rabbitmqctl <args>` against this broker, e.g. `set_vm_memory_high_watermark 0.0001` to raise an alarm. */
+  ctl(...args: string[]): Promise<string>;
 }
 
 let counter = 0;
@@ -84,7 +87,9 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
     } catch (error) {
       await halt('kill');
       const log = await readFile(join(dir, 'log', `${nodeName}.log`), 'utf8').catch(() => '');
-      throw new Error(`RabbitMQ ${nodeName} did not start: ${(error as Error).message}\n${output}\n${log.slice(-4000)}`);
+      throw new Error(`RabbitMQ ${nodeName} did not start: ${(error as Error).message}\n${output}\n${log.slice(-4000)}`, {
+        cause: error,
+      });
     }
   };
 
@@ -94,8 +99,13 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = once(proc, 'exit');
     if (how === 'graceful') {
-      await run(CTL, ['-n', nodeName, 'stop'], spawnOpts, STOP_DEADLINE_MS).catch(() => {});
-      await Promise.race([exited, timeout(STOP_DEADLINE_MS)]);
+      const stoppedByCtl = await run(CTL, ['-n', nodeName, 'stop'], spawnOpts, STOP_DEADLINE_MS).then(
+        () => true,
+        () => false,
+      );
+      // the server script traps TERM and stops the node cleanly
+      if (!stoppedByCtl) proc.kill('SIGTERM');
+      await within(exited, STOP_DEADLINE_MS);
     }
     if (proc.exitCode === null && proc.signalCode === null) {
       killGroup(proc.pid!, 'SIGKILL');
@@ -104,7 +114,14 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
     killGroup(proc.pid!, 'SIGKILL');
   };
 
+  // a test run that dies without calling stop() must not leave brokers behind
+  const killOnExit = (): void => {
+    if (child?.pid) killGroup(child.pid, 'SIGKILL');
+  };
+  process.on('exit', killOnExit);
+
   await launch().catch(async (error: unknown) => {
+    process.off('exit', killOnExit);
     await rm(dir, { recursive: true, force: true });
     throw error;
   });
@@ -117,6 +134,7 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
       if (stopped) return;
       stopped = true;
       await halt('graceful');
+      process.off('exit', killOnExit);
       await rm(dir, { recursive: true, force: true });
     },
     async down(how = 'graceful') {
@@ -130,6 +148,9 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
     async restart(how = 'graceful') {
       await halt(how);
       await launch();
+    },
+    ctl(...args) {
+      return run(CTL, ['-n', nodeName, ...args], spawnOpts, STOP_DEADLINE_MS);
     },
   };
 }
@@ -198,7 +219,7 @@ async function waitReady(url: string, exited: Promise<number | null>): Promise<v
     } catch (error) {
       lastError = error;
     }
-    await Promise.race([timeout(200), exited]);
+    await within(exited, 200);
   }
   throw new Error(`no AMQP connection within ${READY_DEADLINE_MS} ms: ${String(lastError)}`);
 }
@@ -230,6 +251,9 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function timeout(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Resolves when `promise` settles or `ms` pass, whichever is first, leaving no timer behind. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { AmqpBus } from '../src/bus/amqp.ts';
+import { parseChannel } from '../src/protocol/index.ts';
+import { RedisStore } from '../src/store/redis.ts';
+import type { Store } from '../src/store/store.ts';
+import type { ClusterOptions } from './support/cluster.ts';
+import { describeClusterScenarios } from './support/cluster-scenarios.ts';
+
+/** Three nodes on one real RabbitMQ and one real Redis, namespaced per cluster so files can share them. */
+function realBackends(topology: 'routed' | 'fanout'): () => ClusterOptions {
+  return () => {
+    const run = randomUUID().slice(0, 8);
+    const stores: Store[] = [];
+    return {
+      makeStore: (i) => (stores[i] = new RedisStore({ url: inject('redisUrl'), prefix: `t-${run}:` })),
+      makeBus: (i) =>
+        new AmqpBus({
+          url: inject('rabbitmqUrl'),
+          topology,
+          exchange: `tether.test.${topology}.${run}`,
+          durableExchange: false,
+          nodeId: `node-${i}`,
+          isReachable: async (channel) => {
+            const { kind, id } = parseChannel(channel);
+            return kind !== 'user' || (await stores[i]!.userSessions(id, Date.now())).length > 0;
+          },
+        }),
+    };
+  };
+}
+
+describeClusterScenarios('RabbitMQ routed + Redis', realBackends('routed'));
+describeClusterScenarios('RabbitMQ fanout + Redis', realBackends('fanout'));
