@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,10 +50,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitReady(port: number, deadlineMs: number, child: ChildProcess): Promise<void> {
+async function waitReady(port: number, deadlineMs: number, child: ChildProcess, log: string): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`node on port ${port} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) {
+      const tail = (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
+      throw new Error(`node on port ${port} exited with ${child.exitCode}:\n${tail}`);
+    }
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100)); // polling a process we do not control
@@ -93,11 +96,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const children: Array<ChildProcess | null> = ports.map(() => null);
 
   const startNode = async (i: number): Promise<void> => {
-    const log = createWriteStream(join(dir, `node-${i}.log`), { flags: 'a' });
+    const logPath = join(dir, `node-${i}.log`);
+    const log = createWriteStream(logPath, { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
       env: {
         ...process.env,
-        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`
+        NODE_ENV: 'development',
         PORT: String(ports[i]),
         HOST: '127.0.0.1',
         NODE_ID: `node-${i}`,
@@ -115,7 +120,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     children[i] = child;
-    await waitReady(ports[i]!, 30_000, child);
+    await waitReady(ports[i]!, 30_000, child, logPath);
   };
   await Promise.all(ports.map((_, i) => startNode(i)));
 
