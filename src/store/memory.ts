@@ -28,6 +28,8 @@ interface SessionEntry {
   log: LoggedFrame[];
   parked: string[];
   maxFrames: number;
+  /** how long the record lives while attached, ms */
+  attachedTtlMs: number;
 }
 
 /**
@@ -162,8 +164,9 @@ export class MemoryStore implements Store {
 
   async trail(patientId: string, since: number, limit: number): Promise<PositionFix[]> {
     this.assertUp();
-    const trail = (this.d.trails.get(patientId) ?? []).filter((f) => f.ts >= since);
-    return structuredClone(trail.slice(-limit));
+    const cutoff = Math.max(since, Date.now() - this.trailWindowMs);
+    const trail = (this.d.trails.get(patientId) ?? []).filter((f) => f.ts >= cutoff);
+    return structuredClone(limit > 0 ? trail.slice(-limit) : []);
   }
 
   // --- resume
@@ -180,6 +183,7 @@ export class MemoryStore implements Store {
       log: [],
       parked: [],
       maxFrames: record.maxFrames,
+      attachedTtlMs: record.attachedTtlMs,
     });
     return entry.epoch;
   }
@@ -228,6 +232,7 @@ export class MemoryStore implements Store {
     }
     entry.epoch = ++this.d.epochs;
     entry.attached = true;
+    entry.recordUntil = now + entry.attachedTtlMs;
     const parked = entry.parked.splice(0);
     const lastLoggedSeq = entry.log.at(-1)?.seq ?? 0;
     const first = entry.log[0]?.seq ?? lastLoggedSeq + 1;
@@ -270,6 +275,7 @@ export class MemoryStore implements Store {
         log: [],
         parked: [],
         maxFrames: 0,
+        attachedTtlMs: 0,
       };
       this.d.sessions.set(member.sessionId, entry);
       let ids = this.d.userSessions.get(member.userId);

@@ -1,8 +1,22 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Member } from '../protocol/index.ts';
-import { decodeFix, decodeMember, encodeRecord, redisKeys } from './redis-records.ts';
-import { type PositionFix, type Store, StoreError, type StoreState } from './store.ts';
+import { RedisLocations } from './redis-locations.ts';
+import { RedisPresence } from './redis-presence.ts';
+import { RedisResumeLog } from './redis-resume.ts';
+import { ScriptRunner } from './redis-scripts.ts';
+import type {
+  LapsedSession,
+  LiveSession,
+  LoggedFrame,
+  PositionFix,
+  ResumeRecord,
+  ResumeRequest,
+  ResumedSession,
+  Store,
+  StoreState,
+} from './store.ts';
+import { StoreError } from './store.ts';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://...` */
@@ -14,6 +28,16 @@ export interface RedisStoreOptions {
   roomTtlMs?: number;
   /** ms a patient's last position lives after its latest write; default 7 days */
   positionTtlMs?: number;
+  /** trail entries kept per patient; default 1 000 (as `MemoryStoreOptions`) */
+  trailMaxEntries?: number;
+  /** ms a trail entry is kept, counted back from the newest; default 24 h (as `MemoryStoreOptions`) */
+  trailWindowMs?: number;
+  /**
+   * ms a session's keys outlive the later of its presence deadline and its resume record, so a
+   * lapsed session can still be claimed (and cleaned from rosters) after every node was away
+   * this long; default 15 min
+   */
+  sessionGraceMs?: number;
   /** ms a command may wait for its reply before it fails and the connection is recycled; default 1000 */
   commandTimeoutMs?: number;
   /** ms allowed to open a connection; default 2000 */
@@ -27,7 +51,9 @@ export interface RedisStoreOptions {
 const HOUR_MS = 3_600_000;
 
 /**
- * Store in Redis, shared by every node (key layout: `redis-records.ts`).
+ * Store in Redis, shared by every node. Key layout and TTLs: `redis-records.ts`; atomic
+ * operations are Lua scripts (`redis-scripts.ts`, `redis-presence.ts`, `redis-resume.ts`,
+ * `redis-locations.ts`), each one round trip.
  *
  * - `start()` resolves once the first connection attempt settles, whether or not it succeeded:
  *   a node boots while Redis is down, with state `down`, and the store connects by itself later.
@@ -36,15 +62,15 @@ const HOUR_MS = 3_600_000;
  *   and the connection is recycled. Failed calls are not retried or resent.
  * - Reconnects forever with capped, jittered exponential backoff; `up` on every ready
  *   connection, `down` on every loss. `close()` stops all of it.
- * - `joinRoom` is one MULTI (add, refresh expiry, read), so the roster it returns is atomic
- *   with the join.
+ * - `touchSessions` is one script for a node's whole batch, `logDeliveries` one per batch of
+ *   frames: the two calls made all the time.
  */
 export class RedisStore implements Store {
   state: StoreState = 'connecting';
   private readonly client: Redis;
-  private readonly prefix: string;
-  private readonly roomTtlMs: number;
-  private readonly positionTtlMs: number;
+  private readonly presence: RedisPresence;
+  private readonly resumeLog: RedisResumeLog;
+  private readonly locations: RedisLocations;
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
   private readonly listeners: Array<(state: StoreState) => void> = [];
   private readonly reconnectMinMs: number;
@@ -56,9 +82,6 @@ export class RedisStore implements Store {
   private started = false;
 
   constructor(options: RedisStoreOptions) {
-    this.prefix = options.prefix ?? 'tether:';
-    this.roomTtlMs = options.roomTtlMs ?? 24 * HOUR_MS;
-    this.positionTtlMs = options.positionTtlMs ?? 7 * 24 * HOUR_MS;
     this.logger = options.logger;
     const commandTimeout = options.commandTimeoutMs ?? 1000;
     this.client = new Redis(options.url, {
@@ -72,6 +95,14 @@ export class RedisStore implements Store {
       // no ioredis reconnects: every lost connection ends, and `scheduleReconnect` opens the
       // next one, on a timer that close() can cancel
       retryStrategy: () => null,
+    });
+    const scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', options.sessionGraceMs ?? 15 * 60_000);
+    this.presence = new RedisPresence(scripts, options.roomTtlMs ?? 24 * HOUR_MS, options.logger);
+    this.resumeLog = new RedisResumeLog(scripts);
+    this.locations = new RedisLocations(this.client, scripts, {
+      positionTtlMs: options.positionTtlMs ?? 7 * 24 * HOUR_MS,
+      trailMaxEntries: options.trailMaxEntries ?? 1_000,
+      trailWindowMs: options.trailWindowMs ?? 24 * HOUR_MS,
     });
     this.reconnectMinMs = options.reconnectMinMs ?? 100;
     this.reconnectMaxMs = options.reconnectMaxMs ?? 2000;
@@ -98,40 +129,74 @@ export class RedisStore implements Store {
     if (this.state === 'connecting') this.setState(this.client.status === 'ready' ? 'up' : 'down');
   }
 
-  async joinRoom(room: string, member: Member): Promise<Member[]> {
-    const key = redisKeys.roomMembers(this.prefix, room);
-    return this.run('joinRoom', async () => {
-      const replies = await this.client
-        .multi()
-        .hset(key, member.sessionId, encodeRecord(member))
-        .pexpire(key, this.roomTtlMs)
-        .hgetall(key)
-        .exec();
-      return this.decodeRoster(room, execReplies(replies).at(-1));
-    });
+  // --- rosters and presence (redis-presence.ts)
+
+  joinRoom(room: string, member: Member, now: number): Promise<Member[]> {
+    return this.run('joinRoom', () => this.presence.joinRoom(room, member, now));
   }
 
-  async leaveRoom(room: string, sessionId: string): Promise<void> {
-    // Redis deletes the hash with its last field
-    await this.run('leaveRoom', () => this.client.hdel(redisKeys.roomMembers(this.prefix, room), sessionId));
+  leaveRoom(room: string, sessionId: string): Promise<void> {
+    return this.run('leaveRoom', () => this.presence.leaveRoom(room, sessionId));
   }
 
-  async roomMembers(room: string): Promise<Member[]> {
-    return this.run('roomMembers', async () =>
-      this.decodeRoster(room, await this.client.hgetall(redisKeys.roomMembers(this.prefix, room))),
-    );
+  roomMembers(room: string, now: number): Promise<Member[]> {
+    return this.run('roomMembers', () => this.presence.roomMembers(room, now));
   }
 
-  async setLastPosition(patientId: string, fix: PositionFix): Promise<void> {
-    const key = redisKeys.lastPosition(this.prefix, patientId);
-    await this.run('setLastPosition', () => this.client.set(key, encodeRecord(fix), 'PX', this.positionTtlMs));
+  touchSessions(sessions: readonly LiveSession[], until: number): Promise<void> {
+    return this.run('touchSessions', () => this.presence.touchSessions(sessions, until));
   }
 
-  async lastPosition(patientId: string): Promise<PositionFix | null> {
-    return this.run('lastPosition', async () => {
-      const raw = await this.client.get(redisKeys.lastPosition(this.prefix, patientId));
-      return raw === null ? null : decodeFix(raw);
-    });
+  endSession(sessionId: string, epoch: number): Promise<boolean> {
+    return this.run('endSession', () => this.presence.endSession(sessionId, epoch));
+  }
+
+  userSessions(userId: string, now: number): Promise<Member[]> {
+    return this.run('userSessions', () => this.presence.userSessions(userId, now));
+  }
+
+  claimLapsed(now: number, limit: number): Promise<LapsedSession[]> {
+    return this.run('claimLapsed', () => this.presence.claimLapsed(now, limit));
+  }
+
+  // --- locations (redis-locations.ts)
+
+  recordPosition(patientId: string, fix: PositionFix): Promise<void> {
+    return this.run('recordPosition', () => this.locations.recordPosition(patientId, fix));
+  }
+
+  lastPosition(patientId: string): Promise<PositionFix | null> {
+    return this.run('lastPosition', () => this.locations.lastPosition(patientId));
+  }
+
+  trail(patientId: string, since: number, limit: number): Promise<PositionFix[]> {
+    return this.run('trail', () => this.locations.trail(patientId, since, limit));
+  }
+
+  // --- resume log (redis-resume.ts)
+
+  openSession(record: ResumeRecord): Promise<number> {
+    return this.run('openSession', () => this.resumeLog.openSession(record));
+  }
+
+  saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void> {
+    return this.run('saveSubscriptions', () => this.resumeLog.saveSubscriptions(sessionId, epoch, subscriptions));
+  }
+
+  logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void> {
+    return this.run('logDeliveries', () => this.resumeLog.logDeliveries(sessionId, epoch, frames));
+  }
+
+  detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {
+    return this.run('detachSession', () => this.resumeLog.detachSession(sessionId, epoch, resumableUntil));
+  }
+
+  park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'> {
+    return this.run('park', () => this.resumeLog.park(userId, frame, now, force));
+  }
+
+  resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {
+    return this.run('resume', () => this.resumeLog.resume(request, now));
   }
 
   onState(listener: (state: StoreState) => void): void {
@@ -179,18 +244,6 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Roster from an HGETALL reply; an unreadable entry is logged and left out, not fatal to the room. */
-  private decodeRoster(room: string, reply: unknown): Member[] {
-    if (reply === null || typeof reply !== 'object') throw new Error(`unexpected HGETALL reply ${String(reply)}`);
-    const members: Member[] = [];
-    for (const [sessionId, raw] of Object.entries(reply)) {
-      const decoded = decodeMember(String(raw));
-      if (decoded.ok) members.push(decoded.member);
-      else this.logger?.warn({ room, sessionId, err: decoded.error }, 'unreadable roster entry skipped');
-    }
-    return members;
-  }
-
   /** Resolves on the client's `end` event, or after 1 s if the socket never reports it. */
   private ended(): Promise<void> {
     return new Promise((resolve) => {
@@ -219,13 +272,4 @@ export class RedisStore implements Store {
 export function reconnectDelay(attempt: number, minMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, minMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
-
-/** Results of a MULTI; throws if it was aborted or any command in it failed. */
-function execReplies(replies: Array<[error: Error | null, result: unknown]> | null): unknown[] {
-  if (replies === null) throw new Error('transaction aborted');
-  return replies.map(([error, result]) => {
-    if (error) throw error;
-    return result;
-  });
 }

@@ -20,7 +20,10 @@ export interface Store extends Rosters, Presence, Locations, ResumeLog {
 
 /** Who is in which room. A roster lists each session once, and only sessions that are live. */
 export interface Rosters {
-  /** Adds `member` to the room and returns everyone live in it now, the joiner included. */
+  /**
+   * Adds `member` to the room and returns everyone live in it now: the joiner is included when it
+   * is live (the core always touches a session before it joins rooms).
+   */
   joinRoom(room: string, member: Member, now: number): Promise<Member[]>;
   /** Removes the session from the room; a no-op if it is not there. */
   leaveRoom(room: string, sessionId: string): Promise<void>;
@@ -98,9 +101,9 @@ export interface ResumeLog {
   detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void>;
   /**
    * For a direct message no node could route: appends `frame` to every resumable session of
-   * `userId` that is not attached to a node. Returns how many sessions took it, or `'attached'`
-   * when one of them is attached (its node may have bound the channel just after the message was
-   * returned: publish again; pass `force` on that second attempt to park regardless).
+   * `userId`. Returns how many sessions took it, or, without `force`, `'attached'` when one of them
+   * is attached (its node may have bound the channel just after the message was returned: publish
+   * again; pass `force` on that second attempt to park for all of them regardless).
    */
   park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'>;
   /**

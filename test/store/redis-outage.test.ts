@@ -41,12 +41,25 @@ function reaches(store: RedisStore, state: StoreState): Promise<void> {
 /** Every Store operation, each with fresh ids. */
 function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
   const member = { userId: 'u', role: 'caregiver', sessionId: randomUUID() };
+  const now = Date.now();
+  const record = { member, secret: 's', subscriptions: [], attachedTtlMs: 60_000, maxFrames: 10 };
   return [
-    ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member)],
+    ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now)],
     ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId)],
-    ['roomMembers', store.roomMembers(`room-${randomUUID()}`)],
-    ['setLastPosition', store.setLastPosition(`p-${randomUUID()}`, fix())],
+    ['roomMembers', store.roomMembers(`room-${randomUUID()}`, now)],
+    ['touchSessions', store.touchSessions([{ member, nodeId: 'n' }], now + 10_000)],
+    ['endSession', store.endSession(member.sessionId, 1)],
+    ['userSessions', store.userSessions(member.userId, now)],
+    ['claimLapsed', store.claimLapsed(now, 10)],
+    ['recordPosition', store.recordPosition(`p-${randomUUID()}`, fix())],
     ['lastPosition', store.lastPosition(`p-${randomUUID()}`)],
+    ['trail', store.trail(`p-${randomUUID()}`, 0, 10)],
+    ['openSession', store.openSession(record)],
+    ['saveSubscriptions', store.saveSubscriptions(member.sessionId, 1, ['user:u'])],
+    ['logDeliveries', store.logDeliveries(member.sessionId, 1, [{ seq: 1, frame: '{}' }])],
+    ['detachSession', store.detachSession(member.sessionId, 1, now + 10_000)],
+    ['park', store.park(member.userId, '{}', now, false)],
+    ['resume', store.resume({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
   ];
 }
 
@@ -65,14 +78,18 @@ async function expectPromptStoreErrors(calls: Array<[string, Promise<unknown>]>,
   );
 }
 
+/** Works again, scripts included: a restarted Redis has lost its script cache. */
 async function expectWorking(store: RedisStore): Promise<void> {
   const room = `room-${randomUUID()}`;
   const member = { userId: 'u', role: 'patient', sessionId: randomUUID() };
-  expect(await store.joinRoom(room, member)).toEqual([member]);
+  const now = Date.now();
+  await store.touchSessions([{ member, nodeId: 'n' }], now + 10_000);
+  expect(await store.joinRoom(room, member, now)).toEqual([member]);
   const patient = `p-${randomUUID()}`;
   const written = fix();
-  await store.setLastPosition(patient, written);
+  await store.recordPosition(patient, written);
   expect(await store.lastPosition(patient)).toEqual(written);
+  expect(await store.trail(patient, 0, 10)).toEqual([written]);
 }
 
 function fix(): PositionFix {
@@ -159,7 +176,7 @@ describe('RedisStore outage', () => {
     await store.close();
     expect(store.state).toBe('closed');
     expectNoneAdded(before);
-    await expect(store.roomMembers('r')).rejects.toBeInstanceOf(StoreError);
+    await expect(store.roomMembers('r', Date.now())).rejects.toBeInstanceOf(StoreError);
   });
 
   it('close while up leaves no timer or socket behind', async () => {

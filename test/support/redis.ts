@@ -44,7 +44,7 @@ const EXIT_TIMEOUT_MS = 10_000;
 
 export async function startRedis(opts: { name: string }): Promise<RedisInstance> {
   const binary = findBinary('redis-server');
-  if (!binary) throw new Error(`redis-server not found on PATH: ${INSTALL_HINT}`);
+  if (!binary) throw new Error(`redis-server not found: ${INSTALL_HINT}`);
   const dir = mkdtempSync(join(tmpdir(), `tether-redis-${opts.name}-`));
   let port = await freePort();
   let child: ChildProcess | null = null;

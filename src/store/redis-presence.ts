@@ -1,0 +1,233 @@
+import type { Logger } from 'pino';
+import type { Member } from '../protocol/index.ts';
+import { decodeMember, encodeRecord } from './redis-records.ts';
+import { LuaScript, type ScriptArg, type ScriptRunner, arrayReply, stringReply } from './redis-scripts.ts';
+import type { LapsedSession, LiveSession } from './store.ts';
+
+/**
+ * Rosters and presence of `RedisStore`. Liveness is the `presence` zset alone (score = live
+ * until); a roster or a user's set may still name a session that is no longer live, and every
+ * read filters by the zset (ZMSCORE) at the caller's `now`.
+ */
+
+/** Live members of a room as a flat [id, json, ...]; drops fields of sessions whose keys expired. */
+const ROSTER = `
+local function roster(room, now)
+  local rk = rkey(room)
+  local flat = redis.call('HGETALL', rk)
+  local ids, values = {}, {}
+  for i = 1, #flat, 2 do ids[#ids + 1] = flat[i]; values[#values + 1] = flat[i + 1] end
+  if #ids == 0 then return {} end
+  local scores = chunked('ZMSCORE', PRESENCE, ids, 1000)
+  local out = {}
+  for i, id in ipairs(ids) do
+    if scores[i] then
+      if tonumber(scores[i]) >= now then out[#out + 1] = id; out[#out + 1] = values[i] end
+    elseif redis.call('EXISTS', skey(id)) == 0 then
+      redis.call('HDEL', rk, id)
+    end
+  end
+  return out
+end
+`;
+
+/** ARGV: room, sessionId, userId, member JSON, now, roomTtlMs. Creates the session if new. */
+const JOIN_ROOM = new LuaScript(
+  'joinRoom',
+  `${ROSTER}
+local room, id, uid = ARGV[4], ARGV[5], ARGV[6]
+redis.call('HSET', rkey(room), id, ARGV[7])
+redis.call('PEXPIRE', rkey(room), ARGV[9])
+if redis.call('HSETNX', skey(id), 'member', ARGV[7]) == 1 then
+  redis.call('HSET', skey(id), 'uid', uid)
+  redis.call('SADD', ukey(uid), id)
+end
+redis.call('SADD', skey(id, 'rooms'), room)
+align(id, GRACE)
+return roster(room, tonumber(ARGV[8]))
+`,
+);
+
+/** ARGV: room, now */
+const ROOM_MEMBERS = new LuaScript('roomMembers', `${ROSTER}\nreturn roster(ARGV[4], tonumber(ARGV[5]))`);
+
+/** ARGV: room, sessionId */
+const LEAVE_ROOM = new LuaScript(
+  'leaveRoom',
+  `
+redis.call('HDEL', rkey(ARGV[4]), ARGV[5])
+redis.call('SREM', skey(ARGV[5], 'rooms'), ARGV[4])
+`,
+);
+
+/**
+ * ARGV: until, then (sessionId, userId, member JSON) per session. One ZADD per 1000 sessions and
+ * one PTTL per session: a missing hash (-2) is a new session; keys whose TTL falls short of
+ * `until + grace` are re-timed to `until + 2 * grace`, so that happens about once per grace.
+ */
+const TOUCH = new LuaScript(
+  'touchSessions',
+  `
+local till = ARGV[4]
+local need = ttl_for(tonumber(till))
+local pairs_ = {}
+for i = 5, #ARGV, 3 do
+  local id = ARGV[i]
+  pairs_[#pairs_ + 1] = till
+  pairs_[#pairs_ + 1] = id
+  local t = redis.call('PTTL', skey(id))
+  if t < need then
+    local uid = ARGV[i + 1]
+    if t == -2 then
+      redis.call('HSET', skey(id), 'member', ARGV[i + 2], 'uid', uid)
+      redis.call('SADD', ukey(uid), id)
+    else
+      uid = redis.call('HGET', skey(id), 'uid')
+    end
+    retime(id, uid, need + GRACE)
+  end
+end
+chunked('ZADD', PRESENCE, pairs_, 2000)
+extend(PRESENCE, need + GRACE)
+`,
+);
+
+/** ARGV: sessionId, epoch. Returns 0 if fenced off, else 1 (an unknown session is ended already). */
+const END_SESSION = new LuaScript(
+  'endSession',
+  `
+local id = ARGV[4]
+local f = redis.call('HMGET', skey(id), 'member', 'uid', 'epoch', 'secret')
+if not f[1] then
+  redis.call('ZREM', PRESENCE, id)
+  return 1
+end
+if tonumber(f[3] or '0') > tonumber(ARGV[5]) then return 0 end
+unlist(id)
+if f[4] then settle(id, f[2]) else forget(id, f[2]) end
+return 1
+`,
+);
+
+/** ARGV: userId, now. Live members' JSON; drops ids of sessions whose keys expired. */
+const USER_SESSIONS = new LuaScript(
+  'userSessions',
+  `
+local uk, now = ukey(ARGV[4]), tonumber(ARGV[5])
+local ids = redis.call('SMEMBERS', uk)
+if #ids == 0 then return {} end
+local scores = chunked('ZMSCORE', PRESENCE, ids, 1000)
+local out = {}
+for i, id in ipairs(ids) do
+  local member = redis.call('HGET', skey(id), 'member')
+  if not member then redis.call('SREM', uk, id)
+  elseif scores[i] and tonumber(scores[i]) >= now then out[#out + 1] = member end
+end
+return out
+`,
+);
+
+/**
+ * ARGV: now, limit. Each lapsed session as [member JSON, room...]. A lapsed id whose keys already
+ * expired is removed from presence and not counted. The resume record, if any, is kept.
+ */
+const CLAIM_LAPSED = new LuaScript(
+  'claimLapsed',
+  `
+local now, limit = ARGV[4], tonumber(ARGV[5])
+local out = {}
+while #out < limit do
+  local ids = redis.call('ZRANGEBYSCORE', PRESENCE, '-inf', '(' .. now, 'LIMIT', 0, limit - #out)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    local f = redis.call('HMGET', skey(id), 'member', 'uid', 'secret')
+    local rooms = unlist(id)
+    if f[1] then
+      if f[3] then settle(id, f[2]) else forget(id, f[2]) end
+      table.insert(rooms, 1, f[1])
+      out[#out + 1] = rooms
+    end
+  end
+end
+return out
+`,
+);
+
+/** sessions per touch script */
+const TOUCH_BATCH = 5_000;
+
+export class RedisPresence {
+  private readonly scripts: ScriptRunner;
+  private readonly roomTtlMs: number;
+  private readonly logger: Pick<Logger, 'warn'> | undefined;
+
+  constructor(scripts: ScriptRunner, roomTtlMs: number, logger: Pick<Logger, 'warn'> | undefined) {
+    this.scripts = scripts;
+    this.roomTtlMs = roomTtlMs;
+    this.logger = logger;
+  }
+
+  async joinRoom(room: string, member: Member, now: number): Promise<Member[]> {
+    const args = [room, member.sessionId, member.userId, encodeRecord(member), now, this.roomTtlMs];
+    return this.decodeRoster(room, await this.scripts.call(JOIN_ROOM, args));
+  }
+
+  async leaveRoom(room: string, sessionId: string): Promise<void> {
+    await this.scripts.call(LEAVE_ROOM, [room, sessionId]);
+  }
+
+  async roomMembers(room: string, now: number): Promise<Member[]> {
+    return this.decodeRoster(room, await this.scripts.call(ROOM_MEMBERS, [room, now]));
+  }
+
+  /**
+   * One script per `TOUCH_BATCH` sessions, all sent at once: one round trip, and no single
+   * script holds Redis for long (about 6 µs per session).
+   */
+  async touchSessions(sessions: readonly LiveSession[], until: number): Promise<void> {
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < sessions.length; i += TOUCH_BATCH) {
+      const args: ScriptArg[] = [until];
+      for (const { member } of sessions.slice(i, i + TOUCH_BATCH)) {
+        args.push(member.sessionId, member.userId, encodeRecord(member));
+      }
+      calls.push(this.scripts.call(TOUCH, args));
+    }
+    await Promise.all(calls);
+  }
+
+  async endSession(sessionId: string, epoch: number): Promise<boolean> {
+    return (await this.scripts.call(END_SESSION, [sessionId, epoch])) === 1;
+  }
+
+  async userSessions(userId: string, now: number): Promise<Member[]> {
+    const reply = arrayReply(await this.scripts.call(USER_SESSIONS, [userId, now]));
+    return reply.flatMap((raw) => this.member(stringReply(raw), { userId }));
+  }
+
+  async claimLapsed(now: number, limit: number): Promise<LapsedSession[]> {
+    if (limit <= 0) return [];
+    const reply = arrayReply(await this.scripts.call(CLAIM_LAPSED, [now, limit]));
+    return reply.flatMap((entry) => {
+      const [raw, ...rooms] = arrayReply(entry).map(stringReply);
+      return this.member(raw ?? '', { claimed: true }).map((member) => ({ member, rooms }));
+    });
+  }
+
+  /** Roster from a flat [sessionId, json, ...] reply; an unreadable entry is logged and left out. */
+  private decodeRoster(room: string, reply: unknown): Member[] {
+    const flat = arrayReply(reply).map(stringReply);
+    const members: Member[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      members.push(...this.member(flat[i + 1]!, { room, sessionId: flat[i] }));
+    }
+    return members;
+  }
+
+  private member(raw: string, context: Record<string, unknown>): Member[] {
+    const decoded = decodeMember(raw);
+    if (decoded.ok) return [decoded.member];
+    this.logger?.warn({ ...context, err: decoded.error }, 'unreadable session member skipped');
+    return [];
+  }
+}

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { decodeFrame, decodeMember, decodeStrings, encodeRecord } from './redis-records.ts';
+import { LuaScript, type ScriptRunner, arrayReply, stringReply } from './redis-scripts.ts';
+import type { LoggedFrame, ResumeRecord, ResumeRequest, ResumedSession } from './store.ts';
+
+/**
+ * Resume log of `RedisStore`: the record lives in the session hash (epoch, secret digest,
+ * subscriptions, attached, until, ttl, maxFrames) beside the `log` and `parked` lists.
+ *
+ * Fencing: a write names the epoch it was given and is applied only if the hash still holds that
+ * epoch and a record (secret).
+ *
+ * `until` (caller's clock) decides: the record is resumable and parkable while `now < until`.
+ * openSession sets it to the node's clock + attachedTtlMs, detachSession to `resumableUntil`, and
+ * resume to `now + attachedTtlMs` (attached again, the record lives as long as an attached one).
+ * Key TTLs only bound what is left behind (`settle`: `sessionGraceMs` after the later of `until`
+ * and the presence deadline, so a short `resumableUntil` never cuts short a session still listed
+ * as live, whose member and rooms claimLapsed needs).
+ */
+
+/** true if the session holds a record at epoch ARGV[5] */
+const OWNED = `
+local function owned(id)
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  return f[2] and f[1] == ARGV[5]
+end
+`;
+
+/** ARGV: sessionId, userId, member JSON, secret digest, subscriptions JSON, attachedTtlMs, maxFrames */
+const OPEN = new LuaScript(
+  'openSession',
+  `
+local id = ARGV[4]
+local h = skey(id)
+local epoch = redis.call('INCR', P .. 'epoch')
+if redis.call('HSETNX', h, 'member', ARGV[6]) == 1 then redis.call('HSET', h, 'uid', ARGV[5]) end
+local uid = redis.call('HGET', h, 'uid')
+redis.call('SADD', ukey(uid), id)
+redis.call('HSET', h, 'epoch', epoch, 'secret', ARGV[7], 'subs', ARGV[8], 'attached', '1',
+  'until', int(CLOCK + tonumber(ARGV[9])), 'ttl', ARGV[9], 'maxFrames', ARGV[10])
+redis.call('DEL', skey(id, 'log'), skey(id, 'parked'))
+settle(id, uid)
+return epoch
+`,
+);
+
+/** ARGV: sessionId, epoch, subscriptions JSON */
+const SAVE_SUBSCRIPTIONS = new LuaScript(
+  'saveSubscriptions',
+  `${OWNED}
+if owned(ARGV[4]) then redis.call('HSET', skey(ARGV[4]), 'subs', ARGV[6]) end
+`,
+);
+
+/** ARGV: sessionId, epoch, then one JSON {seq, frame} per frame */
+const LOG = new LuaScript(
+  'logDeliveries',
+  `${OWNED}
+local id = ARGV[4]
+if not owned(id) then return 0 end
+local entries = {}
+for i = 6, #ARGV do entries[#entries + 1] = ARGV[i] end
+push_bounded(id, skey(id, 'log'), entries, tonumber(redis.call('HGET', skey(id), 'maxFrames')))
+return 1
+`,
+);
+
+/** ARGV: sessionId, epoch, resumableUntil ('' = forget now) */
+const DETACH = new LuaScript(
+  'detachSession',
+  `
+local id = ARGV[4]
+local h = skey(id)
+local f = redis.call('HMGET', h, 'member', 'uid', 'epoch', 'secret')
+if not f[1] or (f[3] or '0') ~= ARGV[5] then return 0 end
+if ARGV[6] ~= '' then
+  if not f[4] then return 0 end
+  redis.call('HSET', h, 'attached', '0', 'until', ARGV[6])
+elseif redis.call('ZSCORE', PRESENCE, id) then
+  redis.call('HDEL', h, 'secret', 'subs', 'attached', 'until', 'ttl', 'maxFrames')
+  redis.call('DEL', skey(id, 'log'), skey(id, 'parked'))
+else
+  forget(id, f[2])
+  return 1
+end
+settle(id, f[2])
+return 1
+`,
+);
+
+/** ARGV: userId, frame, now, force ('1' | '0'). Returns the count, or -1 for 'attached'. */
+const PARK = new LuaScript(
+  'park',
+  `
+local uk, now = ukey(ARGV[4]), tonumber(ARGV[6])
+local targets, attached = {}, false
+for _, id in ipairs(redis.call('SMEMBERS', uk)) do
+  local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until', 'attached', 'maxFrames')
+  if not f[1] then
+    redis.call('SREM', uk, id)
+  elseif f[2] and tonumber(f[3]) > now then
+    targets[#targets + 1] = { id, tonumber(f[5]) }
+    if f[4] == '1' then attached = true end
+  end
+end
+if attached and ARGV[7] ~= '1' then return -1 end
+for _, t in ipairs(targets) do push_bounded(t[1], skey(t[1], 'parked'), { ARGV[5] }, t[2]) end
+return #targets
+`,
+);
+
+/**
+ * ARGV: sessionId, secret digest, userId, lastSeq, now. nil when not resumable; else
+ * [epoch, member, subs, firstSeq ('' if the log is empty), lastLoggedSeq, missed[], parked[]].
+ * Log entries are JSON written by JSON.stringify({seq, frame}), so seq is read off their head.
+ */
+const RESUME = new LuaScript(
+  'resume',
+  `
+local id, now = ARGV[4], tonumber(ARGV[8])
+local h = skey(id)
+local f = redis.call('HMGET', h, 'member', 'uid', 'secret', 'until', 'subs', 'ttl')
+if not f[1] or not f[3] or f[3] ~= ARGV[5] or f[2] ~= ARGV[6] or tonumber(f[4]) <= now then return false end
+local epoch = redis.call('INCR', P .. 'epoch')
+redis.call('HSET', h, 'epoch', epoch, 'attached', '1', 'until', int(now + tonumber(f[6])))
+local lastSeq = tonumber(ARGV[7])
+local first, last, missed = '', '0', {}
+for i, entry in ipairs(redis.call('LRANGE', skey(id, 'log'), 0, -1)) do
+  local seq = string.match(entry, '^{"seq":([^,]+),')
+  if i == 1 then first = seq end
+  last = seq
+  if tonumber(seq) > lastSeq then missed[#missed + 1] = entry end
+end
+local parked = redis.call('LRANGE', skey(id, 'parked'), 0, -1)
+redis.call('DEL', skey(id, 'parked'))
+settle(id, f[2])
+return { epoch, f[1], f[5], first, last, missed, parked }
+`,
+);
+
+export class RedisResumeLog {
+  private readonly scripts: ScriptRunner;
+
+  constructor(scripts: ScriptRunner) {
+    this.scripts = scripts;
+  }
+
+  async openSession(record: ResumeRecord): Promise<number> {
+    const { member } = record;
+    const args = [
+      member.sessionId,
+      member.userId,
+      encodeRecord(member),
+      digest(record.secret),
+      JSON.stringify(record.subscriptions),
+      Math.max(1, Math.floor(record.attachedTtlMs)),
+      record.maxFrames,
+    ];
+    return epochReply(await this.scripts.call(OPEN, args));
+  }
+
+  async saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void> {
+    await this.scripts.call(SAVE_SUBSCRIPTIONS, [sessionId, epoch, JSON.stringify(subscriptions)]);
+  }
+
+  async logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void> {
+    if (frames.length === 0) return;
+    // `{seq, frame}` in this order: RESUME reads seq off the head of the JSON text
+    const entries = frames.map(({ seq, frame }) => encodeRecord({ seq, frame }));
+    await this.scripts.call(LOG, [sessionId, epoch, ...entries]);
+  }
+
+  async detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {
+    await this.scripts.call(DETACH, [sessionId, epoch, resumableUntil ?? '']);
+  }
+
+  async park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'> {
+    const reply = await this.scripts.call(PARK, [userId, frame, now, force ? '1' : '0']);
+    if (typeof reply !== 'number') throw new Error(`unexpected park reply ${String(reply)}`);
+    return reply < 0 ? 'attached' : reply;
+  }
+
+  async resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {
+    const { sessionId, secret, userId, lastSeq } = request;
+    const reply = await this.scripts.call(RESUME, [sessionId, digest(secret), userId, lastSeq, now]);
+    if (reply === null) return null;
+    const [epoch, member, subs, first, last, missed, parked] = arrayReply(reply);
+    const decoded = decodeMember(stringReply(member));
+    if (!decoded.ok) throw new Error(`unreadable member of session ${sessionId}`, { cause: decoded.error });
+    const lastLoggedSeq = Number(stringReply(last));
+    const firstSeq = stringReply(first) === '' ? lastLoggedSeq + 1 : Number(first);
+    return {
+      epoch: epochReply(epoch),
+      member: decoded.member,
+      subscriptions: decodeStrings(stringReply(subs)),
+      missed: arrayReply(missed).map((raw) => decodeFrame(stringReply(raw))),
+      lastLoggedSeq,
+      parked: arrayReply(parked).map(stringReply),
+      complete: lastSeq >= firstSeq - 1,
+    };
+  }
+}
+
+/** The secret is kept as its SHA-256: Redis never holds what a client presents to resume. */
+function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function epochReply(reply: unknown): number {
+  if (typeof reply !== 'number') throw new Error(`unexpected epoch reply ${String(reply)}`);
+  return reply;
+}
