@@ -164,8 +164,7 @@ export class MemoryStore implements Store {
 
   async trail(patientId: string, since: number, limit: number): Promise<PositionFix[]> {
     this.assertUp();
-    const cutoff = Math.max(since, Date.now() - this.trailWindowMs);
-    const trail = (this.d.trails.get(patientId) ?? []).filter((f) => f.ts >= cutoff);
+    const trail = (this.d.trails.get(patientId) ?? []).filter((f) => f.ts >= since);
     return structuredClone(limit > 0 ? trail.slice(-limit) : []);
   }
 
