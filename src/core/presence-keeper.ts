@@ -1,6 +1,8 @@
 import type { CoreContext } from './context.ts';
 import type { Session } from './session.ts';
 
+import { registerSession } from './session-lifecycle.ts';
+
 /** Most lapsed sessions cleaned per tick; the rest wait for the next tick. */
 const CLAIM_BATCH = 200;
 
@@ -10,11 +12,16 @@ const CLAIM_BATCH = 200;
  * sessions whose deadline passed (their node died without ending them) and tells their rooms they
  * left. So a killed node's users drop out of presence and rosters within `presenceTtlMs` plus one
  * tick. Store failures are logged; the next tick tries again.
+ *
+ * When the store comes back after an outage (Redis may have restarted empty), every local
+ * session is registered again: presence, resume record and room rosters.
  */
 export class PresenceKeeper {
   private readonly ctx: CoreContext;
   private readonly sessions: () => Iterable<Session>;
   private timer: NodeJS.Timeout | undefined;
+  /** the registration pass started by the store's latest return; settles when it is done */
+  lastRestore: Promise<void> = Promise.resolve();
   private running: Promise<void> | null = null;
 
   constructor(ctx: CoreContext, sessions: () => Iterable<Session>) {
@@ -24,6 +31,20 @@ export class PresenceKeeper {
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.ctx.limits.presenceTtlMs / 3)));
+    let wasDown = false;
+    this.ctx.store.onState((state) => {
+      if (state === 'down') wasDown = true;
+      if (state !== 'up' || !wasDown) return;
+      wasDown = false;
+      this.lastRestore = this.restore();
+    });
+  }
+
+  /** Registers every local session again; resolves when done (failures are logged). */
+  async restore(): Promise<void> {
+    const sessions = [...this.sessions()].filter((s) => !s.isClosed);
+    await Promise.all(sessions.map((s) => registerSession(s)));
+    this.ctx.logger.info({ sessions: sessions.length }, 'sessions registered again after a store outage');
   }
 
   stop(): void {

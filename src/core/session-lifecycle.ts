@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type Welcome, UnnumberedDelivery, parseChannel, userChannel } from '../protocol/index.ts';
 import { maySubscribe } from './authorize.ts';
 import type { Session } from './session.ts';
@@ -38,27 +37,34 @@ async function openFresh(session: Session, welcome: (outcome: OpenOutcome) => vo
   const { ctx } = session;
   const channel = userChannel(session.identity.userId);
   session.subscriptions.add(channel);
-  const secret = randomBytes(18).toString('base64url');
-  const [epoch] = await Promise.all([register(session, secret), ctx.relay.add(channel, session)]);
-  session.epoch = epoch;
-  welcome({ resume: epoch === null ? null : { token: `${session.id}.${secret}`, windowMs: ctx.limits.resumeWindowMs } });
+  await Promise.all([registerSession(session), ctx.relay.add(channel, session)]);
+  welcome({ resume: resumeToken(session) });
 }
 
-/** Live in presence and resumable; null (not resumable) when the store is down. */
-async function register(session: Session, secret: string): Promise<number | null> {
+function resumeToken(session: Session): OpenOutcome['resume'] {
+  return session.epoch === null ? null : { token: `${session.id}.${session.resumeSecret}`, windowMs: session.ctx.limits.resumeWindowMs };
+}
+
+/**
+ * Makes the session live in presence and resumable (sets `epoch`), and puts it back in the
+ * rosters of its rooms. Used when a session opens and when the store comes back after an
+ * outage that may have lost its data. Leaves `epoch` null when the store is down.
+ */
+export async function registerSession(session: Session): Promise<void> {
   const { ctx } = session;
   try {
     await ctx.store.touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs);
-    return await ctx.store.openSession({
+    session.epoch = await ctx.store.openSession({
       member: session.sender,
-      secret,
+      secret: session.resumeSecret,
       subscriptions: [...session.subscriptions],
       attachedTtlMs: 24 * 3_600_000,
       maxFrames: ctx.limits.resumeMaxFrames,
     });
+    const rooms = [...session.subscriptions].filter((c) => c.startsWith('room:'));
+    await Promise.all(rooms.map((c) => ctx.store.joinRoom(parseChannel(c).id, session.sender, ctx.now())));
   } catch (error) {
-    ctx.logger.warn({ err: error, sessionId: session.id }, 'session not resumable: store unavailable');
-    return null;
+    ctx.logger.warn({ err: error, sessionId: session.id }, 'session not registered: store unavailable');
   }
 }
 
@@ -74,6 +80,7 @@ async function tryResume(session: Session, params: ResumeParams, welcome: (outco
   if (!state.complete) return 'INCOMPLETE';
 
   session.id = params.sessionId;
+  session.resumeSecret = params.secret;
   session.epoch = state.epoch;
   session.seq = Math.max(params.lastSeq, state.lastLoggedSeq);
   session.hold();
@@ -91,7 +98,7 @@ async function tryResume(session: Session, params: ResumeParams, welcome: (outco
   }
 
   welcome({
-    resume: { token: `${session.id}.${params.secret}`, windowMs: ctx.limits.resumeWindowMs },
+    resume: resumeToken(session),
     resumed: { ok: true, replayed: state.missed.length + state.parked.length },
   });
   for (const missed of state.missed) session.send(JSON.parse(missed.frame));

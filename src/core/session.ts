@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClientMessage, Sender, ServerMessage, SessionDelivery } from '../protocol/index.ts';
 import type { LoggedFrame } from '../store/store.ts';
 import type { CoreContext } from './context.ts';
@@ -33,6 +33,8 @@ export class Session implements Subscriber {
   readonly ctx: CoreContext;
   /** Store epoch of this session's resume record; null when it has none (store was down) */
   epoch: number | null = null;
+  /** @internal the secret half of the resume token */
+  resumeSecret: string = randomBytes(18).toString('base64url');
   /** @internal the last seq assigned */
   seq = 0;
   private readonly outbound: Outbound;
