@@ -127,7 +127,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const lbPort = withLb ? options.port || (await freePort()) : 0;
   const config = [
     'global',
-    '  maxconn 60000',
+    // each proxied connection holds two sockets; 9000 fits the 20,000-file hard limit of a process here
+    '  maxconn 9000',
     'defaults',
     '  mode http',
     '  timeout connect 2s',
