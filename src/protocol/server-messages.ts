@@ -4,8 +4,14 @@ import { ERROR_CODE_LIST, type ErrorCode } from './error-codes.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
 
+/*
+ * Server frames are parsed leniently (unknown fields are ignored, not errors) so that the server
+ * can add optional fields without breaking clients already deployed. Clients must also ignore
+ * frame types they do not know. Client frames, in client-messages.ts, are strict.
+ */
+
 /** Who sent a relayed message. Always stamped by the server from the sender's verified token. */
-export const Sender = z.strictObject({
+export const Sender = z.object({
   userId: z.string(),
   role: z.string(),
   /** the sending connection's session, so a reply can tell devices apart */
@@ -16,10 +22,10 @@ export type Sender = z.infer<typeof Sender>;
 export const Member = Sender;
 
 /** A position as the server accepted it: who sent it and the server time it was accepted. */
-export const PositionFix = z.strictObject({ position: Position, from: Sender, ts: z.number() });
+export const PositionFix = z.object({ position: Position, from: Sender, ts: z.number() });
 export type Member = Sender;
 
-export const Limits = z.strictObject({
+export const Limits = z.object({
   maxFrameBytes: z.number().int(),
   ratePerSecond: z.number(),
   rateBurst: z.number().int(),
@@ -27,11 +33,11 @@ export const Limits = z.strictObject({
 });
 
 /** First frame on every connection, sent once `user:<id>` is live. */
-export const Welcome = z.strictObject({
+export const Welcome = z.object({
   type: z.literal('welcome'),
   sessionId: z.string(),
   nodeId: z.string(),
-  user: z.strictObject({ id: z.string(), role: z.string() }),
+  user: z.object({ id: z.string(), role: z.string() }),
   /** channels this connection is already subscribed to (its own `user:<id>`) */
   subscriptions: z.array(ChannelName),
   /** how often the server pings; a client may treat 2x this without traffic as a dead link */
@@ -43,19 +49,19 @@ export const Welcome = z.strictObject({
    * How to resume this session after a disconnect: reconnect, to any node, with
    * `resume=<token>&lastSeq=<seq of the last frame received>`. Null when shared state is down.
    */
-  resume: z.strictObject({ token: z.string(), windowMs: z.number().int() }).nullable(),
+  resume: z.object({ token: z.string(), windowMs: z.number().int() }).nullable(),
   /** present only when the client asked to resume: what happened */
   resumed: z
     .discriminatedUnion('ok', [
       /** the missed frames (`replayed` of them) follow at once, in order, before live traffic */
-      z.strictObject({ ok: z.literal(true), replayed: z.number().int() }),
+      z.object({ ok: z.literal(true), replayed: z.number().int() }),
       /** a new session: resubscribe and re-sync (UNKNOWN: no such session, or expired; INCOMPLETE: frames were lost; UNAVAILABLE: shared state is down) */
-      z.strictObject({ ok: z.literal(false), reason: z.enum(['UNKNOWN', 'INCOMPLETE', 'UNAVAILABLE']) }),
+      z.object({ ok: z.literal(false), reason: z.enum(['UNKNOWN', 'INCOMPLETE', 'UNAVAILABLE']) }),
     ])
     .optional(),
 });
 
-export const SubscribeResult = z.strictObject({
+export const SubscribeResult = z.object({
   channel: ChannelName,
   /** room channels: everyone in the room now, on any node, this connection included */
   members: z.array(Member).optional(),
@@ -64,11 +70,11 @@ export const SubscribeResult = z.strictObject({
 });
 export type SubscribeResult = z.infer<typeof SubscribeResult>;
 
-export const PingResult = z.strictObject({ ts: z.number() });
+export const PingResult = z.object({ ts: z.number() });
 
-export const HistoryResult = z.strictObject({ channel: ChannelName, positions: z.array(PositionFix) });
+export const HistoryResult = z.object({ channel: ChannelName, positions: z.array(PositionFix) });
 
-export const LookupResult = z.strictObject({
+export const LookupResult = z.object({
   userId: z.string(),
   online: z.boolean(),
   /** live sessions (devices) of the user */
@@ -79,15 +85,15 @@ export const LookupResult = z.strictObject({
  * A direct signal whose recipient has no live session but a resumable one: it is kept for that
  * session and delivered when it resumes within the resume window.
  */
-export const QueuedResult = z.strictObject({ queued: z.literal(true) });
+export const QueuedResult = z.object({ queued: z.literal(true) });
 
-export const Ack = z.strictObject({
+export const Ack = z.object({
   type: z.literal('ack'),
   id: z.string(),
   result: z.union([SubscribeResult, HistoryResult, LookupResult, QueuedResult, PingResult]).optional(),
 });
 
-export const ErrorFrame = z.strictObject({
+export const ErrorFrame = z.object({
   type: z.literal('error'),
   /** the request's id; null when the frame could not be read far enough to find one */
   id: z.string().nullable(),
@@ -107,21 +113,21 @@ const delivered = {
   ts: z.number(),
 };
 
-export const SignalDelivery = z.strictObject({
+export const SignalDelivery = z.object({
   type: z.literal('signal'),
   ...delivered,
   callId: z.string(),
   signal: SignalBody,
 });
 
-export const LocationDelivery = z.strictObject({
+export const LocationDelivery = z.object({
   type: z.literal('location'),
   ...delivered,
   position: Position,
 });
 
 /** Room membership changes; `from` is the member who joined or left. */
-export const PresenceDelivery = z.strictObject({
+export const PresenceDelivery = z.object({
   type: z.literal('presence'),
   ...delivered,
   event: z.enum(['joined', 'left']),
@@ -132,7 +138,7 @@ export const PresenceDelivery = z.strictObject({
  * per silence by the watcher's node; the next `location` ends it. `lastTs` is the server time of
  * the last position, null if none is known.
  */
-export const StaleDelivery = z.strictObject({
+export const StaleDelivery = z.object({
   type: z.literal('stale'),
   seq: delivered.seq,
   channel: ChannelName,

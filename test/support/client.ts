@@ -47,7 +47,10 @@ export class TestClient {
     resume?: { token: string; lastSeq: number },
   ): Promise<TestClient> {
     const query = new URLSearchParams({ token });
-    if (resume) query.set('resume', resume.token), query.set('lastSeq', String(resume.lastSeq));
+    if (resume) {
+      query.set('resume', resume.token);
+      query.set('lastSeq', String(resume.lastSeq));
+    }
     const ws = new WebSocket(`${url}?${query}`, options);
     const client = new TestClient(ws);
     client.seen = resume?.lastSeq ?? 0;

@@ -1,0 +1,6 @@
+import * as protocol from '../../src/protocol/index.ts';
+
+/** The protocol's channel-name helpers, typed as the SDK's template-literal channel names. */
+export const userChannel = (id: string): `user:${string}` => protocol.userChannel(id) as `user:${string}`;
+export const roomChannel = (id: string): `room:${string}` => protocol.roomChannel(id) as `room:${string}`;
+export const locationChannel = (id: string): `location:${string}` => protocol.locationChannel(id) as `location:${string}`;

@@ -1,0 +1,46 @@
+/**
+ * @tether/client: the Tether SDK. Start with `connect()`; see README.md.
+ * Everything exported here is public API; modules not re-exported are internal.
+ */
+export { connect } from './connect.ts';
+export { type PositionFix, TetherClient, type SignalInput } from './client.ts';
+export type { ConnectOptions, UrlSource } from './options.ts';
+export type { Channel, ConnectionState, SignalTarget, StateChange, SubscribedEvent, TetherEvents } from './events.ts';
+export type { Listener } from './emitter.ts';
+export { type FullJitterOptions, type ReconnectPolicy, fullJitterBackoff } from './backoff.ts';
+export type { Timers, WebSocketConstructor, WebSocketLike } from './platform.ts';
+export {
+  ConnectionClosedError,
+  InvalidRequestError,
+  OfflineQueueFullError,
+  ProtocolError,
+  RequestError,
+  type RequestSummary,
+  type SdkErrorCode,
+  SubscriptionLostError,
+  TetherError,
+  type TetherErrorCode,
+  TimeoutError,
+} from './errors.ts';
+export { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
+export { LocationPublisher, type LocationPublisherOptions } from './location-publisher.ts';
+export type { AckResult } from './pending-request.ts';
+// the wire protocol, shared with the server
+export {
+  CLOSE_CODES,
+  ERROR_CODES,
+  type ErrorCode,
+  type LocationDelivery,
+  type Member,
+  type Position,
+  type PresenceDelivery,
+  type Sender,
+  type SignalBody,
+  type SignalDelivery,
+  type SignalKind,
+  type StaleDelivery,
+  type SubscribeResult,
+  type Welcome,
+  shouldReconnect,
+} from '../../src/protocol/index.ts';
+export { locationChannel, roomChannel, userChannel } from './channels.ts';
