@@ -11,7 +11,8 @@ import { SerialQueue } from './serial-queue.ts';
 
 /** How the core talks back to one connection; implemented by the transport. */
 export interface Outbound {
-  send(frame: ServerMessage): void;
+  /** `text`, when given, is `frame` already serialized (so it is not serialized twice) */
+  send(frame: ServerMessage, text?: string): void;
 }
 
 /**
@@ -72,7 +73,7 @@ export class Session implements Subscriber {
   /** Sends an already numbered frame and logs it for resume. */
   sendNumbered(frame: ServerMessage & { seq: number }): void {
     const text = JSON.stringify(frame);
-    this.outbound.send(frame);
+    this.outbound.send(frame, text);
     if (this.epoch === null) return;
     if (this.unlogged.push({ seq: frame.seq, frame: text }) === 1) queueMicrotask(() => this.flushLog());
   }

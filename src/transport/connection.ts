@@ -65,13 +65,13 @@ export class Connection implements Outbound {
     );
   }
 
-  send(frame: ServerMessage): void {
+  send(frame: ServerMessage, text: string = JSON.stringify(frame)): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'send buffer full: reading too slowly');
       return;
     }
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
     this.metrics.framesOut.inc({ type: frame.type });
   }
 
