@@ -8,11 +8,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../test/support/rabbitmq.ts';
 import { startRedis } from '../test/support/redis.ts';
+import { freePort } from '../test/support/free-port.ts';
+
+export { freePort };
 
 export interface LocalClusterOptions {
   nodes: number;
@@ -42,13 +44,6 @@ export interface LocalCluster {
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function waitReady(port: number, deadlineMs: number, child: ChildProcess, log: string): Promise<void> {
   const deadline = Date.now() + deadlineMs;

@@ -19,10 +19,10 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
+import { freePort } from './free-port.ts';
 
 const SBIN = '/usr/lib/rabbitmq/bin';
 const SERVER = join(SBIN, 'rabbitmq-server');
@@ -240,16 +240,6 @@ function run(file: string, args: string[], options: object, timeoutMs: number): 
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Resolves when `promise` settles or `ms` pass, whichever is first, leaving no timer behind. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
