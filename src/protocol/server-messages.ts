@@ -5,7 +5,7 @@ import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
 
 /*
- * Server frames are parsed leniently (unknown fields are ignored, not errors) so that the server
+ * Server frames are parsed leniently (unknown fields are dropped, not errors) so that the server
  * can add optional fields without breaking clients already deployed. Clients must also ignore
  * frame types they do not know. Client frames, in client-messages.ts, are strict.
  */
@@ -90,7 +90,8 @@ export const QueuedResult = z.object({ queued: z.literal(true) });
 export const Ack = z.object({
   type: z.literal('ack'),
   id: z.string(),
-  result: z.union([SubscribeResult, HistoryResult, LookupResult, QueuedResult, PingResult]).optional(),
+  // most specific first: a lenient subscribe result would also match (and strip) a history result
+  result: z.union([HistoryResult, LookupResult, QueuedResult, PingResult, SubscribeResult]).optional(),
 });
 
 export const ErrorFrame = z.object({
