@@ -1,0 +1,110 @@
+/** Store contract, presence: see store-contract.ts for how the suite runs. */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.ts';
+import type { ContractContext } from './store-contract.ts';
+import { ids, member, live, record, request, mine, bySession, T0, LIVE } from './store-contract-helpers.ts';
+
+export function presenceContract(t: ContractContext): void {
+  let a: Store;
+  let b: Store;
+  beforeEach(() => {
+    [a, b] = [t.a(), t.b()];
+  });
+
+describe('presence', () => {
+  it('userSessions lists a user’s sessions live at `now`, from every node', async () => {
+    const phone = member('erin', 'caregiver');
+    const laptop = { ...phone, sessionId: ids('session') };
+    await live(a, T0 + 100, phone);
+    await live(b, T0 + 50, laptop);
+    expect(bySession(await a.userSessions(phone.userId, T0))).toEqual(bySession([phone, laptop]));
+    expect(await b.userSessions(phone.userId, T0 + 51)).toEqual([phone]);
+    expect(await b.userSessions(phone.userId, T0 + 101)).toEqual([]);
+    expect(await a.userSessions(ids('user'), T0)).toEqual([]);
+    // a later heartbeat from another node moves the deadline
+    await live(b, T0 + 200, laptop);
+    expect(await a.userSessions(phone.userId, T0 + 150)).toEqual([laptop]);
+  });
+
+  it('endSession removes the session from presence and every roster', async () => {
+    const [one, two] = [ids('room'), ids('room')];
+    const alice = member('alice', 'patient');
+    const bob = member('bob', 'caregiver');
+    await live(a, LIVE, alice, bob);
+    for (const room of [one, two]) for (const m of [alice, bob]) await a.joinRoom(room, m, T0);
+    expect(await b.endSession(alice.sessionId, 0)).toBe(true);
+    expect(await a.userSessions(alice.userId, T0)).toEqual([]);
+    expect(await a.roomMembers(one, T0)).toEqual([bob]);
+    expect(await a.roomMembers(two, T0)).toEqual([bob]);
+    // ended, it is never claimed as lapsed
+    expect(mine(await b.claimLapsed(LIVE + 1, 1000), [alice, bob]).map((c) => c.member)).toEqual([bob]);
+    // live again later (a new heartbeat), it is in no room: rosters were cleaned, not filtered
+    await live(a, LIVE, alice);
+    expect(await a.roomMembers(one, T0)).toEqual([]);
+    expect(await a.endSession(ids('session'), 0)).toBe(true);
+  });
+
+  it('endSession is fenced by epoch: after a resume elsewhere the old owner changes nothing', async () => {
+    const room = ids('room');
+    const alice = member('alice', 'patient');
+    await live(a, LIVE, alice);
+    await a.joinRoom(room, alice, T0);
+    const rec = record(alice);
+    const first = await a.openSession(rec);
+    const resumed = await b.resume(request(rec), Date.now());
+    expect(resumed!.epoch).toBeGreaterThan(first);
+    expect(await a.endSession(alice.sessionId, first)).toBe(false);
+    expect(await b.userSessions(alice.userId, T0)).toEqual([alice]);
+    expect(await b.roomMembers(room, T0)).toEqual([alice]);
+    expect(await b.endSession(alice.sessionId, resumed!.epoch)).toBe(true);
+    expect(await a.userSessions(alice.userId, T0)).toEqual([]);
+    expect(await a.roomMembers(room, T0)).toEqual([]);
+  });
+
+  it('claimLapsed hands each lapsed session once, with its rooms, to concurrent claimers', async () => {
+    const [one, two] = [ids('room'), ids('room')];
+    const stayer = member('zoe', 'caregiver');
+    const lapsing = Array.from({ length: 6 }, (_, i) => member(`user${i}`, 'caregiver'));
+    await live(a, T0 + 10, ...lapsing);
+    await live(b, LIVE, stayer);
+    for (const m of [stayer, ...lapsing]) await a.joinRoom(one, m, T0);
+    await b.joinRoom(two, lapsing[0]!, T0);
+    // not lapsed while `now` is at the deadline
+    expect(mine(await a.claimLapsed(T0 + 10, 1000), lapsing)).toEqual([]);
+
+    const claims = await Promise.all([a.claimLapsed(T0 + 11, 1000), b.claimLapsed(T0 + 11, 1000), a.claimLapsed(T0 + 11, 1000)]);
+    const claimed = claims.flatMap((c) => mine(c, lapsing));
+    expect(bySession(claimed.map((c) => c.member))).toEqual(bySession(lapsing));
+    for (const c of claimed) {
+      expect(c.rooms.sort()).toEqual(c.member.sessionId === lapsing[0]!.sessionId ? [one, two].sort() : [one]);
+    }
+    expect(mine(await b.claimLapsed(T0 + 11, 1000), lapsing)).toEqual([]);
+    // removed from the rosters, not just filtered: live again, they are in no room
+    await live(a, LIVE, ...lapsing);
+    expect(await b.roomMembers(one, T0)).toEqual([stayer]);
+    expect(await b.roomMembers(two, T0)).toEqual([]);
+  });
+
+  it('claimLapsed takes at most `limit` at a time', async () => {
+    const lapsing = Array.from({ length: 3 }, (_, i) => member(`user${i}`, 'patient'));
+    await live(a, T0 + 10, ...lapsing);
+    const first = await b.claimLapsed(T0 + 11, 2);
+    const second = await a.claimLapsed(T0 + 11, 2);
+    expect(first).toHaveLength(2);
+    expect(second).toHaveLength(1);
+    expect(bySession([...first, ...second].map((c) => c.member))).toEqual(bySession(lapsing));
+    expect(await b.claimLapsed(T0 + 11, 2)).toEqual([]);
+    expect(await b.claimLapsed(T0 + 11, 0)).toEqual([]);
+  });
+
+  it('a claimed session keeps its resume record', async () => {
+    const alice = member('alice', 'patient');
+    const rec = record(alice);
+    await live(a, T0 + 10, alice);
+    await a.openSession(rec);
+    expect(mine(await b.claimLapsed(T0 + 11, 1000), [alice])).toHaveLength(1);
+    expect(await b.resume(request(rec), Date.now())).toMatchObject({ member: alice });
+  });
+});
+
+}

@@ -1,0 +1,84 @@
+/** Store contract, rosters: see store-contract.ts for how the suite runs. */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.ts';
+import type { ContractContext } from './store-contract.ts';
+import { ids, member, live, bySession, T0, LIVE } from './store-contract-helpers.ts';
+
+export function rosterContract(t: ContractContext): void {
+  let a: Store;
+  let b: Store;
+  beforeEach(() => {
+    [a, b] = [t.a(), t.b()];
+  });
+
+describe('rosters', () => {
+  it('joinRoom returns the roster with the joiner and members joined on other nodes', async () => {
+    const room = ids('room');
+    const alice = member('alice', 'patient');
+    const bob = member('bob', 'caregiver');
+    await live(a, LIVE, alice);
+    await live(b, LIVE, bob);
+    expect(await a.joinRoom(room, alice, T0)).toEqual([alice]);
+    expect(bySession(await b.joinRoom(room, bob, T0))).toEqual(bySession([alice, bob]));
+    expect(bySession(await a.roomMembers(room, T0))).toEqual(bySession([alice, bob]));
+  });
+
+  it('lists each session once: rejoining replaces, two sessions of one user are two members', async () => {
+    const room = ids('room');
+    const phone = member('carol', 'caregiver');
+    const laptop = { ...phone, sessionId: ids('session') };
+    await live(a, LIVE, phone, laptop);
+    await a.joinRoom(room, phone, T0);
+    await a.joinRoom(room, phone, T0);
+    const roster = await b.joinRoom(room, laptop, T0);
+    expect(bySession(roster)).toEqual(bySession([phone, laptop]));
+  });
+
+  it('leaveRoom removes the session for every node; the room empties', async () => {
+    const room = ids('room');
+    const alice = member('alice', 'patient');
+    const bob = member('bob', 'caregiver');
+    await live(a, LIVE, alice, bob);
+    await a.joinRoom(room, alice, T0);
+    await b.joinRoom(room, bob, T0);
+    await b.leaveRoom(room, alice.sessionId);
+    expect(await a.roomMembers(room, T0)).toEqual([bob]);
+    await a.leaveRoom(room, bob.sessionId);
+    expect(await b.roomMembers(room, T0)).toEqual([]);
+  });
+
+  it('leaveRoom of an absent session or room is a no-op', async () => {
+    const room = ids('room');
+    const alice = member('alice', 'patient');
+    await live(a, LIVE, alice);
+    await a.leaveRoom(ids('room'), alice.sessionId);
+    await a.joinRoom(room, alice, T0);
+    await b.leaveRoom(room, ids('session'));
+    expect(await b.roomMembers(room, T0)).toEqual([alice]);
+  });
+
+  it('rooms are independent', async () => {
+    const [one, two] = [ids('room'), ids('room')];
+    const alice = member('alice', 'patient');
+    await live(a, LIVE, alice);
+    await a.joinRoom(one, alice, T0);
+    expect(await b.roomMembers(two, T0)).toEqual([]);
+    await b.leaveRoom(two, alice.sessionId);
+    expect(await a.roomMembers(one, T0)).toEqual([alice]);
+  });
+
+  it('lists only sessions live at `now`: lapsed and ended ones are left out', async () => {
+    const room = ids('room');
+    const [alice, bob, carol, dave] = [member('alice', 'patient'), member('bob', 'caregiver'), member('carol', 'caregiver'), member('dave', 'caregiver')];
+    await live(a, LIVE, alice, carol, dave);
+    await live(b, T0 + 10, bob);
+    for (const m of [alice, bob, carol]) await a.joinRoom(room, m, T0);
+    expect(await b.endSession(carol.sessionId, 0)).toBe(true);
+    // live until a deadline means live at it, not after it
+    expect(bySession(await b.roomMembers(room, T0 + 10))).toEqual(bySession([alice, bob]));
+    expect(await b.roomMembers(room, T0 + 11)).toEqual([alice]);
+    expect(bySession(await b.joinRoom(room, dave, T0 + 11))).toEqual(bySession([alice, dave]));
+  });
+});
+
+}
