@@ -84,19 +84,12 @@ async function tryResume(session: Session, params: ResumeParams, welcome: (outco
   session.epoch = state.epoch;
   session.seq = Math.max(params.lastSeq, state.lastLoggedSeq);
   session.hold();
-  await ctx.store
-    .touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs)
-    .catch(() => {});
-  // the token may grant less than before: only channels it still allows come back
-  const own = userChannel(identity.userId);
-  const allowed = state.subscriptions.filter((c) => c !== own && maySubscribe(identity, parseChannel(c)));
-  for (const channel of [own, ...allowed].slice(0, ctx.limits.maxSubscriptions)) session.subscriptions.add(channel);
-  await Promise.all([...session.subscriptions].map((channel) => ctx.relay.add(channel, session)));
-  await Promise.all([...session.subscriptions].filter((c) => c.startsWith('room:')).map((c) => rejoin(session, c)));
-  if (session.subscriptions.size !== state.subscriptions.length) {
-    ctx.store.saveSubscriptions(session.id, state.epoch, [...session.subscriptions]).catch(() => {});
+  try {
+    await restoreChannels(session, state.subscriptions);
+  } catch (error) {
+    await giveBack(session, state.parked);
+    throw error;
   }
-
   welcome({
     resume: resumeToken(session),
     resumed: { ok: true, replayed: state.missed.length + state.parked.length },
@@ -108,6 +101,37 @@ async function tryResume(session: Session, params: ResumeParams, welcome: (outco
   }
   session.release();
   return null;
+}
+
+/** Binds the resumed session's channels (those its token still grants) and rejoins its rooms. */
+async function restoreChannels(session: Session, saved: readonly string[]): Promise<void> {
+  const { ctx, identity } = session;
+  await ctx.store
+    .touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs)
+    .catch(() => {});
+  // the token may grant less than before: only channels it still allows come back
+  const own = userChannel(identity.userId);
+  const allowed = saved.filter((c) => c !== own && maySubscribe(identity, parseChannel(c)));
+  for (const channel of [own, ...allowed].slice(0, ctx.limits.maxSubscriptions)) session.subscriptions.add(channel);
+  await Promise.all([...session.subscriptions].map((channel) => ctx.relay.add(channel, session)));
+  await Promise.all([...session.subscriptions].filter((c) => c.startsWith('room:')).map((c) => rejoin(session, c)));
+  if (session.subscriptions.size !== saved.length && session.epoch !== null) {
+    ctx.store.saveSubscriptions(session.id, session.epoch, [...session.subscriptions]).catch(() => {});
+  }
+}
+
+/**
+ * A resume that took the session over but could not bind its channels (the bus is down): leave
+ * it resumable again, with the frames parked for it, so the client's next attempt gets them.
+ */
+async function giveBack(session: Session, parked: readonly string[]): Promise<void> {
+  const { ctx } = session;
+  try {
+    await ctx.store.detachSession(session.id, session.epoch!, ctx.now() + ctx.limits.resumeWindowMs);
+    for (const frame of parked) await ctx.store.park(session.identity.userId, frame, ctx.now(), true);
+  } catch (error) {
+    ctx.logger.warn({ err: error, sessionId: session.id, lost: parked.length }, 'parked frames not handed back after a failed resume');
+  }
 }
 
 async function rejoin(session: Session, channel: string): Promise<void> {
