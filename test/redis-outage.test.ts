@@ -46,8 +46,12 @@ describe('Redis outage under traffic', () => {
       expect(await carol.request(request)).toMatchObject({ type: 'error', code: 'STORE_UNAVAILABLE', retryable: true });
     }
     expect((await fetch(`${cluster.http(0)}/readyz`)).status).toBe(200);
-    const late = await cluster.connect(0, { sub: 'dan' });
+    const late = await cluster.connect(0, { sub: 'dan', role: 'caregiver', patients: ['pat'] });
     expect(late.welcome.resume).toBeNull();
+    // a watcher can still start watching: the ack leaves out what only the store knows
+    expect(await late.ok({ type: 'subscribe', channel: 'location:pat' })).toEqual({ channel: 'location:pat' });
+    await pat.request({ type: 'location', position: fix(3) });
+    expect((await late.next('location')).position).toEqual(fix(3));
 
     await redis.start();
     await Promise.all(stores.map((s) => reaches(s, 'up')));

@@ -76,7 +76,12 @@ describe('session resume across nodes', () => {
     await eve.ok({ type: 'ping' });
   });
 
-  it('says INCOMPLETE when the resume log no longer reaches back to the client', async () => {
+  it('answers a malformed resume request UNKNOWN rather than ignoring it', async () => {
+    const client = await cluster.connect(0, patId, { token: 'no-dot-here', lastSeq: 0 });
+    expect(client.welcome.resumed).toEqual({ ok: false, reason: 'UNKNOWN' });
+  });
+
+  it('says INCOMPLETE when the resume log no longer reaches back to the client, and forgets the old session', async () => {
     await cluster.stop();
     cluster = await startCluster(2, { config: { RESUME_MAX_FRAMES: 2 } });
     const carol = await cluster.connect(0, carolId);
@@ -86,6 +91,11 @@ describe('session resume across nodes', () => {
     await cluster.drop(pat);
     const resumed = await cluster.connect(0, patId, { token: pat.welcome.resume!.token, lastSeq: 1 });
     expect(resumed.welcome.resumed).toEqual({ ok: false, reason: 'INCOMPLETE' });
+    await cluster.drop(resumed);
+    // only the new session is kept for pat now: one queued copy, delivered to whoever resumes it
+    expect(await carol.ok({ type: 'signal', to: 'user:pat', callId: 'c', signal: ice(9) })).toEqual({ queued: true });
+    const again = await cluster.connect(1, patId, { token: pat.welcome.resume!.token, lastSeq: 4 });
+    expect(again.welcome.resumed).toEqual({ ok: false, reason: 'UNKNOWN' });
   });
 
   it('answers PEER_UNAVAILABLE once the resume window has passed', async () => {

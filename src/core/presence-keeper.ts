@@ -14,7 +14,9 @@ const CLAIM_BATCH = 200;
  * tick. Store failures are logged; the next tick tries again.
  *
  * When the store comes back after an outage (Redis may have restarted empty), every local
- * session is registered again: presence, resume record and room rosters.
+ * session is registered again: presence, resume record and room rosters; and for one TTL no
+ * session is claimed as lapsed, so sessions of nodes that have not renewed yet are not mistaken
+ * for dead ones. A claimed session stays resumable for the resume window.
  */
 export class PresenceKeeper {
   private readonly ctx: CoreContext;
@@ -22,6 +24,8 @@ export class PresenceKeeper {
   private timer: NodeJS.Timeout | undefined;
   /** the registration pass started by the store's latest return; settles when it is done */
   lastRestore: Promise<void> = Promise.resolve();
+  /** no lapsed sessions are claimed before this time (ms) */
+  private claimAfter = 0;
   private running: Promise<void> | null = null;
 
   constructor(ctx: CoreContext, sessions: () => Iterable<Session>) {
@@ -36,6 +40,7 @@ export class PresenceKeeper {
       if (state === 'down') wasDown = true;
       if (state !== 'up' || !wasDown) return;
       wasDown = false;
+      this.claimAfter = this.ctx.now() + this.ctx.limits.presenceTtlMs;
       this.lastRestore = this.restore();
     });
   }
@@ -63,7 +68,9 @@ export class PresenceKeeper {
     try {
       const live = [...this.sessions()].filter((s) => !s.isClosed).map((s) => ({ member: s.sender, nodeId: ctx.nodeId }));
       if (live.length > 0) await ctx.store.touchSessions(live, ctx.now() + ctx.limits.presenceTtlMs);
-      const lapsed = await ctx.store.claimLapsed(ctx.now(), CLAIM_BATCH);
+      // after an outage other nodes need one renewal round before their sessions count as lapsed
+      if (ctx.now() < this.claimAfter) return;
+      const lapsed = await ctx.store.claimLapsed(ctx.now(), CLAIM_BATCH, ctx.now() + ctx.limits.resumeWindowMs);
       for (const { member, rooms } of lapsed) {
         ctx.logger.info({ sessionId: member.sessionId, userId: member.userId }, 'session lapsed: its node stopped renewing it');
         for (const room of rooms) {

@@ -77,7 +77,11 @@ async function tryResume(session: Session, params: ResumeParams, welcome: (outco
     return 'UNAVAILABLE';
   }
   if (!state) return 'UNKNOWN';
-  if (!state.complete) return 'INCOMPLETE';
+  if (!state.complete) {
+    // the client starts over with a new session; the old one would only collect parked frames
+    await ctx.store.detachSession(params.sessionId, state.epoch, null).catch(() => {});
+    return 'INCOMPLETE';
+  }
 
   session.id = params.sessionId;
   session.resumeSecret = params.secret;
@@ -128,7 +132,7 @@ async function giveBack(session: Session, parked: readonly string[]): Promise<vo
   const { ctx } = session;
   try {
     await ctx.store.detachSession(session.id, session.epoch!, ctx.now() + ctx.limits.resumeWindowMs);
-    for (const frame of parked) await ctx.store.park(session.identity.userId, frame, ctx.now(), true);
+    for (const frame of parked) await ctx.store.park(session.identity.userId, frame, ctx.now());
   } catch (error) {
     ctx.logger.warn({ err: error, sessionId: session.id, lost: parked.length }, 'parked frames not handed back after a failed resume');
   }

@@ -46,9 +46,10 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
 }
 
 /**
- * After a direct message came back unroutable: parks it for the user's resumable sessions. If
- * one of them is attached (its node may have bound the channel after the return), publishes once
- * more before parking regardless.
+ * After a direct message came back unroutable: parks it for the user's detached resumable
+ * sessions (ack `queued`). If none is detached but one is attached (its node may be binding the
+ * channel right now), publishes once more; if that comes back too, the user is unavailable for
+ * now (retryable): an attached session whose node died is detached within PRESENCE_TTL_MS.
  */
 async function parkIfAway(
   session: Session,
@@ -58,20 +59,15 @@ async function parkIfAway(
 ): Promise<{ queued: true } | undefined> {
   if (!(error instanceof BusError && error.code === 'UNROUTABLE')) throw toTetherError(error);
   const { ctx } = session;
-  const frame = JSON.stringify(delivery);
-  const park = (force: boolean) => ctx.store.park(userId, frame, ctx.now(), force).catch(() => 0 as const);
-  let parked = await park(false);
-  if (parked === 'attached') {
-    try {
-      await ctx.relay.publish(delivery.channel, delivery, { mandatory: true, ttlMs: ctx.limits.signalTtlMs });
-      return undefined;
-    } catch (again) {
-      if (!(again instanceof BusError && again.code === 'UNROUTABLE')) throw toTetherError(again);
-      parked = await park(true);
-    }
+  const outcome = await ctx.store.park(userId, JSON.stringify(delivery), ctx.now()).catch(() => ({ parked: 0, attached: 0 }));
+  if (outcome.parked > 0) return { queued: true };
+  if (outcome.attached === 0) throw new TetherError('PEER_UNAVAILABLE');
+  try {
+    await ctx.relay.publish(delivery.channel, delivery, { mandatory: true, ttlMs: ctx.limits.signalTtlMs });
+    return undefined;
+  } catch (again) {
+    throw again instanceof BusError && again.code === 'UNROUTABLE' ? new TetherError('PEER_UNAVAILABLE') : toTetherError(again);
   }
-  if (parked === 'attached' || parked === 0) throw new TetherError('PEER_UNAVAILABLE');
-  return { queued: true };
 }
 
 /** Token link, or a room shared with the user (cluster-wide roster). */

@@ -12,7 +12,9 @@ interface Watched {
  * Tells this node's location watchers when a patient goes quiet: `staleAfterMs` after the last
  * position relayed here (or after watching began), local subscribers of `location:<patient>` get
  * one `stale` event; the next position re-arms it. Each node judges from what it relays itself,
- * so it works whichever node the patient is on, and when that node is gone.
+ * so it works whichever node the patient is on, and when that node is gone. The timer is per
+ * channel on a node: a watcher that joins mid-silence shares it (its subscribe ack carries the
+ * last position and its time).
  */
 export class StaleWatch implements ChannelObserver {
   private readonly watched = new Map<string, Watched>();
@@ -23,7 +25,16 @@ export class StaleWatch implements ChannelObserver {
   }
 
   channelAdded(channel: string): void {
-    if (channel.startsWith('location:')) this.arm(channel, null);
+    if (!channel.startsWith('location:')) return;
+    this.arm(channel, null);
+    // the last known position, for `lastTs`, unless a live one arrived first
+    this.ctx.store.lastPosition(channel.slice('location:'.length)).then(
+      (fix) => {
+        const watched = this.watched.get(channel);
+        if (fix && watched && watched.lastTs === null) watched.lastTs = fix.ts;
+      },
+      () => {},
+    );
   }
 
   channelRemoved(channel: string): void {

@@ -3,6 +3,7 @@ import { maySubscribe } from './authorize.ts';
 import { mapped } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
 import type { Session } from './session.ts';
+import { StoreError } from '../store/store.ts';
 
 /**
  * Subscribe: authorize, bind through the bus, then (rooms) join the shared roster and tell
@@ -40,7 +41,11 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
   return result;
 }
 
-/** What the ack carries: the roster for rooms (joining it if new), the last position for locations. */
+/**
+ * What the ack carries: the roster for rooms (joining it if new), the last position for
+ * locations. When the store is down the subscription still holds (live relay needs only the bus)
+ * and the ack leaves `members` / `last` out; the roster is rejoined when the store returns.
+ */
 async function describe(session: Session, channel: string, fresh: boolean): Promise<SubscribeResult> {
   const { kind, id } = parseChannel(channel);
   const { store } = session.ctx;
@@ -49,12 +54,24 @@ async function describe(session: Session, channel: string, fresh: boolean): Prom
     case 'user':
       return { channel };
     case 'room': {
-      const members = await mapped(fresh ? store.joinRoom(id, session.sender, now) : store.roomMembers(id, now));
       if (fresh) announce(session, channel, 'joined');
-      return { channel, members };
+      const members = await unlessStoreDown(session, fresh ? store.joinRoom(id, session.sender, now) : store.roomMembers(id, now));
+      return members === undefined ? { channel } : { channel, members };
     }
-    case 'location':
-      return { channel, last: await mapped(store.lastPosition(id)) };
+    case 'location': {
+      const last = await unlessStoreDown(session, store.lastPosition(id));
+      return last === undefined ? { channel } : { channel, last };
+    }
+  }
+}
+
+async function unlessStoreDown<T>(session: Session, read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    session.ctx.logger.warn({ err: error, sessionId: session.id }, 'subscribed without shared state: store unavailable');
+    return undefined;
   }
 }
 

@@ -123,7 +123,7 @@ export class MemoryStore implements Store {
     });
   }
 
-  async claimLapsed(now: number, limit: number): Promise<LapsedSession[]> {
+  async claimLapsed(now: number, limit: number, resumableUntil: number): Promise<LapsedSession[]> {
     this.assertUp();
     const lapsed: LapsedSession[] = [];
     for (const [id, entry] of this.d.sessions) {
@@ -131,6 +131,10 @@ export class MemoryStore implements Store {
       if (entry.liveUntil === 0 && entry.recordUntil < now) this.forget(id, entry);
       if (entry.liveUntil === 0 || entry.liveUntil >= now) continue;
       lapsed.push({ member: { ...entry.member }, rooms: [...entry.rooms] });
+      if (entry.secret !== null && entry.attached) {
+        entry.attached = false;
+        entry.recordUntil = resumableUntil;
+      }
       this.unlist(id, entry);
     }
     return lapsed;
@@ -210,17 +214,17 @@ export class MemoryStore implements Store {
     else entry.recordUntil = resumableUntil;
   }
 
-  async park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'> {
+  async park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }> {
     this.assertUp();
-    const targets = [...(this.d.userSessions.get(userId) ?? [])]
+    const resumable = [...(this.d.userSessions.get(userId) ?? [])]
       .map((id) => this.d.sessions.get(id))
       .filter((e): e is SessionEntry => e !== undefined && e.secret !== null && e.recordUntil > now);
-    if (!force && targets.some((e) => e.attached)) return 'attached';
-    for (const entry of targets) {
+    const detached = resumable.filter((e) => !e.attached);
+    for (const entry of detached) {
       entry.parked.push(frame);
       if (entry.parked.length > entry.maxFrames) entry.parked.shift();
     }
-    return targets.length;
+    return { parked: detached.length, attached: resumable.length - detached.length };
   }
 
   async resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {

@@ -128,8 +128,9 @@ return out
 );
 
 /**
- * ARGV: now, limit. Each lapsed session as [member JSON, room...]. A lapsed id whose keys already
- * expired is removed from presence and not counted. The resume record, if any, is kept.
+ * ARGV: now, limit, resumableUntil. Each lapsed session as [member JSON, room...]. A lapsed id whose
+ * keys already expired is removed from presence and not counted. An attached resume record is
+ * detached: resumable until resumableUntil (a detached one keeps its own deadline).
  */
 const CLAIM_LAPSED = new LuaScript(
   'claimLapsed',
@@ -140,10 +141,15 @@ while #out < limit do
   local ids = redis.call('ZRANGEBYSCORE', PRESENCE, '-inf', '(' .. now, 'LIMIT', 0, limit - #out)
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
-    local f = redis.call('HMGET', skey(id), 'member', 'uid', 'secret')
+    local f = redis.call('HMGET', skey(id), 'member', 'uid', 'secret', 'attached')
     local rooms = unlist(id)
     if f[1] then
-      if f[3] then settle(id, f[2]) else forget(id, f[2]) end
+      if f[3] then
+        if f[4] == '1' then redis.call('HSET', skey(id), 'attached', '0', 'until', ARGV[6]) end
+        settle(id, f[2])
+      else
+        forget(id, f[2])
+      end
       table.insert(rooms, 1, f[1])
       out[#out + 1] = rooms
     end
@@ -205,9 +211,9 @@ export class RedisPresence {
     return reply.flatMap((raw) => this.member(stringReply(raw), { userId }));
   }
 
-  async claimLapsed(now: number, limit: number): Promise<LapsedSession[]> {
+  async claimLapsed(now: number, limit: number, resumableUntil: number): Promise<LapsedSession[]> {
     if (limit <= 0) return [];
-    const reply = arrayReply(await this.scripts.call(CLAIM_LAPSED, [now, limit]));
+    const reply = arrayReply(await this.scripts.call(CLAIM_LAPSED, [now, limit, resumableUntil]));
     return reply.flatMap((entry) => {
       const [raw, ...rooms] = arrayReply(entry).map(stringReply);
       return this.member(raw ?? '', { claimed: true }).map((member) => ({ member, rooms }));

@@ -88,24 +88,26 @@ return 1
 `,
 );
 
-/** ARGV: userId, frame, now, force ('1' | '0'). Returns the count, or -1 for 'attached'. */
+/** ARGV: userId, frame, now. Returns [parked, attached]: counts of the user's resumable sessions. */
 const PARK = new LuaScript(
   'park',
   `
 local uk, now = ukey(ARGV[4]), tonumber(ARGV[6])
-local targets, attached = {}, false
+local parked, attached = 0, 0
 for _, id in ipairs(redis.call('SMEMBERS', uk)) do
   local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until', 'attached', 'maxFrames')
   if not f[1] then
     redis.call('SREM', uk, id)
   elseif f[2] and tonumber(f[3]) > now then
-    targets[#targets + 1] = { id, tonumber(f[5]) }
-    if f[4] == '1' then attached = true end
+    if f[4] == '1' then
+      attached = attached + 1
+    else
+      push_bounded(id, skey(id, 'parked'), { ARGV[5] }, tonumber(f[5]))
+      parked = parked + 1
+    end
   end
 end
-if attached and ARGV[7] ~= '1' then return -1 end
-for _, t in ipairs(targets) do push_bounded(t[1], skey(t[1], 'parked'), { ARGV[5] }, t[2]) end
-return #targets
+return { parked, attached }
 `,
 );
 
@@ -174,10 +176,10 @@ export class RedisResumeLog {
     await this.scripts.call(DETACH, [sessionId, epoch, resumableUntil ?? '']);
   }
 
-  async park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'> {
-    const reply = await this.scripts.call(PARK, [userId, frame, now, force ? '1' : '0']);
-    if (typeof reply !== 'number') throw new Error(`unexpected park reply ${String(reply)}`);
-    return reply < 0 ? 'attached' : reply;
+  async park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }> {
+    const [parked, attached] = arrayReply(await this.scripts.call(PARK, [userId, frame, now]));
+    if (typeof parked !== 'number' || typeof attached !== 'number') throw new Error('unexpected park reply');
+    return { parked, attached };
   }
 
   async resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {

@@ -155,8 +155,8 @@ export class RedisStore implements Store {
     return this.run('userSessions', () => this.presence.userSessions(userId, now));
   }
 
-  claimLapsed(now: number, limit: number): Promise<LapsedSession[]> {
-    return this.run('claimLapsed', () => this.presence.claimLapsed(now, limit));
+  claimLapsed(now: number, limit: number, resumableUntil: number): Promise<LapsedSession[]> {
+    return this.run('claimLapsed', () => this.presence.claimLapsed(now, limit, resumableUntil));
   }
 
   // --- locations (redis-locations.ts)
@@ -191,8 +191,8 @@ export class RedisStore implements Store {
     return this.run('detachSession', () => this.resumeLog.detachSession(sessionId, epoch, resumableUntil));
   }
 
-  park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'> {
-    return this.run('park', () => this.resumeLog.park(userId, frame, now, force));
+  park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }> {
+    return this.run('park', () => this.resumeLog.park(userId, frame, now));
   }
 
   resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {

@@ -48,9 +48,10 @@ export interface Presence {
   userSessions(userId: string, now: number): Promise<Member[]>;
   /**
    * Takes up to `limit` sessions whose deadline passed without `endSession`, removes them from
-   * presence and rosters, and returns them with the rooms they were in. Each is returned once.
+   * presence and rosters, detaches their attached resume records (resumable while
+   * `now < resumableUntil`), and returns them with the rooms they were in. Each is returned once.
    */
-  claimLapsed(now: number, limit: number): Promise<LapsedSession[]>;
+  claimLapsed(now: number, limit: number, resumableUntil: number): Promise<LapsedSession[]>;
 }
 
 export interface LiveSession {
@@ -100,12 +101,11 @@ export interface ResumeLog {
    */
   detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void>;
   /**
-   * For a direct message no node could route: appends `frame` to every resumable session of
-   * `userId`. Returns how many sessions took it, or, without `force`, `'attached'` when one of them
-   * is attached (its node may have bound the channel just after the message was returned: publish
-   * again; pass `force` on that second attempt to park for all of them regardless).
+   * For a direct message no node could route: appends `frame` to every detached, still resumable
+   * session of `userId` (`parked`), and counts its attached resumable sessions (`attached`: their
+   * node may be binding the channel right now, or may have died without detaching them yet).
    */
-  park(userId: string, frame: string, now: number, force: boolean): Promise<number | 'attached'>;
+  park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }>;
   /**
    * Takes the session over: checks `secret` and `userId`, attaches it with a new epoch, and
    * returns what the client missed (logged frames with `seq > lastSeq`, oldest first, then the

@@ -88,8 +88,9 @@ export class Gateway {
       all.map(
         (connection, i) =>
           new Promise<void>((resolve) => {
-            if (connection.ws.readyState === connection.ws.CLOSED) return resolve();
-            connection.ws.once('close', () => resolve());
+            // resolved once the session is cleaned up too (presence, rooms, resume record)
+            connection.ended.then(() => resolve());
+            if (connection.ws.readyState === connection.ws.CLOSED) return;
             setTimeout(() => connection.close(code, reason), i * step);
             // a peer that never answers the close handshake is cut off
             setTimeout(() => connection.ws.terminate(), i * step + 5_000).unref();
@@ -183,11 +184,15 @@ export class Gateway {
   }
 }
 
-/** `resume=<sessionId>.<secret>&lastSeq=<n>` from the upgrade URL; null when absent or malformed. */
+/**
+ * `resume=<sessionId>.<secret>&lastSeq=<n>` from the upgrade URL; null when not asked for. A
+ * malformed request names no session, so it is answered like an unknown one (`UNKNOWN`).
+ */
 function resumeParams(url: URL): ResumeParams | null {
   const token = url.searchParams.get('resume');
+  if (token === null) return null;
   const lastSeq = Number(url.searchParams.get('lastSeq') ?? '0');
-  const dot = token?.indexOf('.') ?? -1;
-  if (!token || dot < 1 || !Number.isSafeInteger(lastSeq) || lastSeq < 0) return null;
+  const dot = token.indexOf('.');
+  if (dot < 1 || !Number.isSafeInteger(lastSeq) || lastSeq < 0) return { sessionId: '', secret: '', lastSeq: 0 };
   return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
 }

@@ -4,6 +4,9 @@ import type { Store } from '../../src/store/store.ts';
 import type { ContractContext } from './store-contract.ts';
 import { ids, member, live, record, request, mine, bySession, T0, LIVE } from './store-contract-helpers.ts';
 
+/** a resume deadline no test reaches */
+const FAR = Number.MAX_SAFE_INTEGER;
+
 export function presenceContract(t: ContractContext): void {
   let a: Store;
   let b: Store;
@@ -37,7 +40,7 @@ describe('presence', () => {
     expect(await a.roomMembers(one, T0)).toEqual([bob]);
     expect(await a.roomMembers(two, T0)).toEqual([bob]);
     // ended, it is never claimed as lapsed
-    expect(mine(await b.claimLapsed(LIVE + 1, 1000), [alice, bob]).map((c) => c.member)).toEqual([bob]);
+    expect(mine(await b.claimLapsed(LIVE + 1, 1000, FAR), [alice, bob]).map((c) => c.member)).toEqual([bob]);
     // live again later (a new heartbeat), it is in no room: rosters were cleaned, not filtered
     await live(a, LIVE, alice);
     expect(await a.roomMembers(one, T0)).toEqual([]);
@@ -70,15 +73,15 @@ describe('presence', () => {
     for (const m of [stayer, ...lapsing]) await a.joinRoom(one, m, T0);
     await b.joinRoom(two, lapsing[0]!, T0);
     // not lapsed while `now` is at the deadline
-    expect(mine(await a.claimLapsed(T0 + 10, 1000), lapsing)).toEqual([]);
+    expect(mine(await a.claimLapsed(T0 + 10, 1000, FAR), lapsing)).toEqual([]);
 
-    const claims = await Promise.all([a.claimLapsed(T0 + 11, 1000), b.claimLapsed(T0 + 11, 1000), a.claimLapsed(T0 + 11, 1000)]);
+    const claims = await Promise.all([a.claimLapsed(T0 + 11, 1000, FAR), b.claimLapsed(T0 + 11, 1000, FAR), a.claimLapsed(T0 + 11, 1000, FAR)]);
     const claimed = claims.flatMap((c) => mine(c, lapsing));
     expect(bySession(claimed.map((c) => c.member))).toEqual(bySession(lapsing));
     for (const c of claimed) {
       expect(c.rooms.sort()).toEqual(c.member.sessionId === lapsing[0]!.sessionId ? [one, two].sort() : [one]);
     }
-    expect(mine(await b.claimLapsed(T0 + 11, 1000), lapsing)).toEqual([]);
+    expect(mine(await b.claimLapsed(T0 + 11, 1000, FAR), lapsing)).toEqual([]);
     // removed from the rosters, not just filtered: live again, they are in no room
     await live(a, LIVE, ...lapsing);
     expect(await b.roomMembers(one, T0)).toEqual([stayer]);
@@ -88,22 +91,26 @@ describe('presence', () => {
   it('claimLapsed takes at most `limit` at a time', async () => {
     const lapsing = Array.from({ length: 3 }, (_, i) => member(`user${i}`, 'patient'));
     await live(a, T0 + 10, ...lapsing);
-    const first = await b.claimLapsed(T0 + 11, 2);
-    const second = await a.claimLapsed(T0 + 11, 2);
+    const first = await b.claimLapsed(T0 + 11, 2, FAR);
+    const second = await a.claimLapsed(T0 + 11, 2, FAR);
     expect(first).toHaveLength(2);
     expect(second).toHaveLength(1);
     expect(bySession([...first, ...second].map((c) => c.member))).toEqual(bySession(lapsing));
-    expect(await b.claimLapsed(T0 + 11, 2)).toEqual([]);
-    expect(await b.claimLapsed(T0 + 11, 0)).toEqual([]);
+    expect(await b.claimLapsed(T0 + 11, 2, FAR)).toEqual([]);
+    expect(await b.claimLapsed(T0 + 11, 0, FAR)).toEqual([]);
   });
 
-  it('a claimed session keeps its resume record', async () => {
+  it('a claimed session stays resumable, detached, until the given time', async () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);
     await live(a, T0 + 10, alice);
     await a.openSession(rec);
-    expect(mine(await b.claimLapsed(T0 + 11, 1000), [alice])).toHaveLength(1);
-    expect(await b.resume(request(rec), Date.now())).toMatchObject({ member: alice });
+    const now = Date.now();
+    expect(mine(await b.claimLapsed(T0 + 11, 1000, now + 5_000), [alice])).toHaveLength(1);
+    // detached: a direct message is parked for it, not refused as attached
+    expect(await a.park(alice.userId, 'f', now)).toEqual({ parked: 1, attached: 0 });
+    expect(await b.resume(request(rec), now + 5_000)).toBeNull();
+    expect(await b.resume(request(rec), now + 4_999)).toMatchObject({ member: alice, parked: ['f'] });
   });
 });
 

@@ -56,8 +56,8 @@ describe('resume', () => {
     await a.logDeliveries(alice.sessionId, epoch, frames(4, 5));
     await a.saveSubscriptions(alice.sessionId, epoch, ['user:x', 'location:p']);
     await a.detachSession(alice.sessionId, epoch, Date.now() + 30_000);
-    expect(await b.park(alice.userId, '{"parked":1}', Date.now(), false)).toBe(1);
-    expect(await a.park(alice.userId, '{"parked":"2/ü"}', Date.now(), false)).toBe(1);
+    expect(await b.park(alice.userId, '{"parked":1}', Date.now())).toEqual({ parked: 1, attached: 0 });
+    expect(await a.park(alice.userId, '{"parked":"2/ü"}', Date.now())).toEqual({ parked: 1, attached: 0 });
     const resumed = await b.resume(request(rec, 2), Date.now());
     expect(resumed).toMatchObject({
       member: alice,
@@ -103,20 +103,19 @@ describe('resume', () => {
     });
   });
 
-  it('park: `attached` while a session is attached unless forced; counts resumable sessions', async () => {
+  it('park: parks for detached resumable sessions only, and counts the attached ones', async () => {
     const phone = member('frank', 'patient');
     const laptop = { ...phone, sessionId: ids('session') };
     const [phoneRec, laptopRec] = [record(phone), record(laptop)];
     const phoneEpoch = await a.openSession(phoneRec);
     await b.openSession(laptopRec);
     const now = Date.now();
-    expect(await a.park(phone.userId, 'f1', now, false)).toBe('attached');
+    expect(await a.park(phone.userId, 'f1', now)).toEqual({ parked: 0, attached: 2 });
     await a.detachSession(phone.sessionId, phoneEpoch, now + 30_000);
-    expect(await b.park(phone.userId, 'f2', now, false)).toBe('attached');
-    expect(await b.park(phone.userId, 'f3', now, true)).toBe(2);
-    expect(await a.park(ids('user'), 'f4', now, false)).toBe(0);
-    expect((await a.resume(request(phoneRec), now))!.parked).toEqual(['f3']);
-    expect((await a.resume(request(laptopRec), now))!.parked).toEqual(['f3']);
+    expect(await b.park(phone.userId, 'f2', now)).toEqual({ parked: 1, attached: 1 });
+    expect(await a.park(ids('user'), 'f3', now)).toEqual({ parked: 0, attached: 0 });
+    expect((await a.resume(request(phoneRec), now))!.parked).toEqual(['f2']);
+    expect((await a.resume(request(laptopRec), now))!.parked).toEqual([]);
   });
 
   it('park skips expired and forgotten records and keeps the newest `maxFrames`', async () => {
@@ -129,9 +128,9 @@ describe('resume', () => {
     await a.detachSession(laptop.sessionId, await a.openSession(record(laptop)), now + 10_000);
     await a.detachSession(tablet.sessionId, await a.openSession(record(tablet)), null);
     await live(b, LIVE, phone);
-    expect(await b.park(phone.userId, 'p1', now, false)).toBe(2);
-    for (const frame of ['p2', 'p3']) expect(await b.park(phone.userId, frame, now + 20_000, false)).toBe(1);
-    expect(await b.park(phone.userId, 'p4', now + 30_000, false)).toBe(0);
+    expect(await b.park(phone.userId, 'p1', now)).toEqual({ parked: 2, attached: 0 });
+    for (const frame of ['p2', 'p3']) expect(await b.park(phone.userId, frame, now + 20_000)).toEqual({ parked: 1, attached: 0 });
+    expect(await b.park(phone.userId, 'p4', now + 30_000)).toEqual({ parked: 0, attached: 0 });
     expect((await a.resume(request(phoneRec), now))!.parked).toEqual(['p2', 'p3']);
   });
 
@@ -143,7 +142,7 @@ describe('resume', () => {
     await a.logDeliveries(alice.sessionId, epoch, frames(1, 1));
     await a.detachSession(alice.sessionId, epoch, null);
     expect(await b.resume(request(rec), Date.now())).toBeNull();
-    expect(await b.park(alice.userId, 'f', Date.now(), true)).toBe(0);
+    expect(await b.park(alice.userId, 'f', Date.now())).toEqual({ parked: 0, attached: 0 });
     expect(await b.userSessions(alice.userId, T0)).toEqual([alice]);
   });
 

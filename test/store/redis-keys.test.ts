@@ -52,11 +52,12 @@ describe('RedisStore keys', () => {
     await store.joinRoom('r1', alice, now);
     const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, maxFrames: 5 });
     await store.logDeliveries(alice.sessionId, epoch, [{ seq: 1, frame: '{}' }]);
-    expect(await store.park(alice.userId, '{}', now, true)).toBe(1);
+    // attached: nothing is parked for it
+    expect(await store.park(alice.userId, '{}', now)).toEqual({ parked: 0, attached: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
     const session = `${ns}session:${alice.sessionId}`;
-    const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:parked`];
+    const sessionKeys = [session, `${session}:rooms`, `${session}:log`];
     const userKey = `${ns}user:${alice.userId}:sessions`;
     const [roster, last, trail, presence, epochKey] = ['room:r1:members', 'loc:p1:last', 'loc:p1:trail', 'presence', 'epoch'].map((k) => ns + k);
     expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, userKey, roster!, last!, trail!, presence!, epochKey!].sort());
@@ -73,7 +74,8 @@ describe('RedisStore keys', () => {
 
     // detached: resumable for 100 s, so the keys live 100 s plus grace (shortened, together)
     await store.detachSession(alice.sessionId, epoch, Date.now() + 100_000);
-    for (const ttl of await ttls(sessionKeys)) expectWithin(ttl, 100_000 + GRACE);
+    expect(await store.park(alice.userId, '{}', Date.now())).toEqual({ parked: 1, attached: 0 });
+    for (const ttl of await ttls([...sessionKeys, `${session}:parked`])) expectWithin(ttl, 100_000 + GRACE);
     // never shorter than presence needs: live for longer than the record, keys follow presence
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], Date.now() + 500_000);
     for (const ttl of await ttls(sessionKeys)) expectWithin(ttl, 500_000 + 2 * GRACE);
@@ -101,7 +103,7 @@ describe('RedisStore keys', () => {
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now - 1_000);
     const epoch = await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, maxFrames: 5 });
     await store.detachSession(alice.sessionId, epoch, now + 50_000);
-    expect(await store.claimLapsed(now, 10)).toEqual([{ member: alice, rooms: [] }]);
+    expect(await store.claimLapsed(now, 10, now + 1_000)).toEqual([{ member: alice, rooms: [] }]);
     expectWithin(await raw.pttl(`${ns}session:${alice.sessionId}`), 50_000 + GRACE);
     expect(await raw.exists(`${ns}presence`)).toBe(0);
   });

@@ -50,7 +50,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
     ['touchSessions', store.touchSessions([{ member, nodeId: 'n' }], now + 10_000)],
     ['endSession', store.endSession(member.sessionId, 1)],
     ['userSessions', store.userSessions(member.userId, now)],
-    ['claimLapsed', store.claimLapsed(now, 10)],
+    ['claimLapsed', store.claimLapsed(now, 10, now)],
     ['recordPosition', store.recordPosition(`p-${randomUUID()}`, fix())],
     ['lastPosition', store.lastPosition(`p-${randomUUID()}`)],
     ['trail', store.trail(`p-${randomUUID()}`, 0, 10)],
@@ -58,7 +58,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
     ['saveSubscriptions', store.saveSubscriptions(member.sessionId, 1, ['user:u'])],
     ['logDeliveries', store.logDeliveries(member.sessionId, 1, [{ seq: 1, frame: '{}' }])],
     ['detachSession', store.detachSession(member.sessionId, 1, now + 10_000)],
-    ['park', store.park(member.userId, '{}', now, false)],
+    ['park', store.park(member.userId, '{}', now)],
     ['resume', store.resume({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
   ];
 }
