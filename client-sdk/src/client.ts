@@ -9,6 +9,7 @@ import { Link } from './link.ts';
 import { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
+import { ResumeState } from './resume.ts';
 import { Subscriptions, toSubscribeResult } from './subscriptions.ts';
 
 /** A position as the server accepted it: the fix, who sent it, server time (ms). */
@@ -28,6 +29,11 @@ export type SignalInput = z.input<typeof SignalBody>;
  *   connection; it waits for it.
  * - Requests made while not open wait in a bounded queue and go out after the next `welcome`,
  *   once every subscribed channel has been subscribed again.
+ * - Reconnects resume the session when the server allows it (`welcome.resumed.ok`): frames
+ *   sent to this client while it was away are delivered after the reconnect, in order, once
+ *   each (every delivered frame's `seq` is tracked; repeats are dropped), and subscriptions the
+ *   server kept are not subscribed again. Otherwise a new session starts and every channel is
+ *   re-subscribed; what was sent meanwhile is missed.
  * - Across a reconnect the server's duplicate detection does not apply (it is per connection):
  *   a request that was in flight when the connection dropped is sent again on the new one and
  *   may take effect twice (a signal relayed twice, a position stored twice). Make signal
@@ -39,6 +45,7 @@ export class TetherClient {
   private readonly outbox: Outbox;
   private readonly subs: Subscriptions;
   private readonly idle: IdleWatch;
+  private readonly resume = new ResumeState();
   private lastWelcome: Welcome | null = null;
   private closedWith: ConnectionClosedError | null = null;
 
@@ -52,6 +59,7 @@ export class TetherClient {
       onDown: (reason) => this.down(reason),
       onState: (change) => this.changed(change),
       onError: (error) => this.events.emit('error', error),
+      resumeQuery: () => this.resume.query(),
     });
     this.outbox = new Outbox({
       timers,
@@ -187,15 +195,21 @@ export class TetherClient {
     return watchLocation(this, patientId, onFix);
   }
 
-  /** Closes for good: state 'closed', every pending request rejected with a ConnectionClosedError. */
+  /**
+   * Closes for good: state 'closed', every pending request rejected with a ConnectionClosedError.
+   * The socket is closed with 1000, which ends the session on the server (it is not kept for
+   * resume; signals to this user are then answered PEER_UNAVAILABLE, not queued).
+   */
   close(): void {
+    this.resume.forget();
     this.link.close();
   }
 
   private opened(welcome: Welcome, previous: ConnectionState): void {
     this.lastWelcome = welcome;
-    // re-subscribe everything, then flush the queue: held room signals wait for their acks
-    this.outbox.batch(() => this.subs.restore());
+    const resumed = this.resume.welcomed(welcome);
+    // re-subscribe what the server does not have, then flush the queue: held room signals wait for their acks
+    this.outbox.batch(() => this.subs.restore(resumed ? welcome.subscriptions : null, `user:${welcome.user.id}`));
     this.idle.start(welcome.heartbeatMs * 2);
     this.events.emit('state', { state: 'open', previous });
     this.events.emit('welcome', welcome);
@@ -231,14 +245,15 @@ export class TetherClient {
         if (frame.id === null) this.events.emit('error', new RequestError(frame));
         else this.outbox.settle(frame);
         return;
+      // numbered deliveries: a seq not above the last delivered one is a replayed duplicate
       case 'signal':
-        return this.events.emit('signal', frame);
+        return this.resume.accept(frame.seq) ? this.events.emit('signal', frame) : undefined;
       case 'location':
-        return this.events.emit('location', frame);
+        return this.resume.accept(frame.seq) ? this.events.emit('location', frame) : undefined;
       case 'presence':
-        return this.events.emit('presence', frame);
+        return this.resume.accept(frame.seq) ? this.events.emit('presence', frame) : undefined;
       case 'stale':
-        return this.events.emit('stale', frame);
+        return this.resume.accept(frame.seq) ? this.events.emit('stale', frame) : undefined;
       default:
         return assertNever(frame);
     }

@@ -1,4 +1,5 @@
 import type { ClientMessage, ErrorCode, ErrorFrame } from '../../src/protocol/index.ts';
+import type { CallEnd } from './call-types.ts';
 
 /**
  * Codes of failures the SDK detects itself, next to the server's catalogue (ErrorCode):
@@ -9,6 +10,8 @@ import type { ClientMessage, ErrorCode, ErrorFrame } from '../../src/protocol/in
  * - INVALID_REQUEST: the request does not match the protocol schema; it was never sent
  * - BAD_SERVER_FRAME: the server sent a frame this SDK's protocol schema does not accept
  * - TOKEN_UNAVAILABLE: `getToken()` threw or rejected; the attempt is retried with backoff
+ * - CALL_ENDED: a CallSession ended (rejected, timed out, hung up, unavailable) before the
+ *   awaited step, e.g. `invite()` before the peer accepted
  */
 export type SdkErrorCode =
   | 'TIMEOUT'
@@ -16,7 +19,8 @@ export type SdkErrorCode =
   | 'OFFLINE_QUEUE_FULL'
   | 'INVALID_REQUEST'
   | 'BAD_SERVER_FRAME'
-  | 'TOKEN_UNAVAILABLE';
+  | 'TOKEN_UNAVAILABLE'
+  | 'CALL_ENDED';
 
 export type TetherErrorCode = ErrorCode | SdkErrorCode;
 
@@ -127,5 +131,19 @@ export class SubscriptionLostError extends TetherError {
     super(cause.code, `re-subscribing ${channel} after a reconnect failed: ${cause.message}`, { retryable: cause.retryable, cause });
     this.name = 'SubscriptionLostError';
     this.channel = channel;
+  }
+}
+
+/** A call ended before what was awaited happened (`invite()` resolves on accept); `end` says how. */
+export class CallEndedError extends TetherError {
+  readonly end: CallEnd;
+
+  constructor(end: CallEnd) {
+    super('CALL_ENDED', `call ended: ${end.reason} (${end.by})${end.message ? `: ${end.message}` : ''}`, {
+      retryable: end.reason === 'timeout' || end.reason === 'unavailable',
+      cause: end.error,
+    });
+    this.name = 'CallEndedError';
+    this.end = end;
   }
 }

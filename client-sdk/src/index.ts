@@ -10,6 +10,7 @@ export type { Listener } from './emitter.ts';
 export { type FullJitterOptions, type ReconnectPolicy, fullJitterBackoff } from './backoff.ts';
 export type { Timers, WebSocketConstructor, WebSocketLike } from './platform.ts';
 export {
+  CallEndedError,
   ConnectionClosedError,
   InvalidRequestError,
   OfflineQueueFullError,
@@ -25,6 +26,17 @@ export {
 export { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
 export { LocationPublisher, type LocationPublisherOptions } from './location-publisher.ts';
 export type { AckResult } from './pending-request.ts';
+export { CallSession } from './call-session.ts';
+export type { CallEnd, CallEndReason, CallOptions, CallSessionEvents, CallSignaling, CallState, CallStateChange } from './call-types.ts';
+export { type IncomingCallOptions, onIncomingCall } from './incoming-calls.ts';
+export type { NegotiationSignal } from './negotiator.ts';
+export type {
+  IceCandidateEventLike,
+  IceCandidateLike,
+  PeerConnectionConstructor,
+  PeerConnectionLike,
+  SessionDescriptionLike,
+} from './peer-connection.ts';
 // the wire protocol, shared with the server
 export {
   CLOSE_CODES,

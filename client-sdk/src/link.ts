@@ -16,7 +16,16 @@ export interface LinkHandlers {
   /** every state change except to 'open' (see onWelcome); 'closed' carries the error */
   onState(change: StateChange): void;
   onError(error: TetherError): void;
+  /** query parameters asking the next connection to resume the session (`resume=..&lastSeq=..`), or null */
+  resumeQuery(): string | null;
 }
+
+/**
+ * Close code for a socket the SDK abandons to reconnect (no welcome in time, a silent link).
+ * Anything but 1000 tells the server to keep the session resumable; 1000 is sent only by
+ * `close()`. Browsers let a page send 1000 or 3000-4999; 4000-4499 is the reconnect range.
+ */
+const RECONNECT_CLOSE = 4000;
 
 /** Refused upgrades that another attempt cannot fix: bad request, bad token, bad Origin, wrong path. */
 const TERMINAL_HTTP = new Set([400, 401, 403, 404]);
@@ -68,7 +77,7 @@ export class Link implements OutboxLink {
   /** Abandons the current connection or attempt (it looks dead) and reconnects. */
   drop(reason: string): void {
     if (this.state === 'closed') return;
-    this.abandon(reason);
+    this.abandon(reason, RECONNECT_CLOSE);
     this.handlers.onDown(reason);
     this.retry({ reason });
   }
@@ -97,7 +106,8 @@ export class Link implements OutboxLink {
     }
     if (epoch !== this.epoch) return;
     try {
-      const url = withToken(pickUrl(this.options.url, attempt), token);
+      const resume = this.handlers.resumeQuery();
+      const url = `${withToken(pickUrl(this.options.url, attempt), token)}${resume ? `&${resume}` : ''}`;
       const socket: Socket = new Socket(this.options.WebSocket, url, {
         onFrame: (frame) => this.frame(frame),
         onBadFrame: (error, raw) => this.handlers.onBadFrame(error, raw),
@@ -123,7 +133,7 @@ export class Link implements OutboxLink {
   private closed(socket: Socket, { code, reason, httpStatus }: CloseInfo): void {
     if (socket !== this.socket) return;
     const why = httpStatus !== undefined ? `upgrade refused with HTTP ${httpStatus}` : `closed with ${code}${reason ? `: ${reason}` : ''}`;
-    this.abandon(why);
+    this.abandon(why, RECONNECT_CLOSE); // the socket is closed already: nothing is sent
     this.handlers.onDown(why);
     const cause: Cause = { closeCode: code, reason: why };
     if (httpStatus !== undefined) cause.httpStatus = httpStatus;
@@ -150,15 +160,16 @@ export class Link implements OutboxLink {
 
   private terminate(cause: Cause): void {
     if (this.state === 'closed') return;
-    this.abandon(cause.reason);
+    this.abandon(cause.reason, 1000);
     const error = new ConnectionClosedError(cause.reason, { retryable: false, ...details(cause), cause: cause.cause });
     this.setState({ state: 'closed', previous: this.state, ...details(cause), error });
   }
 
-  private abandon(reason: string): void {
+  /** Detaches the current socket and closes it with `code`: 1000 ends the session on the server. */
+  private abandon(reason: string, code: number): void {
     this.epoch++;
     this.clearTimer();
-    this.socket?.dispose(1000, reason.slice(0, 120));
+    this.socket?.dispose(code, reason.slice(0, 120));
     this.socket = null;
     this.welcomed = false;
   }

@@ -28,8 +28,10 @@ const watchers = new WeakMap<TetherClient, Map<string, number>>();
 /**
  * For caregivers: follows `patientId`'s location. Subscribes to `location:<patientId>` and
  * resolves once the subscription is live; `onFix` gets the last known position (if any) and then
- * every live update. After a reconnect the SDK re-subscribes and `onFix` gets the last known
- * position again, so fixes missed while offline are caught up to the newest (not replayed).
+ * every live update. After a reconnect `onFix` gets the newest known position again (from the
+ * re-subscribe's ack, or after a resume, which does not replay location updates published while
+ * no node held the session, from `history(patientId, { limit: 1 })`), so fixes missed while
+ * offline are caught up to the newest (not replayed).
  *
  * Fixes are delivered newest-only: one whose device `timestamp` is not after the last delivered
  * one is skipped (a re-subscribe's last position usually repeats the last live update).
@@ -52,6 +54,14 @@ export async function watchLocation(client: TetherClient, patientId: string, onF
     }),
     client.on('location', (update) => {
       if (update.channel === channel) deliver({ position: update.position, from: update.from, ts: update.ts, live: true });
+    }),
+    client.on('welcome', (welcome) => {
+      if (!welcome.resumed?.ok || !welcome.subscriptions.includes(channel)) return;
+      // best effort: a failed read leaves the watch on live updates, as before the reconnect
+      client.history(patientId, { limit: 1 }).then(
+        ([newest]) => newest && deliver({ position: newest.position, from: newest.from, ts: newest.ts, live: false }),
+        () => {},
+      );
     }),
   ];
   const counts = watchers.get(client) ?? new Map<string, number>();

@@ -99,9 +99,18 @@ export class Subscriptions {
     this.retries.set(channel, { timer, attempt: attempt + 1 });
   }
 
-  /** After `welcome`: subscribe every wanted channel again. */
-  restore(): void {
-    for (const channel of this.wanted) if (!this.deps.hasSubscribe(channel)) this.resubscribe(channel);
+  /**
+   * After `welcome`: subscribe every wanted channel again, except those the server kept.
+   * `kept` is the resumed session's `welcome.subscriptions` (null for a new session): wanted
+   * ones are live at once; the others (unsubscribed while away) are unsubscribed on the
+   * server, except `own`, the user channel every session has.
+   */
+  restore(kept: readonly string[] | null = null, own: string | null = null): void {
+    for (const channel of kept ?? []) {
+      if (this.wanted.has(channel)) this.live.add(channel);
+      else if (channel !== own) this.deps.request({ type: 'unsubscribe', channel }).catch(() => {});
+    }
+    for (const channel of this.wanted) if (!this.live.has(channel) && !this.deps.hasSubscribe(channel)) this.resubscribe(channel);
   }
 
   /** The connection was lost: nothing is live any more. */

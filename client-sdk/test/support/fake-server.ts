@@ -36,8 +36,8 @@ export class FakeServer {
     this.refusals = refusals;
     this.options = { autoWelcome: true, heartbeatMs: 25_000, ...options };
     wss.on('connection', (ws, req) => {
-      const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-      const connection = new FakeConnection(ws, token, `s${++this.sessions}`, this.options.heartbeatMs);
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const connection = new FakeConnection(ws, query, `s${++this.sessions}`, this.options.heartbeatMs);
       this.connections.push(connection);
       if (this.options.autoWelcome) connection.welcome();
       const waiter = this.waiters.shift();
@@ -83,6 +83,8 @@ export class FakeConnection {
   readonly ws: WebSocket;
   /** the `token` query parameter of the upgrade */
   readonly token: string | null;
+  /** every query parameter of the upgrade (`resume`, `lastSeq`, ...) */
+  readonly query: URLSearchParams;
   readonly sessionId: string;
   /** every frame received, in order */
   readonly received: ClientMessage[] = [];
@@ -91,9 +93,10 @@ export class FakeConnection {
   private queue: ClientMessage[] = [];
   private waiters: Array<{ match: (f: ClientMessage) => boolean; resolve: (f: ClientMessage) => void }> = [];
 
-  constructor(ws: WebSocket, token: string | null, sessionId: string, heartbeatMs: number) {
+  constructor(ws: WebSocket, query: URLSearchParams, sessionId: string, heartbeatMs: number) {
     this.ws = ws;
-    this.token = token;
+    this.query = query;
+    this.token = query.get('token');
     this.sessionId = sessionId;
     this.heartbeatMs = heartbeatMs;
     this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
@@ -119,7 +122,7 @@ export class FakeConnection {
   }
 
   /** Typed as the protocol's Welcome, so a protocol change fails the typecheck here, not at run time. */
-  welcome(userId = 'u1'): void {
+  welcome(userId = 'u1', overrides: Partial<Welcome> = {}): void {
     const welcome: Welcome = {
       type: 'welcome',
       sessionId: this.sessionId,
@@ -130,6 +133,7 @@ export class FakeConnection {
       staleAfterMs: 60_000,
       resume: null,
       limits: { maxFrameBytes: 65_536, ratePerSecond: 50, rateBurst: 100, maxSubscriptions: 100 },
+      ...overrides,
     };
     this.send(welcome);
   }
@@ -145,6 +149,11 @@ export class FakeConnection {
   /** A relayed signal, as the server delivers it. */
   deliverSignal(channel: string, callId: string, seq = 1): void {
     this.send({ type: 'signal', seq, channel, from: { userId: 'peer', role: 'patient', sessionId: 'peer-s' }, ts: 1, callId, signal: { kind: 'ringing' } });
+  }
+
+  /** Frames `seqs` as relayed signals to `user:u1`, callId `c<seq>`, in the order given. */
+  deliverSeqs(...seqs: number[]): void {
+    for (const seq of seqs) this.deliverSignal('user:u1', `c${seq}`, seq);
   }
 
   close(code: number, reason = ''): void {
