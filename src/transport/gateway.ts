@@ -158,9 +158,9 @@ export class Gateway {
       log.info({ resumed: outcome.resumed }, 'connected');
       connection.send(this.welcome(session, outcome));
     }).catch((error: unknown) => {
-        log.warn({ err: error }, 'could not subscribe the user channel');
-        connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
-      });
+      log.warn({ err: error }, 'could not subscribe the user channel');
+      connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
+    });
   }
 
   private welcome(session: Session, outcome: OpenOutcome): Welcome {
@@ -193,6 +193,8 @@ function resumeParams(url: URL): ResumeParams | null {
   if (token === null) return null;
   const lastSeq = Number(url.searchParams.get('lastSeq') ?? '0');
   const dot = token.indexOf('.');
-  if (dot < 1 || !Number.isSafeInteger(lastSeq) || lastSeq < 0) return { sessionId: '', secret: '', lastSeq: 0 };
+  // session ids are UUIDs and secrets 24 characters: anything much longer is not ours
+  const wellFormed = dot >= 1 && dot <= 64 && token.length - dot <= 129 && Number.isSafeInteger(lastSeq) && lastSeq >= 0;
+  if (!wellFormed) return { sessionId: '', secret: '', lastSeq: 0 };
   return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
 }
