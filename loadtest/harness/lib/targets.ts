@@ -1,0 +1,85 @@
+/**
+ * The issue's targets, each computed from one run's raw figures as a ratio with a verdict.
+ * "Sustained" is defined in lib/open-loop.ts (nothing lost or failed, p99 < 50 ms).
+ */
+import type { IdleMemoryResult } from '../scenarios/idle-memory.ts';
+import type { TopologyResult } from '../scenarios/topologies.ts';
+import { type LadderResult, stepAt } from './open-loop.ts';
+import { round } from './stats.ts';
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  /** the figure compared with the goal; null when it could not be measured */
+  ratio: number | null;
+  pass: boolean | null;
+}
+
+export interface RelayResults {
+  tether: LadderResult;
+  socketio: LadderResult;
+  amqp: LadderResult;
+  wsEcho: LadderResult;
+}
+
+export function relayTargets(relay: RelayResults): Target[] {
+  const { tether, socketio, amqp } = relay;
+  const rateRatio = socketio.maxSustained > 0 ? round(tether.maxSustained / socketio.maxSustained) : null;
+  // the same offered load: the highest rate both sustained (or the first step if either sustained none)
+  const common = Math.min(tether.maxSustained, socketio.maxSustained) || tether.steps[0]!.offered;
+  const t = stepAt(tether, common);
+  const s = stepAt(socketio, common);
+  const p99Ratio = t && s && s.latencyMs.p99 > 0 ? round(t.latencyMs.p99 / s.latencyMs.p99) : null;
+  const amqpRatio = amqp.maxSustained > 0 ? round(tether.maxSustained / amqp.maxSustained) : null;
+  return [
+    {
+      name: 'relay rate vs Socket.IO + redis-adapter',
+      goal: '>= 1.5x (aim 2x)',
+      measured: `Tether ${tether.maxSustained}/s vs Socket.IO ${socketio.maxSustained}/s sustained`,
+      ratio: rateRatio,
+      pass: rateRatio === null ? null : rateRatio >= 1.5,
+    },
+    {
+      name: `relay p99 vs Socket.IO at ${common}/s offered`,
+      goal: '<= 0.5x',
+      measured: `Tether p99 ${t?.latencyMs.p99 ?? '-'} ms vs Socket.IO p99 ${s?.latencyMs.p99 ?? '-'} ms`,
+      ratio: p99Ratio,
+      pass: p99Ratio === null ? null : p99Ratio <= 0.5,
+    },
+    {
+      name: 'relay rate vs raw amqplib publish-to-consume',
+      goal: '>= 0.7x',
+      measured: `Tether ${tether.maxSustained}/s vs amqplib ${amqp.maxSustained}/s sustained`,
+      ratio: amqpRatio,
+      pass: amqpRatio === null ? null : amqpRatio >= 0.7,
+    },
+  ];
+}
+
+export function memoryTarget(memory: IdleMemoryResult): Target {
+  const top = memory.levels.at(-1);
+  const kb = top?.rssPerConnectionKB ?? null;
+  return {
+    name: `RSS per idle connection at ${top?.connections ?? '?'} connections, one node`,
+    goal: '<= 10 KB',
+    measured: top ? `${kb} KB RSS (${top.heapPerConnectionKB} KB heap) per connection` : 'not measured',
+    ratio: kb === null ? null : round(kb / 10),
+    pass: kb === null ? null : kb <= 10,
+  };
+}
+
+/** Routed must deliver each message to exactly the nodes with subscribers (within 2 %). */
+export function topologyTarget(results: TopologyResult[]): Target {
+  const routed = results.filter((r) => r.topology === 'routed');
+  const ok = (got: number, want: number): boolean => Math.abs(got - want) <= 0.02 * want;
+  const pass = routed.length > 0 && routed.every((r) => ok(r.deliveriesPerMessage, 1) && ok(r.streamDeliveriesPerMessage, r.streamNodes));
+  const worst = Math.max(...routed.map((r) => Math.max(r.deliveriesPerMessage / 1, r.streamDeliveriesPerMessage / r.streamNodes)));
+  return {
+    name: 'routed: broker deliveries per message = nodes with subscribers',
+    goal: '= 1.0x at 1, 2, 3, 5 nodes',
+    measured: routed.map((r) => `${r.nodes} nodes: ${r.deliveriesPerMessage} (1 subscribed), ${r.streamDeliveriesPerMessage} (${r.streamNodes} subscribed)`).join('; '),
+    ratio: routed.length ? round(worst) : null,
+    pass: routed.length ? pass : null,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * `scripts/node24 loadtest/harness/profile.ts [--rate 1500] [--seconds 10] [--system tether|socketio]
+ *   [--experiment coalesce] [--no-prof]`
+ *
+ * Runs the cross-node relay (scenarios/relay.ts, or the Socket.IO baseline) at one offered rate
+ * with `--cpu-prof` on every server process, stops them cleanly so the profiles are written, and
+ * prints where each process spent its CPU (self time by module and by function), with the cores
+ * each kind of process used. Writes loadtest/results/profile.md. Loopback only, bounded in time.
+ * `--experiment coalesce` preloads experiments/coalesce-writes.ts into the nodes (what batching
+ * socket writes per tick would save); `--no-prof` leaves the profiler off, for clean CPU figures.
+ */
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { summarizeProfile } from './lib/cpuprofile.ts';
+import { forkServer, startCluster, startInfra } from './lib/infra.ts';
+import { Recorder, runStep } from './lib/open-loop.ts';
+import { tetherRelayTarget } from './scenarios/relay.ts';
+import { socketIoRelayTarget } from './scenarios/socketio-relay.ts';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1500' },
+    seconds: { type: 'string', default: '10' },
+    pairs: { type: 'string', default: '50' },
+    system: { type: 'string', default: 'tether' },
+    experiment: { type: 'string' },
+    'no-prof': { type: 'boolean', default: false },
+    out: { type: 'string', default: new URL('../results/profile.md', import.meta.url).pathname },
+  },
+});
+const rate = Number(values.rate);
+const pairs = Number(values.pairs);
+const dir = await mkdtemp(join(tmpdir(), 'tether-prof-'));
+const nodeOptions = values['no-prof'] ? [] : [`--cpu-prof`, `--cpu-prof-dir=${dir}`];
+if (values.experiment === 'coalesce') nodeOptions.push(`--import=${new URL('./experiments/coalesce-writes.ts', import.meta.url).pathname}`);
+else if (values.experiment) throw new Error(`unknown experiment ${values.experiment}`);
+const env = { NODE_OPTIONS: nodeOptions.join(' ') };
+const infra = await startInfra();
+const probe = new Recorder();
+let stopServers: () => Promise<void>;
+let target;
+if (values.system === 'socketio') {
+  const servers = await Promise.all([0, 1].map(() => forkServer('socketio-server.ts', { ...env, REDIS_URL: infra.redisUrl })));
+  stopServers = async () => void (await Promise.all(servers.map((s) => s.stop())));
+  target = await socketIoRelayTarget(servers.map((s) => s.port), pairs, probe);
+} else {
+  const cluster = await startCluster(infra, 2, 'routed', env);
+  stopServers = () => cluster.stop();
+  target = await tetherRelayTarget(cluster, pairs, probe);
+}
+await runStep(target, probe, rate, { durationMs: 2_000, drainMs: 2_000 }); // warm-up
+const step = await runStep(target, probe, rate, { durationMs: Number(values.seconds) * 1000, drainMs: 3_000 });
+await target.close();
+await stopServers();
+await infra.stop();
+
+const lines = [
+  `# CPU profile: ${values.system} relay at ${rate}/s offered, ${values.seconds} s, ${pairs} pairs` +
+    (values.experiment ? `, experiment ${values.experiment}` : ''),
+  '',
+  `Delivered ${step.throughput}/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, lost ${step.lost}. ` +
+    `Machine ${Math.round(step.cpu.busy * 100)}% busy (foreign ${Math.round(step.cpu.foreign * 100)}%); cores used: ` +
+    Object.entries(step.cpu.cores).map(([k, v]) => `${k} ${v}`).join(', ') + '.',
+];
+for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+  const s = await summarizeProfile(join(dir, file));
+  lines.push('', `## ${file} (${s.busyMs} ms busy, whole process life)`, '');
+  lines.push('| charged to (natives and node internals go to their caller) | % |', '| --- | --- |');
+  lines.push(...s.byCaller.map((m) => `| ${m.name} | ${m.share} |`));
+  lines.push('', '| module (self time) | % |', '| --- | --- |', ...s.byModule.map((m) => `| ${m.name} | ${m.share} |`));
+  lines.push('', '| function | self % |', '| --- | --- |', ...s.byFunction.map((f) => `| \`${f.name}\` | ${f.share} |`));
+}
+await writeFile(values.out, lines.join('\n') + '\n');
+console.log(lines.join('\n'));
+console.log(`\nprofiles kept in ${dir}; summary in ${values.out}`);

@@ -1,0 +1,198 @@
+/**
+ * Tether call setup under load (k6, `k6/websockets`).
+ *
+ * PAIRS pairs of VUs: odd VUs are callers (caregivers), even VUs their callees (patients). With
+ * NODE_URLS set, a pair's two VUs connect to different nodes, so every message crosses the
+ * message bus. Each caller places a call every CALL_INTERVAL seconds for DURATION: invite ->
+ * ringing + accept, offer -> answer, ICE_CANDIDATES trickled candidates (the callee answers
+ * each with one of its own), end-of-candidates, hangup. All times are taken inside the caller VU,
+ * so no clocks are compared:
+ *
+ * - `call_invite_to_accept`, `call_offer_to_answer`, `call_ice_rtt`: round trips, ms
+ * - `call_setup_time`: invite sent to the callee's last candidate received, ms
+ * - `signals_lost`: expected messages that did not arrive within 5 s (the call is abandoned)
+ * - `signal_errors`: requests answered with an error frame (or not at all)
+ * - `call_completed`: share of calls that got through every step
+ *
+ * Run against the local cluster (`npm run cluster` prints the node URLs):
+ *
+ *   k6 run -e NODE_URLS=ws://127.0.0.1:PORT0/ws,ws://127.0.0.1:PORT1/ws loadtest/k6/call-setup.ts
+ *
+ * or a deployment: `-e BASE_URL=wss://signal.example.com/ws -e TOKENS_FILE=/abs/tokens.json`
+ * (user ids `<RUN_ID>-c<i>` callers, `<RUN_ID>-p<i>` callees, i from 0; see lib/config.ts).
+ *
+ * Options: PAIRS (default 50), DURATION seconds (60), CALL_INTERVAL seconds (5), ICE_CANDIDATES (4),
+ * plus BASE_URL, NODE_URLS, TOKEN_URL, TOKENS_FILE, RUN_ID (lib/config.ts).
+ */
+import { check } from 'k6';
+import exec from 'k6/execution';
+import { Counter, Rate, Trend } from 'k6/metrics';
+import type { Options } from 'k6/options';
+import { clearTimeout, setTimeout } from 'k6/timers';
+import type { SignalBody } from '../../src/protocol/index.ts';
+import { nodeUrl, runId, tokensFor } from './lib/config.ts';
+import { type Frame, TetherSocket, delay } from './lib/socket.ts';
+
+const PAIRS = Number(__ENV.PAIRS ?? 50);
+const DURATION = Number(__ENV.DURATION ?? 60);
+const CALL_INTERVAL = Number(__ENV.CALL_INTERVAL ?? 5);
+const ICE_CANDIDATES = Number(__ENV.ICE_CANDIDATES ?? 4);
+const WAIT_MS = 5_000;
+
+export const options: Options = {
+  setupTimeout: '120s',
+  scenarios: {
+    calls: { executor: 'per-vu-iterations', vus: 2 * PAIRS, iterations: 1, maxDuration: `${DURATION + 60}s` },
+  },
+  thresholds: {
+    call_setup_time: ['p(95)<1000'],
+    call_ice_rtt: ['p(99)<200'],
+    signals_lost: ['count==0'],
+    call_completed: ['rate>0.99'],
+    checks: ['rate>0.99'],
+  },
+};
+
+const inviteToAccept = new Trend('call_invite_to_accept', true);
+const offerToAnswer = new Trend('call_offer_to_answer', true);
+const iceRtt = new Trend('call_ice_rtt', true);
+const setupTime = new Trend('call_setup_time', true);
+const signalsLost = new Counter('signals_lost');
+const signalErrors = new Counter('signal_errors');
+const callCompleted = new Rate('call_completed');
+
+interface Data {
+  run: string;
+  callers: string[];
+  callees: string[];
+}
+
+export function setup(): Data {
+  const run = runId();
+  const caller = (i: number): string => `${run}-c${i}`;
+  const callee = (i: number): string => `${run}-p${i}`;
+  const pairs = Array.from({ length: PAIRS }, (_, i) => i);
+  return {
+    run,
+    callers: tokensFor(pairs.map((i) => ({ sub: caller(i), role: 'caregiver', patients: [callee(i)] }))),
+    callees: tokensFor(pairs.map((i) => ({ sub: callee(i), role: 'patient', contacts: [caller(i)] }))),
+  };
+}
+
+const SDP = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n';
+
+function candidate(i: number): SignalBody {
+  return { kind: 'ice', candidate: { candidate: `candidate:${i} 1 udp 2122260223 192.0.2.10 ${50000 + i} typ host`, sdpMid: '0', sdpMLineIndex: 0 } };
+}
+
+function signal(to: string, callId: string, body: SignalBody): Record<string, unknown> {
+  return { type: 'signal', to: `user:${to}`, callId, signal: body };
+}
+
+export default async function (data: Data): Promise<void> {
+  const vu = exec.vu.idInTest - 1;
+  const pair = Math.floor(vu / 2);
+  if (pair >= PAIRS) return;
+  if (vu % 2 === 0) await caller(data, pair);
+  else await callee(data, pair);
+}
+
+/** Sends a request; counts an error answer or a missing one. */
+async function send(socket: TetherSocket, message: Record<string, unknown>): Promise<boolean> {
+  const answer = await socket.request(message, WAIT_MS);
+  const ok = answer?.type === 'ack';
+  if (!ok) signalErrors.add(1, { code: answer?.type === 'error' ? answer.code : 'TIMEOUT' });
+  return ok;
+}
+
+async function caller(data: Data, pair: number): Promise<void> {
+  const me = `${data.run}-c${pair}`;
+  const peer = `${data.run}-p${pair}`;
+  const socket = await TetherSocket.open(nodeUrl(pair), data.callers[pair]!, { tags: { role: 'caller' } });
+  check(socket.welcome, { 'caller welcomed': (w) => w !== null });
+  // the callee VU may still be connecting: wait until it is online anywhere in the cluster
+  for (let i = 0; i < 40; i++) {
+    const answer = await socket.request({ type: 'lookup', userId: peer });
+    if (answer?.type === 'ack' && answer.result && 'online' in answer.result && answer.result.online) break;
+    await delay(250);
+  }
+  const calls = Math.max(1, Math.floor(DURATION / CALL_INTERVAL));
+  const start = Date.now() + ((pair % 10) * CALL_INTERVAL * 1000) / 10; // spread pairs over the interval
+  for (let c = 0; c < calls; c++) {
+    const wait = start + c * CALL_INTERVAL * 1000 - Date.now();
+    if (wait > 0) await delay(wait);
+    const ok = await placeCall(socket, peer, `${me}-${c}`);
+    callCompleted.add(ok);
+  }
+  await send(socket, signal(peer, `${me}-end`, { kind: 'hangup', reason: 'done' }));
+  socket.close();
+}
+
+async function placeCall(socket: TetherSocket, peer: string, callId: string): Promise<boolean> {
+  const is = (kind: string, candidateNull?: boolean) => (f: Frame): boolean =>
+    f.type === 'signal' &&
+    f.callId === callId &&
+    f.signal.kind === kind &&
+    (candidateNull === undefined || (f.signal.kind === 'ice' && (f.signal.candidate === null) === candidateNull));
+  const expect = async (kind: string, candidateNull?: boolean): Promise<boolean> => {
+    const frame = await socket.waitFor(is(kind, candidateNull), WAIT_MS);
+    if (!frame) signalsLost.add(1, { kind });
+    return frame !== null;
+  };
+  const t0 = Date.now();
+  if (!(await send(socket, signal(peer, callId, { kind: 'invite', media: 'audio' })))) return false;
+  if (!(await expect('ringing')) || !(await expect('accept'))) return false;
+  inviteToAccept.add(Date.now() - t0);
+  const t1 = Date.now();
+  if (!(await send(socket, signal(peer, callId, { kind: 'offer', sdp: SDP })))) return false;
+  if (!(await expect('answer'))) return false;
+  offerToAnswer.add(Date.now() - t1);
+  for (let i = 0; i < ICE_CANDIDATES; i++) {
+    const t2 = Date.now();
+    if (!(await send(socket, signal(peer, callId, candidate(i))))) return false;
+    if (!(await expect('ice', false))) return false;
+    iceRtt.add(Date.now() - t2);
+  }
+  if (!(await send(socket, signal(peer, callId, { kind: 'ice', candidate: null })))) return false;
+  if (!(await expect('ice', true))) return false;
+  setupTime.add(Date.now() - t0);
+  await send(socket, signal(peer, callId, { kind: 'hangup', reason: 'call ended' }));
+  return true;
+}
+
+/** Answers every step of every call until the caller's final hangup (or the test's end). */
+async function callee(data: Data, pair: number): Promise<void> {
+  const peer = `${data.run}-c${pair}`;
+  const socket = await TetherSocket.open(nodeUrl(pair + 1), data.callees[pair]!, { tags: { role: 'callee' } });
+  check(socket.welcome, { 'callee welcomed': (w) => w !== null });
+  await new Promise<void>((resolve) => {
+    const reply = (callId: string, body: SignalBody): void => void send(socket, signal(peer, callId, body));
+    // never outlive the test: the caller's last hangup may be lost
+    const deadline = setTimeout(() => socket.close(), (DURATION + 45) * 1000);
+    socket.onClose = () => {
+      clearTimeout(deadline);
+      resolve();
+    };
+    socket.onFrame = (f) => {
+      if (f.type !== 'signal') return;
+      const s = f.signal;
+      switch (s.kind) {
+        case 'invite':
+          reply(f.callId, { kind: 'ringing' });
+          reply(f.callId, { kind: 'accept' });
+          break;
+        case 'offer':
+          reply(f.callId, { kind: 'answer', sdp: SDP });
+          break;
+        case 'ice':
+          reply(f.callId, s.candidate ? candidate(1000 + Number(s.candidate.candidate.split(/[: ]/)[1])) : { kind: 'ice', candidate: null });
+          break;
+        case 'hangup':
+          if (s.reason === 'done') socket.close();
+          break;
+        default:
+          break;
+      }
+    };
+  });
+}
