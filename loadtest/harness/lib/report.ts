@@ -40,7 +40,7 @@ function cell(step: StepResult | undefined): string {
 
 /** Cores used by the systems under test (everything but the load generator) per message, µs. */
 function serverMicros(step: StepResult): { total: number; parts: string } {
-  const parts = Object.entries(step.cpu.cores).filter(([name, cores]) => name !== 'load generator' && name !== 'other' && cores >= 0.02);
+  const parts = Object.entries(step.cpu.cores).filter(([name, cores]) => name !== 'load generator' && name !== 'other' && cores >= 0.05);
   const micros = (cores: number): number => Math.round((cores * 1e6) / step.throughput);
   return {
     total: micros(parts.reduce((sum, [, cores]) => sum + cores, 0)),
@@ -62,6 +62,16 @@ function cpuSection(relay: RelayResults): string {
     const m = serverMicros(step);
     return [name, `${m.total} µs`, m.parts];
   });
+  const firstMiss = relay.tether.steps.find((st) => !st.sustained);
+  const waits = (st: StepResult): string =>
+    Object.entries(st.cpu.waitMsPerSecond ?? {})
+      .filter(([, v]) => v >= 1)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const contention = firstMiss
+    ? `At Tether's first rate not sustained, ${firstMiss.offered}/s, the machine was ${Math.round(firstMiss.cpu.busy * 100)}% busy ` +
+      `(${Math.round(firstMiss.cpu.foreign * 100)}% by other processes) and threads stood in line for a CPU (ms per second, summed over threads): ${waits(firstMiss) || 'n/a'}.`
+    : '';
   return [
     `### CPU per relayed message at ${rate}/s (the highest rate every system sustained)`,
     '',
@@ -70,6 +80,8 @@ function cpuSection(relay: RelayResults): string {
       'turns on whether one stall lands in a 4 s window.',
     '',
     table(['system', 'CPU per message', 'by process (µs)'], rows),
+    '',
+    contention,
   ].join('\n');
 }
 
@@ -130,7 +142,7 @@ export function renderMarkdown(r: BenchResults): string {
     const of = (n: number, topology: string): TopologyResult | undefined => r.topologies!.find((t) => t.nodes === n && t.topology === topology);
     const fmt = (t: TopologyResult | undefined): string[] =>
       t
-        ? [`${t.maxSustained}/s`, `${t.deliveriesPerMessage} (nodes: ${t.handledPerMessage})`, `${t.streamDeliveriesPerMessage} (${t.streamNodes} nodes)`]
+        ? [`${t.maxSustained}/s`, `${t.deliveriesPerMessage} (nodes: ${t.handledPerMessage})`, `${t.streamDeliveriesPerMessage} (${t.streamNodes} subscribed)`]
         : ['-', '-', '-'];
     parts.push(
       '',

@@ -78,7 +78,9 @@ export function topologyTarget(results: TopologyResult[]): Target {
   return {
     name: 'routed: broker deliveries per message = nodes with subscribers',
     goal: '= 1.0x at 1, 2, 3, 5 nodes',
-    measured: routed.map((r) => `${r.nodes} nodes: ${r.deliveriesPerMessage} (1 subscribed), ${r.streamDeliveriesPerMessage} (${r.streamNodes} subscribed)`).join('; '),
+    measured: routed
+      .map((r) => `${r.nodes} node${r.nodes > 1 ? 's' : ''}: ${r.deliveriesPerMessage} (1 subscribed), ${r.streamDeliveriesPerMessage} (${r.streamNodes} subscribed)`)
+      .join('; '),
     ratio: routed.length ? round(worst) : null,
     pass: routed.length ? pass : null,
   };
