@@ -87,6 +87,8 @@ export class RedisStore implements Store {
     this.client = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      // commands issued in one tick (every session's resume-log write) go out in one socket write
+      enableAutoPipelining: true,
       autoResendUnfulfilledCommands: false,
       commandTimeout,
       // a socket with a command pending and no byte back for this long is dead: drop it

@@ -58,9 +58,15 @@ export class Gateway {
 
   /** The http server's 'upgrade' listener. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // a named function, not a closure: a closure here would keep `req` (headers, token) and
+    // `head` alive as long as the socket
+    socket.on('error', destroySocket);
     this.authorize(req).then(
-      ({ identity, resume }) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, resume)),
+      ({ identity, resume }) =>
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', destroySocket);
+          this.accept(ws, identity, resume);
+        }),
       (error: unknown) => {
         const refusal = error instanceof Refusal ? error : new Refusal(500, 'INTERNAL', 'upgrade failed');
         if (!(error instanceof Refusal)) this.ctx.logger.error({ err: error }, 'upgrade failed');
@@ -139,26 +145,27 @@ export class Gateway {
     this.connections.add(connection);
     this.perUser.set(identity.userId, (this.perUser.get(identity.userId) ?? 0) + 1);
     this.metrics.connections.inc();
-    let log = this.ctx.logger.child({ userId: identity.userId });
-    ws.on('error', (error) => log.warn({ err: error }, 'socket error'));
+    // log fields per call rather than a child logger per connection (memory per idle connection)
+    const fields = (): Record<string, string> => ({ userId: identity.userId, sessionId: session.id });
+    const log = this.ctx.logger;
+    ws.on('error', (error) => log.warn({ ...fields(), err: error }, 'socket error'));
     ws.once('close', (code) => {
       this.connections.delete(connection);
       const left = (this.perUser.get(identity.userId) ?? 1) - 1;
       if (left > 0) this.perUser.set(identity.userId, left);
       else this.perUser.delete(identity.userId);
       this.metrics.connections.dec();
-      log.info({ code }, 'disconnected');
+      log.info({ ...fields(), code }, 'disconnected');
       // 1000 is the client leaving on purpose; any other close keeps the session resumable
       closeSession(session, code === CLOSE_CODES.NORMAL)
-        .catch((error: unknown) => log.warn({ err: error }, 'session cleanup incomplete'))
+        .catch((error: unknown) => log.warn({ ...fields(), err: error }, 'session cleanup incomplete'))
         .finally(() => connection.markEnded());
     });
     openSession(session, resume, (outcome) => {
-      log = log.child({ sessionId: session.id });
-      log.info({ resumed: outcome.resumed }, 'connected');
+      log.info({ ...fields(), resumed: outcome.resumed }, 'connected');
       connection.send(this.welcome(session, outcome));
     }).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not subscribe the user channel');
+      log.warn({ ...fields(), err: error }, 'could not subscribe the user channel');
       connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
     });
   }
@@ -197,4 +204,8 @@ function resumeParams(url: URL): ResumeParams | null {
   const wellFormed = dot >= 1 && dot <= 64 && token.length - dot <= 129 && Number.isSafeInteger(lastSeq) && lastSeq >= 0;
   if (!wellFormed) return { sessionId: '', secret: '', lastSeq: 0 };
   return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
