@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
+import { ResumeLogWriter } from './core/resume-log-writer.ts';
 import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
@@ -68,6 +69,7 @@ export class TetherNode {
       bus: this.bus,
       store: this.store,
       relay: new Relay(this.bus),
+      resumeLog: new ResumeLogWriter(this.store, this.logger),
       limits: {
         maxSubscriptions: config.MAX_SUBSCRIPTIONS,
         requestCacheSize: config.REQUEST_CACHE_SIZE,

@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { ErrorCode } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Relay } from './relay.ts';
+import type { ResumeLogWriter } from './resume-log-writer.ts';
 
 /** What the core reports; implemented with prom-client in src/observability. */
 export interface CoreMetrics {
@@ -36,6 +37,8 @@ export interface CoreContext {
   bus: Bus;
   store: Store;
   relay: Relay;
+  /** node-wide batching of resume-log writes */
+  resumeLog: ResumeLogWriter;
   limits: SessionLimits;
   metrics: CoreMetrics;
   logger: Logger;

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClientMessage, Sender, ServerMessage, SessionDelivery } from '../protocol/index.ts';
-import type { LoggedFrame } from '../store/store.ts';
 import type { CoreContext } from './context.ts';
 import { TetherError, errorFrame } from './errors.ts';
 import type { Identity } from './identity.ts';
@@ -43,7 +42,6 @@ export class Session implements Subscriber {
   readonly queue = new SerialQueue();
   private closed = false;
   private held: SessionDelivery[] | null = null;
-  private unlogged: LoggedFrame[] = [];
 
   constructor(ctx: CoreContext, identity: Identity, outbound: Outbound) {
     this.ctx = ctx;
@@ -74,8 +72,7 @@ export class Session implements Subscriber {
   sendNumbered(frame: ServerMessage & { seq: number }): void {
     const text = JSON.stringify(frame);
     this.outbound.send(frame, text);
-    if (this.epoch === null) return;
-    if (this.unlogged.push({ seq: frame.seq, frame: text }) === 1) queueMicrotask(() => this.flushLog());
+    if (this.epoch !== null) this.ctx.resumeLog.append(this.id, this.epoch, { seq: frame.seq, frame: text });
   }
 
   /** Holds live deliveries until `release` (while missed frames are replayed). */
@@ -129,17 +126,8 @@ export class Session implements Subscriber {
   markClosed(): boolean {
     if (this.closed) return false;
     this.closed = true;
-    this.flushLog();
+    this.ctx.resumeLog.flush();
     return true;
-  }
-
-  private flushLog(): void {
-    if (this.unlogged.length === 0 || this.epoch === null) return;
-    const frames = this.unlogged;
-    this.unlogged = [];
-    this.ctx.store
-      .logDeliveries(this.id, this.epoch, frames)
-      .catch((error: unknown) => this.ctx.logger.debug({ err: error, sessionId: this.id }, 'resume log not written'));
   }
 
   private toErrorFrame(id: string, error: unknown): Answer {

@@ -3,6 +3,7 @@ import {
   type LapsedSession,
   type LiveSession,
   type LoggedFrame,
+  type SessionFrames,
   type PositionFix,
   type ResumeRecord,
   type ResumeRequest,
@@ -197,12 +198,14 @@ export class MemoryStore implements Store {
     if (entry) entry.subscriptions = [...subscriptions];
   }
 
-  async logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void> {
+  async logDeliveries(batch: readonly SessionFrames[]): Promise<void> {
     this.assertUp();
-    const entry = this.owned(sessionId, epoch);
-    if (!entry) return;
-    entry.log.push(...frames.map((f) => ({ ...f })));
-    if (entry.log.length > entry.maxFrames) entry.log.splice(0, entry.log.length - entry.maxFrames);
+    for (const { sessionId, epoch, frames } of batch) {
+      const entry = this.owned(sessionId, epoch);
+      if (!entry) continue;
+      entry.log.push(...frames.map((f) => ({ ...f })));
+      if (entry.log.length > entry.maxFrames) entry.log.splice(0, entry.log.length - entry.maxFrames);
+    }
   }
 
   async detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {

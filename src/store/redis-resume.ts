@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { decodeFrame, decodeMember, decodeStrings, encodeRecord } from './redis-records.ts';
 import { LuaScript, type ScriptRunner, arrayReply, stringReply } from './redis-scripts.ts';
-import type { LoggedFrame, ResumeRecord, ResumeRequest, ResumedSession } from './store.ts';
+import type { ResumeRecord, ResumeRequest, ResumedSession, SessionFrames } from './store.ts';
+
+const LOG_CALL_FRAMES = 1000;
 
 /**
  * Resume log of `RedisStore`: the record lives in the session hash (epoch, secret digest,
@@ -52,16 +54,36 @@ if owned(ARGV[4]) then redis.call('HSET', skey(ARGV[4]), 'subs', ARGV[6]) end
 `,
 );
 
-/** ARGV: sessionId, epoch, then one JSON {seq, frame} per frame */
+/**
+ * ARGV: groups of sessionId, epoch, n, then n JSON {seq, frame}. Per session: skipped unless it
+ * holds a record at that epoch; appended, trimmed to its maxFrames, and a new list gets the
+ * session hash's TTL (an existing one is retimed with the hash by `retime`).
+ */
 const LOG = new LuaScript(
   'logDeliveries',
-  `${OWNED}
-local id = ARGV[4]
-if not owned(id) then return 0 end
-local entries = {}
-for i = 6, #ARGV do entries[#entries + 1] = ARGV[i] end
-push_bounded(id, skey(id, 'log'), entries, tonumber(redis.call('HGET', skey(id), 'maxFrames')))
-return 1
+  `
+local function append(id, epoch, first, last)
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret', 'maxFrames')
+  if not f[2] or f[1] ~= epoch then return end
+  local key, max = skey(id, 'log'), tonumber(f[3])
+  if max <= 0 then
+    redis.call('DEL', key)
+    return
+  end
+  local len = 0
+  for j = first, last, 1000 do len = redis.call('RPUSH', key, unpack(ARGV, j, math.min(j + 999, last))) end
+  if len > max then redis.call('LTRIM', key, -max, -1) end
+  if len <= last - first + 1 then
+    local t = redis.call('PTTL', skey(id))
+    if t > 0 then redis.call('PEXPIRE', key, t) end
+  end
+end
+local i = 4
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 2])
+  append(ARGV[i], ARGV[i + 1], i + 3, i + 2 + n)
+  i = i + 3 + n
+end
 `,
 );
 
@@ -165,11 +187,25 @@ export class RedisResumeLog {
     await this.scripts.call(SAVE_SUBSCRIPTIONS, [sessionId, epoch, JSON.stringify(subscriptions)]);
   }
 
-  async logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void> {
-    if (frames.length === 0) return;
-    // `{seq, frame}` in this order: RESUME reads seq off the head of the JSON text
-    const entries = frames.map(({ seq, frame }) => encodeRecord({ seq, frame }));
-    await this.scripts.call(LOG, [sessionId, epoch, ...entries]);
+  /** One script call per `LOG_CALL_FRAMES` frames, so no single call holds Redis for long. */
+  async logDeliveries(batch: readonly SessionFrames[]): Promise<void> {
+    const calls: Promise<unknown>[] = [];
+    let args: Array<string | number> = [];
+    let frames = 0;
+    for (const { sessionId, epoch, frames: logged } of batch) {
+      if (logged.length === 0) continue;
+      args.push(sessionId, epoch, logged.length);
+      // `{seq, frame}` in this order: RESUME reads seq off the head of the JSON text
+      for (const { seq, frame } of logged) args.push(encodeRecord({ seq, frame }));
+      frames += logged.length;
+      if (frames >= LOG_CALL_FRAMES) {
+        calls.push(this.scripts.call(LOG, args));
+        args = [];
+        frames = 0;
+      }
+    }
+    if (args.length > 0) calls.push(this.scripts.call(LOG, args));
+    await Promise.all(calls);
   }
 
   async detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {

@@ -8,7 +8,7 @@ import { ScriptRunner } from './redis-scripts.ts';
 import type {
   LapsedSession,
   LiveSession,
-  LoggedFrame,
+  SessionFrames,
   PositionFix,
   ResumeRecord,
   ResumeRequest,
@@ -63,7 +63,7 @@ const HOUR_MS = 3_600_000;
  * - Reconnects forever with capped, jittered exponential backoff; `up` on every ready
  *   connection, `down` on every loss. `close()` stops all of it.
  * - `touchSessions` is one script for a node's whole batch, `logDeliveries` one per batch of
- *   frames: the two calls made all the time.
+ *   frames (many sessions each): the two calls made all the time.
  */
 export class RedisStore implements Store {
   state: StoreState = 'connecting';
@@ -185,8 +185,8 @@ export class RedisStore implements Store {
     return this.run('saveSubscriptions', () => this.resumeLog.saveSubscriptions(sessionId, epoch, subscriptions));
   }
 
-  logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void> {
-    return this.run('logDeliveries', () => this.resumeLog.logDeliveries(sessionId, epoch, frames));
+  logDeliveries(batch: readonly SessionFrames[]): Promise<void> {
+    return this.run('logDeliveries', () => this.resumeLog.logDeliveries(batch));
   }
 
   detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {

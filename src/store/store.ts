@@ -93,8 +93,12 @@ export interface ResumeLog {
   openSession(record: ResumeRecord): Promise<number>;
   /** Replaces the session's subscriptions. */
   saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void>;
-  /** Appends delivered frames (JSON text, numbered by `seq`), keeping the newest `bounds.maxFrames`. */
-  logDeliveries(sessionId: string, epoch: number, frames: readonly LoggedFrame[]): Promise<void>;
+  /**
+   * Appends delivered frames (JSON text, numbered by `seq`) to each listed session's log, keeping
+   * its newest `maxFrames`; each session's entry is fenced by its own epoch. One call for many
+   * sessions, so a node writes what it delivered in one round trip.
+   */
+  logDeliveries(batch: readonly SessionFrames[]): Promise<void>;
   /**
    * The session's connection is gone: it stays resumable while `now < resumableUntil`, then is
    * forgotten. `resumableUntil: null` forgets it now (a clean close).
@@ -128,6 +132,13 @@ export interface ResumeRecord {
 export interface LoggedFrame {
   seq: number;
   frame: string;
+}
+
+/** Frames delivered to one session, for `logDeliveries`. */
+export interface SessionFrames {
+  sessionId: string;
+  epoch: number;
+  frames: readonly LoggedFrame[];
 }
 
 export interface ResumeRequest {

@@ -52,8 +52,8 @@ describe('resume', () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);
     const epoch = await a.openSession(rec);
-    await a.logDeliveries(alice.sessionId, epoch, frames(1, 3));
-    await a.logDeliveries(alice.sessionId, epoch, frames(4, 5));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: frames(1, 3) }]);
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: frames(4, 5) }]);
     await a.saveSubscriptions(alice.sessionId, epoch, ['user:x', 'location:p']);
     await a.detachSession(alice.sessionId, epoch, Date.now() + 30_000);
     expect(await b.park(alice.userId, '{"parked":1}', Date.now())).toEqual({ parked: 1, attached: 0 });
@@ -76,24 +76,41 @@ describe('resume', () => {
     const alice = member('alice', 'patient');
     const rec = record(alice, { maxFrames: 3 });
     const epoch = await a.openSession(rec);
-    await a.logDeliveries(alice.sessionId, epoch, frames(1, 6));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: frames(1, 6) }]);
     const now = Date.now();
     expect(await b.resume(request(rec, 2), now)).toMatchObject({ missed: frames(4, 6), lastLoggedSeq: 6, complete: false });
     expect(await b.resume(request(rec, 3), now)).toMatchObject({ missed: frames(4, 6), complete: true });
     expect(await b.resume(request(rec, 6), now)).toMatchObject({ missed: [], complete: true });
   });
 
+  it('logs many sessions in one call, each fenced by its own epoch', async () => {
+    const [alice, bob, carol] = [member('alice', 'patient'), member('bob', 'caregiver'), member('carol', 'caregiver')];
+    const [ra, rb, rc] = [record(alice), record(bob), record(carol, { maxFrames: 2 })];
+    const [ea, eb, ec] = [await a.openSession(ra), await a.openSession(rb), await a.openSession(rc)];
+    await a.logDeliveries([
+      { sessionId: alice.sessionId, epoch: ea, frames: frames(1, 2) },
+      { sessionId: bob.sessionId, epoch: eb + 1000, frames: frames(1, 3) },
+      { sessionId: carol.sessionId, epoch: ec, frames: [] },
+      { sessionId: 'no-such-session', epoch: 1, frames: frames(1, 1) },
+      { sessionId: carol.sessionId, epoch: ec, frames: frames(1, 3) },
+    ]);
+    const now = Date.now();
+    expect(await b.resume(request(ra), now)).toMatchObject({ missed: frames(1, 2), lastLoggedSeq: 2 });
+    expect(await b.resume(request(rb), now)).toMatchObject({ missed: [], lastLoggedSeq: 0 });
+    expect(await b.resume(request(rc), now)).toMatchObject({ missed: frames(2, 3), complete: false });
+  });
+
   it('ignores writes carrying an older epoch once the session was resumed elsewhere', async () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);
     const old = await a.openSession(rec);
-    await a.logDeliveries(alice.sessionId, old, frames(1, 2));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch: old, frames: frames(1, 2) }]);
     const resumed = await b.resume(request(rec, 2), Date.now());
     const epoch = resumed!.epoch;
-    await a.logDeliveries(alice.sessionId, old, frames(3, 4));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch: old, frames: frames(3, 4) }]);
     await a.saveSubscriptions(alice.sessionId, old, ['room:stale']);
     await a.detachSession(alice.sessionId, old, null);
-    await b.logDeliveries(alice.sessionId, epoch, [{ seq: 3, frame: '{"n":"new"}' }]);
+    await b.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: [{ seq: 3, frame: '{"n":"new"}' }] }]);
     const after = await a.resume(request(rec, 2), Date.now());
     expect(after).toMatchObject({
       subscriptions: rec.subscriptions,
@@ -139,7 +156,7 @@ describe('resume', () => {
     const rec = record(alice);
     await live(a, LIVE, alice);
     const epoch = await a.openSession(rec);
-    await a.logDeliveries(alice.sessionId, epoch, frames(1, 1));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: frames(1, 1) }]);
     await a.detachSession(alice.sessionId, epoch, null);
     expect(await b.resume(request(rec), Date.now())).toBeNull();
     expect(await b.park(alice.userId, 'f', Date.now())).toEqual({ parked: 0, attached: 0 });
@@ -150,7 +167,7 @@ describe('resume', () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);
     const first = await a.openSession(rec);
-    await a.logDeliveries(alice.sessionId, first, frames(1, 3));
+    await a.logDeliveries([{ sessionId: alice.sessionId, epoch: first, frames: frames(1, 3) }]);
     const fresh = { ...rec, secret: randomUUID(), subscriptions: ['user:new'] };
     const second = await b.openSession(fresh);
     expect(second).toBeGreaterThan(first);

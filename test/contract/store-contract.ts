@@ -109,7 +109,7 @@ export function describeStoreContract(name: string, makeStore: (options?: StoreC
       await expect(call).rejects.toBeInstanceOf(StoreError);
       await expect(call).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       await expect(a.touchSessions([], LIVE)).rejects.toBeInstanceOf(StoreError);
-      await expect(a.logDeliveries(ids('session'), 1, [])).rejects.toBeInstanceOf(StoreError);
+      await expect(a.logDeliveries([{ sessionId: ids('session'), epoch: 1, frames: [] }])).rejects.toBeInstanceOf(StoreError);
       await a.close();
       expect(a.state).toBe('closed');
       expect(await b.roomMembers(ids('room'), T0)).toEqual([]);

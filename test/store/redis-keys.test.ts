@@ -51,7 +51,7 @@ describe('RedisStore keys', () => {
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
     await store.joinRoom('r1', alice, now);
     const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, maxFrames: 5 });
-    await store.logDeliveries(alice.sessionId, epoch, [{ seq: 1, frame: '{}' }]);
+    await store.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
     // attached: nothing is parked for it
     expect(await store.park(alice.userId, '{}', now)).toEqual({ parked: 0, attached: 1 });
     await store.recordPosition('p1', fix('p1', now));
@@ -166,22 +166,25 @@ describe('RedisStore keys', () => {
     expect(ids).toEqual(['5000-0', '5000-1', '6000-0']);
   });
 
-  it('touchSessions sends one command per 5 000 sessions, all at once; logDeliveries one per batch', async () => {
+  it('touchSessions sends one command per 5 000 sessions, all at once; logDeliveries one per 1 000 frames', async () => {
     const { store, ns } = await fresh();
     const sessions = Array.from({ length: 6_000 }, (_, i) => ({ member: member(`u${i}`), nodeId: 'n1' }));
     const first = sessions[0]!.member;
     // creates them, and loads the scripts (a Redis that never saw one answers EVALSHA with NOSCRIPT)
     await store.touchSessions(sessions, Date.now() + 10_000);
     const epoch = await store.openSession({ member: first, secret: 's', subscriptions: [], attachedTtlMs: 60_000, maxFrames: 100 });
-    await store.logDeliveries(first.sessionId, epoch, [{ seq: 1, frame: '{}' }]);
+    await store.logDeliveries([{ sessionId: first.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
     expect(await raw.zcard(`${ns}presence`)).toBe(6_000);
 
     const heartbeat = (batch: typeof sessions) => () => store.touchSessions(batch, Date.now() + 10_000);
     expect(names(await commandsSent(ns, heartbeat(sessions.slice(0, 5_000))))).toEqual(['evalsha']);
     expect(names(await commandsSent(ns, heartbeat(sessions)))).toEqual(['evalsha', 'evalsha']);
     const frames = Array.from({ length: 50 }, (_, i) => ({ seq: i + 2, frame: `{"n":${i}}` }));
-    expect(names(await commandsSent(ns, () => store.logDeliveries(first.sessionId, epoch, frames)))).toEqual(['evalsha']);
+    expect(names(await commandsSent(ns, () => store.logDeliveries([{ sessionId: first.sessionId, epoch, frames }])))).toEqual(['evalsha']);
     expect(await raw.llen(`${ns}session:${first.sessionId}:log`)).toBe(51);
+    // many sessions' frames: one call per 1 000 frames, so no one script holds Redis for long
+    const many = Array.from({ length: 25 }, (_, i) => ({ sessionId: `s${i}`, epoch: 1, frames: Array.from({ length: 100 }, (_, j) => ({ seq: j + 1, frame: '{}' })) }));
+    expect(names(await commandsSent(ns, () => store.logDeliveries(many)))).toEqual(['evalsha', 'evalsha', 'evalsha']);
   });
 
   /**

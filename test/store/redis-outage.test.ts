@@ -56,7 +56,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
     ['trail', store.trail(`p-${randomUUID()}`, 0, 10)],
     ['openSession', store.openSession(record)],
     ['saveSubscriptions', store.saveSubscriptions(member.sessionId, 1, ['user:u'])],
-    ['logDeliveries', store.logDeliveries(member.sessionId, 1, [{ seq: 1, frame: '{}' }])],
+    ['logDeliveries', store.logDeliveries([{ sessionId: member.sessionId, epoch: 1, frames: [{ seq: 1, frame: '{}' }] }])],
     ['detachSession', store.detachSession(member.sessionId, 1, now + 10_000)],
     ['park', store.park(member.userId, '{}', now)],
     ['resume', store.resume({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
