@@ -1,18 +1,20 @@
 /**
  * `scripts/node24 loadtest/harness/profile.ts [--rate 1500] [--seconds 10] [--system tether|socketio]
- *   [--experiment coalesce] [--no-prof]`
+ *   [--experiment coalesce] [--no-prof] [--node-options '--max-semi-space-size=1']`
  *
  * Runs the cross-node relay (scenarios/relay.ts, or the Socket.IO baseline) at one offered rate
  * with `--cpu-prof` on every server process, stops them cleanly so the profiles are written, and
  * prints where each process spent its CPU (self time by module and by function), with the cores
  * each kind of process used. Writes loadtest/results/profile.md. Loopback only, bounded in time.
  * `--experiment coalesce` preloads experiments/coalesce-writes.ts into the nodes (what batching
- * socket writes per tick would save); `--no-prof` leaves the profiler off, for clean CPU figures.
+ * socket writes per tick would save); `--no-prof` leaves the profiler off, for clean CPU figures;
+ * `--node-options` adds Node flags to the server processes.
  */
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { summarizeProfile } from './lib/cpuprofile.ts';
 import { forkServer, startCluster, startInfra } from './lib/infra.ts';
 import { Recorder, runStep } from './lib/open-loop.ts';
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     system: { type: 'string', default: 'tether' },
     experiment: { type: 'string' },
     'no-prof': { type: 'boolean', default: false },
+    'node-options': { type: 'string', default: '' },
     out: { type: 'string', default: new URL('../results/profile.md', import.meta.url).pathname },
   },
 });
@@ -36,6 +39,7 @@ const dir = await mkdtemp(join(tmpdir(), 'tether-prof-'));
 const nodeOptions = values['no-prof'] ? [] : [`--cpu-prof`, `--cpu-prof-dir=${dir}`];
 if (values.experiment === 'coalesce') nodeOptions.push(`--import=${new URL('./experiments/coalesce-writes.ts', import.meta.url).pathname}`);
 else if (values.experiment) throw new Error(`unknown experiment ${values.experiment}`);
+if (values['node-options']) nodeOptions.push(values['node-options']);
 const env = { NODE_OPTIONS: nodeOptions.join(' ') };
 const infra = await startInfra();
 const probe = new Recorder();
@@ -51,7 +55,13 @@ if (values.system === 'socketio') {
   target = await tetherRelayTarget(cluster, pairs, probe);
 }
 await runStep(target, probe, rate, { durationMs: 2_000, drainMs: 2_000 }); // warm-up
+const redis = new Redis(infra.redisUrl);
+const before = await redisCalls(redis);
 const step = await runStep(target, probe, rate, { durationMs: Number(values.seconds) * 1000, drainMs: 3_000 });
+const after = await redisCalls(redis);
+redis.disconnect();
+const delivered = step.throughput * Number(values.seconds);
+const perMessage = [...after].map(([cmd, n]) => [cmd, (n - (before.get(cmd) ?? 0)) / delivered] as const).filter(([, r]) => r >= 0.01);
 await target.close();
 await stopServers();
 await infra.stop();
@@ -63,6 +73,7 @@ const lines = [
   `Delivered ${step.throughput}/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, lost ${step.lost}. ` +
     `Machine ${Math.round(step.cpu.busy * 100)}% busy (foreign ${Math.round(step.cpu.foreign * 100)}%); cores used: ` +
     Object.entries(step.cpu.cores).map(([k, v]) => `${k} ${v}`).join(', ') + '.',
+  `Redis commands per delivered message: ${perMessage.map(([c, r]) => `${c} ${r.toFixed(3)}`).join(', ') || 'none'}.`,
 ];
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()) {
   const s = await summarizeProfile(join(dir, file));
@@ -75,3 +86,9 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'))
 await writeFile(values.out, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
 console.log(`\nprofiles kept in ${dir}; summary in ${values.out}`);
+
+/** Calls per Redis command so far (INFO commandstats), counting the step's commands as a difference. */
+async function redisCalls(client: Redis): Promise<Map<string, number>> {
+  const info = await client.info('commandstats');
+  return new Map([...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}

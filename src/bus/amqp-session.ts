@@ -1,4 +1,5 @@
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, connect } from 'amqplib';
+import type { Socket } from 'node:net';
 import type { AmqpBusMetrics } from './amqp-metrics.ts';
 import { declareTopology, type TopologyConfig } from './amqp-topology.ts';
 import { BusError } from './bus.ts';
@@ -47,6 +48,9 @@ export class AmqpSession {
   private readonly pending = new Map<string, Pending>();
   private readonly connections: ChannelModel[] = [];
   private publishChannel: ConfirmChannel | undefined;
+  /** the publish connection's socket, corked while a batch of publishes gathers */
+  private publishSocket: Socket | undefined;
+  private corked = false;
   private consumeChannel: Channel | undefined;
   private queue = '';
   private seq = 0;
@@ -105,6 +109,7 @@ export class AmqpSession {
           },
           (error: unknown) => this.confirmed(messageId, error),
         );
+        this.corkUntilNextTurn();
         this.config.metrics.published();
       } catch (error) {
         this.pending.delete(messageId);
@@ -112,6 +117,23 @@ export class AmqpSession {
         reject(new BusError('UNAVAILABLE', 'publish failed', { cause: error }));
       }
     });
+  }
+
+  /**
+   * Two nested setImmediates: amqplib moves published frames to the socket from a setImmediate
+   * of its own, queued after this one may be, so the socket is uncorked one turn later, after it.
+   */
+  private corkUntilNextTurn(): void {
+    const socket = this.publishSocket;
+    if (this.corked || !socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() =>
+      setImmediate(() => {
+        this.corked = false;
+        socket.uncork();
+      }),
+    );
   }
 
   /** Resolves once the broker confirms the binding of `channel` to this node's queue. */
@@ -138,6 +160,7 @@ export class AmqpSession {
     this.watch(publish, 'publish channel');
     publish.on('return', (message: Message) => this.returned(message));
     this.publishChannel = publish;
+    this.publishSocket = socketOf(publishConnection);
     const consume = await consumeConnection.createChannel();
     this.watch(consume, 'consume channel');
     this.consumeChannel = consume;
@@ -231,4 +254,10 @@ export class AmqpSession {
     this.closing = Promise.all([before, now]).then(() => {});
     return this.closing;
   }
+}
+
+/** amqplib's socket under a connection (not in its typings); undefined if that ever changes. */
+function socketOf(model: ChannelModel): Socket | undefined {
+  const stream: unknown = (model.connection as { stream?: unknown }).stream;
+  return stream !== null && typeof stream === 'object' && 'cork' in stream && 'uncork' in stream ? (stream as Socket) : undefined;
 }
