@@ -5,7 +5,7 @@
  * Runs every benchmark scenario in one process, one after the other, on one private RabbitMQ and
  * Redis, and writes loadtest/results/latest.json and latest.md (the markdown tables of
  * docs/benchmarks.md). Loopback only; every scenario is bounded in time, and a watchdog ends
- * the run (killing everything it started) if the whole exceeds 14 minutes. `--quick` shrinks
+ * the run (killing everything it started) if the whole exceeds 18 minutes. `--quick` shrinks
  * every scenario for a smoke run (its numbers mean little). `--memory-env` gives the node of the
  * idle-connection scenario extra environment, for allocator experiments
  * (`LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2`); such a run is not the reference run.
@@ -23,7 +23,7 @@ import { type BenchResults, renderMarkdown } from './lib/report.ts';
 import { memoryTarget, relayTargets, topologyTarget } from './lib/targets.ts';
 import { startAmqpCeiling } from './scenarios/amqp-ceiling.ts';
 import { runCallSetup } from './scenarios/call-setup.ts';
-import { runIdleMemory } from './scenarios/idle-memory.ts';
+import { SMALL_YOUNG_GENERATION, runIdleMemory } from './scenarios/idle-memory.ts';
 import { runLocationFanout } from './scenarios/location-fanout.ts';
 import { startTetherRelay } from './scenarios/relay.ts';
 import { startSocketIoRelay } from './scenarios/socketio-relay.ts';
@@ -31,7 +31,7 @@ import { runSubscribeAck } from './scenarios/subscribe-ack.ts';
 import { runTopology } from './scenarios/topologies.ts';
 import { startWsEcho } from './scenarios/ws-echo.ts';
 
-const WATCHDOG_MS = 14 * 60_000;
+const WATCHDOG_MS = 18 * 60_000;
 const { values } = parseArgs({
   options: {
     only: { type: 'string', default: 'relay,subscribe,topology,call,fanout,memory' },
@@ -170,6 +170,9 @@ try {
     log('\nidle connections, soak and reconnect storm (one node)');
     results.idleMemory = await runIdleMemory(infra, { ...settings.idleMemory, log });
     results.targets.push(memoryTarget(results.idleMemory));
+    log(`\nthe same with the operator option NODE_OPTIONS=${SMALL_YOUNG_GENERATION}`);
+    const env = { ...settings.idleMemory.env, NODE_OPTIONS: SMALL_YOUNG_GENERATION };
+    results.idleMemorySmallYoungGeneration = await runIdleMemory(infra, { ...settings.idleMemory, env, log });
   }
 } finally {
   await infra.stop();

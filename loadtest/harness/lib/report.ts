@@ -24,6 +24,8 @@ export interface BenchResults {
   callSetup?: CallSetupResult;
   locationFanout?: FanoutResult;
   idleMemory?: IdleMemoryResult;
+  /** the idle scenario again, nodes run with NODE_OPTIONS=--max-semi-space-size=1 */
+  idleMemorySmallYoungGeneration?: IdleMemoryResult;
   targets: Target[];
 }
 
@@ -182,33 +184,38 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
-  if (r.idleMemory) {
-    const i = r.idleMemory;
-    parts.push(
-      '## Idle connections on one node',
-      '',
-      `At rest: RSS ${(i.atRest.rssBytes / 1e6).toFixed(1)} MB, heap ${(i.atRest.heapBytes / 1e6).toFixed(1)} MB. Heartbeat every ${i.heartbeatMs} ms. ` +
-        'Per connection: (now - at rest) / connections; marginal: growth since the previous row / connections added.',
-      '',
-      table(
-        ['connections', 'RSS', 'RSS per connection', 'marginal RSS per connection', 'heap per connection', 'open fds', 'ramp', 'connect to welcome p50 / p99 / p99.9', 'failed'],
-        i.levels.map((l) => [
-          l.connections,
-          `${(l.rssBytes / 1e6).toFixed(1)} MB`,
-          `${l.rssPerConnectionKB} KB`,
-          `${l.rssMarginalKB} KB`,
-          `${l.heapPerConnectionKB} KB`,
-          l.openFds,
-          `${l.rampPerSecond}/s`,
-          `${lat(l.welcomeMs)} ms`,
-          l.failed,
-        ]),
-      ),
-      '',
-      `Soak: ${i.soak.seconds} s at ${i.soak.open} connections: ${i.soak.dropped} dropped by the server, RSS drift ${i.soak.rssDriftKB} KB. ` +
-        `Reconnect storm: ${i.storm.count} connections cut and reconnected at once: ${i.storm.ok} welcomed again (${i.storm.resumed} resumed) ` +
-        `in ${i.storm.seconds} s, ${i.storm.failed} failed; connect to welcome p50 / p99 / p99.9 ${lat(i.storm.welcomeMs)} ms.`,
-    );
+  if (r.idleMemory) parts.push(...idleMemorySection('## Idle connections on one node', r.idleMemory));
+  if (r.idleMemorySmallYoungGeneration) {
+    const title = '### The same, nodes run with `NODE_OPTIONS=--max-semi-space-size=1` (operator option)';
+    parts.push('', ...idleMemorySection(title, r.idleMemorySmallYoungGeneration));
   }
   return parts.join('\n') + '\n';
+}
+
+function idleMemorySection(title: string, i: IdleMemoryResult): string[] {
+  return [
+    title,
+    '',
+    `At rest: RSS ${(i.atRest.rssBytes / 1e6).toFixed(1)} MB, heap ${(i.atRest.heapBytes / 1e6).toFixed(1)} MB. Heartbeat every ${i.heartbeatMs} ms. ` +
+      'Per connection: (now - at rest) / connections; marginal: growth since the previous row / connections added.',
+    '',
+    table(
+      ['connections', 'RSS', 'RSS per connection', 'marginal RSS per connection', 'heap per connection', 'open fds', 'ramp', 'connect to welcome p50 / p99 / p99.9', 'failed'],
+      i.levels.map((l) => [
+        l.connections,
+        `${(l.rssBytes / 1e6).toFixed(1)} MB`,
+        `${l.rssPerConnectionKB} KB`,
+        `${l.rssMarginalKB} KB`,
+        `${l.heapPerConnectionKB} KB`,
+        l.openFds,
+        `${l.rampPerSecond}/s`,
+        `${lat(l.welcomeMs)} ms`,
+        l.failed,
+      ]),
+    ),
+    '',
+    `Soak: ${i.soak.seconds} s at ${i.soak.open} connections: ${i.soak.dropped} dropped by the server, RSS drift ${i.soak.rssDriftKB} KB. ` +
+      `Reconnect storm: ${i.storm.count} connections cut and reconnected at once: ${i.storm.ok} welcomed again (${i.storm.resumed} resumed) ` +
+      `in ${i.storm.seconds} s, ${i.storm.failed} failed; connect to welcome p50 / p99 / p99.9 ${lat(i.storm.welcomeMs)} ms.`,
+  ];
 }

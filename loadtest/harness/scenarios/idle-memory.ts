@@ -90,6 +90,13 @@ function rounded(values: number[]): LatencySummary {
   return { count: s.count, p50: ms(s.p50), p99: ms(s.p99), p999: ms(s.p999), max: ms(s.max) };
 }
 
+/**
+ * The Node flag docs/operations.md offers for nodes that hold many idle connections: V8's young
+ * generation capped at 1 MiB per semi-space (the default lets it grow to 16 MiB). The bench runs
+ * the idle scenario a second time with it.
+ */
+export const SMALL_YOUNG_GENERATION = '--max-semi-space-size=1';
+
 export async function runIdleMemory(
   infra: Infra,
   options: {
