@@ -1,5 +1,5 @@
 /**
- * `scripts/node24 loadtest/harness/heap-profile.ts [--connections 2000] [--settle 3] [--env NAME=value ...]`
+ * `scripts/node24 loadtest/harness/heap-profile.ts [--connections 2000] [--settle 3] [--env NAME=value ...] [--node-options=...]`
  *
  * Where an idle connection's memory goes, on one node: takes a heap snapshot (SIGUSR2 with
  * `--heapsnapshot-signal`) of a fresh node, opens `connections` idle connections (distinct users,
@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { heapCensus, perConnection } from './lib/heap-snapshot.ts';
+import { type HeapCensus, heapCensus, perConnection } from './lib/heap-snapshot.ts';
 import { startCluster, startInfra } from './lib/infra.ts';
 import { sample, scrape } from './lib/prom.ts';
 import { LoadClient, connectAll } from './lib/tether-client.ts';
@@ -25,6 +25,11 @@ const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '2000' },
     env: { type: 'string', multiple: true, default: [] },
+    'node-options': { type: 'string', default: '' },
+    /** skip the heap snapshots: the snapshot writer's own malloc use would hide the node's in smaps */
+    'no-census': { type: 'boolean', default: false },
+    /** split each kind by what retains it (`array <- object:Session.subscriptions`) */
+    'by-retainer': { type: 'boolean', default: false },
     /** seconds between the last connection and the second reading */
     settle: { type: 'string', default: '3' },
     out: { type: 'string', default: new URL('../results/heap-profile.md', import.meta.url).pathname },
@@ -34,7 +39,7 @@ const count = Number(values.connections);
 const dir = await mkdtemp(join(tmpdir(), 'tether-heap-'));
 const infra = await startInfra();
 const extraEnv = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const cluster = await startCluster(infra, 1, 'routed', { ...extraEnv, NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}` });
+const cluster = await startCluster(infra, 1, 'routed', { ...extraEnv, NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir} ${values['node-options']}`.trim() });
 
 /** The node process we started: our only descendant running src/main.ts. */
 function nodePid(): number {
@@ -104,7 +109,8 @@ async function memory(): Promise<{ rss: number; external: number; heap: number; 
 const clients: LoadClient[] = [];
 try {
   const m0 = await memory();
-  const s0 = await heapCensus(await snapshot());
+  const census = !values['no-census'];
+  const s0 = census ? await heapCensus(await snapshot(), values['by-retainer']) : (new Map() as HeapCensus);
   const r0 = residentByMapping();
   const run = Math.random().toString(36).slice(2, 7);
   clients.push(
@@ -112,13 +118,13 @@ try {
   );
   await new Promise((r) => setTimeout(r, Number(values.settle) * 1000)); // let connection setup garbage become garbage
   const m1 = await memory();
-  const s1 = await heapCensus(await snapshot());
+  const s1 = census ? await heapCensus(await snapshot(), values['by-retainer']) : (new Map() as HeapCensus);
   const r1 = residentByMapping();
   const rows = perConnection(s0, s1, count);
   const total = rows.reduce((sum, r) => sum + r.bytes, 0);
   const kb = (bytes: number): string => (bytes / 1000).toFixed(2);
   const lines = [
-    `# Heap per idle connection: ${count} connections on one node${values.env.length ? ` (${values.env.join(' ')})` : ''}`,
+    `# Heap per idle connection: ${count} connections on one node${values.env.length || values['node-options'] ? ` (${[...values.env, values['node-options']].filter(Boolean).join(' ')})` : ''}`,
     '',
     `Live heap (after a full GC, from snapshots): ${kb(total)} KB per connection. From /metrics: RSS ${kb((m1.rss - m0.rss) / count)} KB, ` +
       `heap used ${kb((m1.heap - m0.heap) / count)} KB, heap committed ${kb((m1.heapTotal - m0.heapTotal) / count)} KB, ` +
@@ -130,7 +136,7 @@ try {
     '',
     '| object kind | objects per connection | bytes per connection |',
     '| --- | --- | --- |',
-    ...rows.slice(0, 30).map((r) => `| \`${r.kind}\` | ${r.objects} | ${r.bytes} |`),
+    ...rows.slice(0, values['by-retainer'] ? 80 : 30).map((r) => `| \`${r.kind}\` | ${r.objects} | ${r.bytes} |`),
   ];
   await writeFile(values.out, lines.join('\n') + '\n');
   console.log(lines.join('\n'));

@@ -18,14 +18,17 @@ export const TetherClaims = z.object({
   exp: z.number().optional(),
 });
 
+/** shared by every identity whose token grants none of a kind (memory per idle connection) */
+const NONE: readonly string[] = Object.freeze([]);
+
 export function identityFromClaims(claims: unknown): Identity {
   const c = TetherClaims.parse(claims);
   return {
     userId: c.sub,
     role: c.role,
-    patients: c.patients,
-    contacts: c.contacts,
-    rooms: c.rooms,
+    patients: c.patients.length > 0 ? c.patients : NONE,
+    contacts: c.contacts.length > 0 ? c.contacts : NONE,
+    rooms: c.rooms.length > 0 ? c.rooms : NONE,
     expiresAt: c.exp === undefined ? null : c.exp * 1000,
   };
 }

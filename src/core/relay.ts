@@ -43,11 +43,15 @@ export class Relay {
     let entry = this.channels.get(channel);
     if (!entry) {
       const live = this.enqueue(channel, () => this.bus.subscribe(channel));
-      entry = { subscribers: new Map(), live };
+      const created: ChannelEntry = { subscribers: subscriber, live };
+      // a live channel's entry keeps no promise (memory per idle connection)
+      live.then(() => (created.live = undefined), () => {});
+      entry = created;
       this.channels.set(channel, entry);
       for (const o of this.observers) o.channelAdded(channel);
+    } else {
+      addSubscriber(entry, subscriber);
     }
-    entry.subscribers.set(subscriber.id, subscriber);
     try {
       await entry.live;
     } catch (error) {
@@ -59,9 +63,7 @@ export class Relay {
   /** Stops delivering `channel` to `subscriber`; unbinds the channel when nobody local is left. */
   async remove(channel: string, subscriber: Subscriber): Promise<void> {
     const entry = this.channels.get(channel);
-    if (!entry || entry.subscribers.get(subscriber.id) !== subscriber) return;
-    entry.subscribers.delete(subscriber.id);
-    if (entry.subscribers.size > 0) return;
+    if (!entry || removeSubscriber(entry, subscriber) !== 0) return;
     this.channels.delete(channel);
     for (const o of this.observers) o.channelRemoved(channel);
     await this.enqueue(channel, () => this.bus.unsubscribe(channel));
@@ -73,7 +75,10 @@ export class Relay {
 
   /** Hands a message made on this node (not relayed) to every local subscriber of `channel`. */
   deliverLocal(channel: string, message: SessionDelivery): void {
-    for (const subscriber of this.channels.get(channel)?.subscribers.values() ?? []) subscriber.deliver(message);
+    const entry = this.channels.get(channel);
+    if (!entry) return;
+    if (entry.subscribers instanceof Map) for (const subscriber of entry.subscribers.values()) subscriber.deliver(message);
+    else entry.subscribers.deliver(message);
   }
 
   /** Channels with local subscribers. */
@@ -85,8 +90,11 @@ export class Relay {
     const entry = this.channels.get(channel);
     if (!entry) return;
     for (const o of this.observers) o.relayed(channel, message);
-    for (const subscriber of entry.subscribers.values()) {
-      if (subscriber.id !== message.from.sessionId) subscriber.deliver(message);
+    const sender = message.from.sessionId;
+    if (entry.subscribers instanceof Map) {
+      for (const subscriber of entry.subscribers.values()) if (subscriber.id !== sender) subscriber.deliver(message);
+    } else if (entry.subscribers.id !== sender) {
+      entry.subscribers.deliver(message);
     }
   }
 
@@ -103,6 +111,25 @@ export class Relay {
 }
 
 interface ChannelEntry {
-  subscribers: Map<string, Subscriber>;
-  live: Promise<void>;
+  /**
+   * The only subscriber, or, once there were two, a Map by session id. Most channels have one
+   * subscriber per node (a user's own channel), and a Map costs about 200 bytes.
+   */
+  subscribers: Subscriber | Map<string, Subscriber>;
+  /** settles when the bus subscription is live; undefined once it is */
+  live: Promise<void> | undefined;
+}
+
+function addSubscriber(entry: ChannelEntry, subscriber: Subscriber): void {
+  if (entry.subscribers instanceof Map) entry.subscribers.set(subscriber.id, subscriber);
+  else if (entry.subscribers.id !== subscriber.id) entry.subscribers = new Map([[entry.subscribers.id, entry.subscribers], [subscriber.id, subscriber]]);
+  else entry.subscribers = subscriber;
+}
+
+/** Removes `subscriber`: how many are left, or -1 if it was not one of this entry's. */
+function removeSubscriber(entry: ChannelEntry, subscriber: Subscriber): number {
+  if (!(entry.subscribers instanceof Map)) return entry.subscribers === subscriber ? 0 : -1;
+  if (entry.subscribers.get(subscriber.id) !== subscriber) return -1;
+  entry.subscribers.delete(subscriber.id);
+  return entry.subscribers.size;
 }

@@ -38,7 +38,8 @@ export class Session implements Subscriber {
   /** @internal the last seq assigned */
   seq = 0;
   private readonly outbound: Outbound;
-  private readonly requests: RequestCache;
+  /** made on the first request: a connection that only waits for calls never needs it */
+  private requests: RequestCache | undefined;
   readonly queue = new SerialQueue();
   private closed = false;
   private held: SessionDelivery[] | null = null;
@@ -48,7 +49,6 @@ export class Session implements Subscriber {
     this.identity = identity;
     this.outbound = outbound;
     this.id = randomUUID();
-    this.requests = new RequestCache(ctx.limits.requestCacheSize);
   }
 
   /** The `from` stamped on everything this session sends. */
@@ -88,7 +88,7 @@ export class Session implements Subscriber {
 
   /** Answers one parsed request, exactly once, even when the same id is sent again. */
   receive(message: ClientMessage): void {
-    const earlier = this.requests.get(message.id);
+    const earlier = this.requests?.get(message.id);
     if (earlier) {
       earlier.then((answer) => this.send(answer));
       return;
@@ -100,10 +100,11 @@ export class Session implements Subscriber {
         (result): Answer => (result === undefined ? { type: 'ack', id: message.id } : { type: 'ack', id: message.id, result }),
         (error: unknown): Answer => this.toErrorFrame(message.id, error),
       );
-    this.requests.set(message.id, answer);
+    const requests = (this.requests ??= new RequestCache(this.ctx.limits.requestCacheSize));
+    requests.set(message.id, answer);
     answer.then((frame) => {
       // a retryable error means nothing took effect: a retry with the same id tries again
-      if (frame.type === 'error' && frame.retryable) this.requests.forget(message.id, answer);
+      if (frame.type === 'error' && frame.retryable) requests.forget(message.id, answer);
       this.send(frame);
     });
   }

@@ -1,9 +1,10 @@
-import type { WebSocket, RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { CLOSE_CODES, type ServerMessage, parseClientFrame } from '../protocol/index.ts';
 import { errorFrame } from '../core/errors.ts';
 import type { Outbound, Session } from '../core/session.ts';
 import { TokenBucket } from '../core/token-bucket.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
+import type { ConnectionSocket } from './connection-socket.ts';
 import { peekId } from './peek-id.ts';
 
 export interface ConnectionLimits {
@@ -13,56 +14,70 @@ export interface ConnectionLimits {
   rateBurst: number;
 }
 
+/** What the gateway does when a connection's socket fails or closes. */
+export interface ConnectionOwner {
+  socketError(connection: Connection, error: Error): void;
+  /** called once, when the socket has closed */
+  socketClosed(connection: Connection, code: number): void;
+}
+
 /**
  * Binds one WebSocket to its Session: reads frames (rate, binary, size, parse checks, in that order),
  * writes frames with a bounded send buffer, tracks liveness for the heartbeat and closes the
- * socket when the token expires.
+ * socket once the token has expired.
+ *
+ * An idle connection is most of a node's memory, so a Connection keeps no timers, closures or
+ * promises of its own: the socket's listeners are shared functions, the gateway's sweeps call
+ * `ping` and `closeIfExpired`, and `ended` makes its promise only when someone waits.
  */
 export class Connection implements Outbound {
-  readonly ws: WebSocket;
+  readonly ws: ConnectionSocket;
   session!: Session;
   /** false once a ping went unanswered for a whole heartbeat interval */
   alive = true;
-  private readonly ending = Promise.withResolvers<void>();
   private readonly limits: ConnectionLimits;
   private readonly metrics: NodeMetrics;
+  /** told of the socket's errors and close */
+  readonly owner: ConnectionOwner;
   private readonly bucket: TokenBucket;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private isEnded = false;
+  private ending: PromiseWithResolvers<void> | undefined;
 
-  constructor(ws: WebSocket, limits: ConnectionLimits, metrics: NodeMetrics) {
+  constructor(ws: ConnectionSocket, limits: ConnectionLimits, metrics: NodeMetrics, owner: ConnectionOwner) {
     this.ws = ws;
     this.limits = limits;
     this.metrics = metrics;
+    this.owner = owner;
     this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst);
-    ws.on('pong', () => (this.alive = true));
+    ws.connection = this;
   }
 
   /** Settles once the socket closed and its session was cleaned up (presence, rooms, resume). */
   get ended(): Promise<void> {
+    if (this.isEnded) return Promise.resolve();
+    this.ending ??= Promise.withResolvers<void>();
     return this.ending.promise;
   }
 
   /** @internal called by the gateway when cleanup is done */
   markEnded(): void {
-    this.ending.resolve();
+    this.isEnded = true;
+    this.ending?.resolve();
   }
 
-  /** Starts reading frames for `session` and arms the token-expiry close. */
+  /** Starts reading frames for `session` and reporting the socket's errors and close to the owner. */
   attach(session: Session): void {
     this.session = session;
-    this.ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    if (session.identity.expiresAt !== null) this.armExpiry(session.identity.expiresAt);
-    this.ws.once('close', () => clearTimeout(this.expiryTimer));
+    this.ws.on('message', onMessage);
+    this.ws.on('pong', onPong);
+    this.ws.on('error', onError);
+    this.ws.on('close', onClose);
   }
 
-  /** Closes with 4003 at `expiresAt`; timers wait at most ~24.8 days, so longer waits re-arm. */
-  private armExpiry(expiresAt: number): void {
-    const ms = Math.max(0, expiresAt - Date.now());
-    const wait = Math.min(ms, 2 ** 31 - 1);
-    this.expiryTimer = setTimeout(
-      () => (wait < ms ? this.armExpiry(expiresAt) : this.close(CLOSE_CODES.TOKEN_EXPIRED, 'token expired')),
-      wait,
-    );
+  /** Closes with 4003 if the token expired at or before `now` (ms since the epoch). */
+  closeIfExpired(now: number): void {
+    const expiresAt = this.session.identity.expiresAt;
+    if (expiresAt !== null && expiresAt <= now) this.close(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
   }
 
   send(frame: ServerMessage, text: string = JSON.stringify(frame)): void {
@@ -92,7 +107,8 @@ export class Connection implements Outbound {
     this.ws.ping();
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
+  /** @internal the socket's 'message' listener */
+  receive(data: RawData, isBinary: boolean): void {
     const session = this.session;
     // binaryType is the default 'nodebuffer', so a frame arrives as one Buffer
     const bytes = data as Buffer;
@@ -122,4 +138,25 @@ export class Connection implements Outbound {
     this.metrics.framesIn.inc({ type: parsed.message.type });
     session.receive(parsed.message);
   }
+}
+
+// The socket's listeners: ws calls them with the socket, always a ConnectionSocket, as `this`
+// (its typings say WebSocket).
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as ConnectionSocket).connection.receive(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  (this as ConnectionSocket).connection.alive = true;
+}
+
+function onError(this: WebSocket, error: Error): void {
+  const connection = (this as ConnectionSocket).connection;
+  connection.owner.socketError(connection, error);
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const connection = (this as ConnectionSocket).connection;
+  connection.owner.socketClosed(connection, code);
 }

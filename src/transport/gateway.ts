@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { AuthUnavailableError, type Verify } from '../auth/verifier.ts';
 import type { CoreContext } from '../core/context.ts';
 import type { Identity } from '../core/identity.ts';
@@ -8,7 +8,8 @@ import { Session } from '../core/session.ts';
 import { type OpenOutcome, type ResumeParams, closeSession, openSession } from '../core/session-lifecycle.ts';
 import { CLOSE_CODES, type Welcome } from '../protocol/index.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
-import { Connection, type ConnectionLimits } from './connection.ts';
+import { Connection, type ConnectionLimits, type ConnectionOwner } from './connection.ts';
+import { ConnectionSocket } from './connection-socket.ts';
 import { bearerToken, originAllowed } from './credentials.ts';
 import { type RefusalCode, refuseUpgrade } from './refuse.ts';
 
@@ -32,15 +33,21 @@ class Refusal {
   }
 }
 
+/** How often open connections are checked for an expired token (JWT `exp` has 1 s resolution). */
+const EXPIRY_SWEEP_MS = 1_000;
+
 /**
  * The WebSocket edge. Every upgrade is checked (path, draining, Origin, token, per-user
  * connection cap) before a socket exists; a refused one gets an HTTP error and no socket.
+ * Two node-wide timers serve every connection: the heartbeat, and the token-expiry sweep
+ * (a connection is closed with 4003 within a second after its token's `exp`).
  */
-export class Gateway {
+export class Gateway implements ConnectionOwner {
   readonly connections = new Set<Connection>();
   private readonly perUser = new Map<string, number>();
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly expirySweep: NodeJS.Timeout;
   private draining = false;
   private readonly ctx: CoreContext;
   private readonly options: GatewayOptions;
@@ -52,8 +59,17 @@ export class Gateway {
     this.options = options;
     this.verify = verify;
     this.metrics = metrics;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.hardMaxFrameBytes,
+      perMessageDeflate: false,
+      WebSocket: ConnectionSocket,
+    });
     this.heartbeat = setInterval(() => this.connections.forEach((c) => c.ping()), options.heartbeatMs);
+    this.expirySweep = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.closeIfExpired(now);
+    }, EXPIRY_SWEEP_MS);
   }
 
   /** The http server's 'upgrade' listener. */
@@ -65,7 +81,7 @@ export class Gateway {
       ({ identity, resume }) =>
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', destroySocket);
-          this.accept(ws, identity, resume);
+          this.accept(ws as ConnectionSocket, identity, resume);
         }),
       (error: unknown) => {
         const refusal = error instanceof Refusal ? error : new Refusal(500, 'INTERNAL', 'upgrade failed');
@@ -112,6 +128,7 @@ export class Gateway {
 
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.expirySweep);
     for (const connection of this.connections) connection.ws.terminate();
     this.wss.close();
   }
@@ -138,36 +155,41 @@ export class Gateway {
     if (this.draining) throw new Refusal(503, 'SHUTTING_DOWN', 'this node is draining; connect to another');
   }
 
-  private accept(ws: WebSocket, identity: Identity, resume: ResumeParams | null): void {
-    const connection = new Connection(ws, this.options, this.metrics);
+  private accept(ws: ConnectionSocket, identity: Identity, resume: ResumeParams | null): void {
+    const connection = new Connection(ws, this.options, this.metrics, this);
     const session = new Session(this.ctx, identity, connection);
     connection.attach(session);
     this.connections.add(connection);
     this.perUser.set(identity.userId, (this.perUser.get(identity.userId) ?? 0) + 1);
     this.metrics.connections.inc();
-    // log fields per call rather than a child logger per connection (memory per idle connection)
-    const fields = (): Record<string, string> => ({ userId: identity.userId, sessionId: session.id });
-    const log = this.ctx.logger;
-    ws.on('error', (error) => log.warn({ ...fields(), err: error }, 'socket error'));
-    ws.once('close', (code) => {
-      this.connections.delete(connection);
-      const left = (this.perUser.get(identity.userId) ?? 1) - 1;
-      if (left > 0) this.perUser.set(identity.userId, left);
-      else this.perUser.delete(identity.userId);
-      this.metrics.connections.dec();
-      log.info({ ...fields(), code }, 'disconnected');
-      // 1000 is the client leaving on purpose; any other close keeps the session resumable
-      closeSession(session, code === CLOSE_CODES.NORMAL)
-        .catch((error: unknown) => log.warn({ ...fields(), err: error }, 'session cleanup incomplete'))
-        .finally(() => connection.markEnded());
-    });
     openSession(session, resume, (outcome) => {
-      log.info({ ...fields(), resumed: outcome.resumed }, 'connected');
+      this.ctx.logger.info({ ...logFields(connection), resumed: outcome.resumed }, 'connected');
       connection.send(this.welcome(session, outcome));
     }).catch((error: unknown) => {
-      log.warn({ ...fields(), err: error }, 'could not subscribe the user channel');
+      this.ctx.logger.warn({ ...logFields(connection), err: error }, 'could not subscribe the user channel');
       connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
     });
+  }
+
+  /** @internal ConnectionOwner */
+  socketError(connection: Connection, error: Error): void {
+    this.ctx.logger.warn({ ...logFields(connection), err: error }, 'socket error');
+  }
+
+  /** @internal ConnectionOwner */
+  socketClosed(connection: Connection, code: number): void {
+    const { userId } = connection.session.identity;
+    this.connections.delete(connection);
+    const left = (this.perUser.get(userId) ?? 1) - 1;
+    if (left > 0) this.perUser.set(userId, left);
+    else this.perUser.delete(userId);
+    this.metrics.connections.dec();
+    const log = this.ctx.logger;
+    log.info({ ...logFields(connection), code }, 'disconnected');
+    // 1000 is the client leaving on purpose; any other close keeps the session resumable
+    closeSession(connection.session, code === CLOSE_CODES.NORMAL)
+      .catch((error: unknown) => log.warn({ ...logFields(connection), err: error }, 'session cleanup incomplete'))
+      .finally(() => connection.markEnded());
   }
 
   private welcome(session: Session, outcome: OpenOutcome): Welcome {
@@ -204,6 +226,11 @@ function resumeParams(url: URL): ResumeParams | null {
   const wellFormed = dot >= 1 && dot <= 64 && token.length - dot <= 129 && Number.isSafeInteger(lastSeq) && lastSeq >= 0;
   if (!wellFormed) return { sessionId: '', secret: '', lastSeq: 0 };
   return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
+}
+
+/** Log fields naming a connection, built per call: no child logger per connection. */
+function logFields(connection: Connection): { userId: string; sessionId: string } {
+  return { userId: connection.session.identity.userId, sessionId: connection.session.id };
 }
 
 function destroySocket(this: Duplex): void {

@@ -58,4 +58,39 @@ describe('Relay', () => {
     await bus.publish('room:x', message, { mandatory: true });
     expect(await arrival).toEqual(message);
   });
+
+  it('delivers to every local subscriber but the sender, as subscribers come and go', async () => {
+    const bus = new RecordingBus();
+    await bus.start();
+    const relay = new Relay(bus);
+    const [a, b, c] = [subscriber('a'), subscriber('b'), subscriber('c')];
+    const from = (sessionId: string) => ({ userId: 'u', role: 'r', sessionId });
+    const message = (n: number, sender: string) => ({ type: 'presence', channel: 'room:x', event: 'joined', ts: n, from: from(sender) }) as const;
+    // the memory bus hands deliveries over in publish order, so once a probe published after
+    // the message has arrived, the message has been dispatched
+    let probed!: () => void;
+    await relay.add('room:probe', { id: 'probe', deliver: () => probed() });
+    const round = async (n: number, sender: string): Promise<void> => {
+      const arrived = new Promise<void>((resolve) => (probed = resolve));
+      await bus.publish('room:x', message(n, sender), { mandatory: true });
+      await bus.publish('room:probe', { ...message(n, sender), channel: 'room:probe' }, { mandatory: true });
+      await arrived;
+      relay.deliverLocal('room:x', message(n, sender));
+    };
+    await relay.add('room:x', a);
+    await round(1, 'a'); // the sender's own relayed copy is skipped; a local delivery is not
+    await relay.add('room:x', b);
+    await relay.remove('room:x', subscriber('b')); // another object with b's id: not b's removal
+    await round(2, 'z');
+    await relay.remove('room:x', a);
+    await relay.add('room:x', c);
+    await round(3, 'c');
+    expect(a.got.map((m) => m.ts)).toEqual([1, 2, 2]);
+    expect(b.got.map((m) => m.ts)).toEqual([2, 2, 3, 3]);
+    expect(c.got.map((m) => m.ts)).toEqual([3]);
+    await relay.remove('room:x', b);
+    expect(bus.calls).not.toContain('unsub room:x');
+    await relay.remove('room:x', c);
+    expect(bus.calls).toEqual(['sub room:probe', 'sub room:x', 'unsub room:x']);
+  });
 });
