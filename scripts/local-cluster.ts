@@ -16,8 +16,17 @@ import { freePort } from '../test/support/free-port.ts';
 
 export { freePort };
 
+/**
+ * The Node flags a node is launched with, as `npm start` does (package.json; a test checks the
+ * two agree). V8's young generation capped at 4 MiB per semi-space, rather than growing to
+ * 32 MiB under a burst of connects and staying there: docs/operations.md, docs/benchmarks.md.
+ */
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
 export interface LocalClusterOptions {
   nodes: number;
+  /** Node flags for every node; default NODE_FLAGS */
+  nodeFlags?: readonly string[];
   /** load balancer port; 0 picks a free one */
   port: number;
   topology: 'routed' | 'fanout';
@@ -93,7 +102,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const startNode = async (i: number): Promise<void> => {
     const logPath = join(dir, `node-${i}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(ROOT, 'src/main.ts')], {
       env: {
         ...process.env,
         // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`

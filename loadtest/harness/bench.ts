@@ -16,6 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { waitForQuiet } from './lib/cpu.ts';
 import { BENCH_NODE_ENV, startInfra } from './lib/infra.ts';
+import { NODE_FLAGS } from '../../scripts/local-cluster.ts';
 import { describeMachine, sourceRevision } from './lib/machine.ts';
 import { type LadderOptions, type RunningSystem, runLadders } from './lib/open-loop.ts';
 import { MESSAGE_BYTES } from './lib/payload.ts';
@@ -23,7 +24,7 @@ import { type BenchResults, renderMarkdown } from './lib/report.ts';
 import { memoryTarget, relayTargets, topologyTarget } from './lib/targets.ts';
 import { startAmqpCeiling } from './scenarios/amqp-ceiling.ts';
 import { runCallSetup } from './scenarios/call-setup.ts';
-import { SMALL_YOUNG_GENERATION, runIdleMemory } from './scenarios/idle-memory.ts';
+import { runIdleMemory } from './scenarios/idle-memory.ts';
 import { runLocationFanout } from './scenarios/location-fanout.ts';
 import { startTetherRelay } from './scenarios/relay.ts';
 import { startSocketIoRelay } from './scenarios/socketio-relay.ts';
@@ -90,6 +91,7 @@ const settings = {
     env: Object.fromEntries(values['memory-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   },
   nodeEnv: BENCH_NODE_ENV,
+  nodeFlags: NODE_FLAGS,
   quick,
 };
 
@@ -170,9 +172,8 @@ try {
     log('\nidle connections, soak and reconnect storm (one node)');
     results.idleMemory = await runIdleMemory(infra, { ...settings.idleMemory, log });
     results.targets.push(memoryTarget(results.idleMemory));
-    log(`\nthe same with the operator option NODE_OPTIONS=${SMALL_YOUNG_GENERATION}`);
-    const env = { ...settings.idleMemory.env, NODE_OPTIONS: SMALL_YOUNG_GENERATION };
-    results.idleMemorySmallYoungGeneration = await runIdleMemory(infra, { ...settings.idleMemory, env, log });
+    log('\nthe same without the launch flags (V8 sizes the young generation itself)');
+    results.idleMemoryWithoutFlags = await runIdleMemory(infra, { ...settings.idleMemory, nodeFlags: [], log });
   }
 } finally {
   await infra.stop();

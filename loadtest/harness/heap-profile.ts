@@ -1,5 +1,5 @@
 /**
- * `scripts/node24 loadtest/harness/heap-profile.ts [--connections 2000] [--settle 3] [--env NAME=value ...] [--node-options=...]`
+ * `scripts/node24 loadtest/harness/heap-profile.ts [--connections 2000] [--settle 3] [--env NAME=value ...] [--node-options=...] [--no-launch-flags] [--no-census] [--by-retainer]`
  *
  * Where an idle connection's memory goes, on one node: takes a heap snapshot (SIGUSR2 with
  * `--heapsnapshot-signal`) of a fresh node, opens `connections` idle connections (distinct users,
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type HeapCensus, heapCensus, perConnection } from './lib/heap-snapshot.ts';
 import { startCluster, startInfra } from './lib/infra.ts';
+import { NODE_FLAGS } from '../../scripts/local-cluster.ts';
 import { sample, scrape } from './lib/prom.ts';
 import { LoadClient, connectAll } from './lib/tether-client.ts';
 import { devToken } from './lib/tokens.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '2000' },
     env: { type: 'string', multiple: true, default: [] },
     'node-options': { type: 'string', default: '' },
+    'no-launch-flags': { type: 'boolean', default: false },
     /** skip the heap snapshots: the snapshot writer's own malloc use would hide the node's in smaps */
     'no-census': { type: 'boolean', default: false },
     /** split each kind by what retains it (`array <- object:Session.subscriptions`) */
@@ -39,7 +41,7 @@ const count = Number(values.connections);
 const dir = await mkdtemp(join(tmpdir(), 'tether-heap-'));
 const infra = await startInfra();
 const extraEnv = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const cluster = await startCluster(infra, 1, 'routed', { ...extraEnv, NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir} ${values['node-options']}`.trim() });
+const cluster = await startCluster(infra, 1, 'routed', { ...extraEnv, NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir} ${values['node-options']}`.trim() }, values['no-launch-flags'] ? [] : undefined);
 
 /** The node process we started: our only descendant running src/main.ts. */
 function nodePid(): number {
@@ -124,7 +126,7 @@ try {
   const total = rows.reduce((sum, r) => sum + r.bytes, 0);
   const kb = (bytes: number): string => (bytes / 1000).toFixed(2);
   const lines = [
-    `# Heap per idle connection: ${count} connections on one node${values.env.length || values['node-options'] ? ` (${[...values.env, values['node-options']].filter(Boolean).join(' ')})` : ''}`,
+    `# Heap per idle connection: ${count} connections on one node (${[values['no-launch-flags'] ? 'no launch flags' : NODE_FLAGS.join(' '), ...values.env, values['node-options']].filter(Boolean).join(' ')})`,
     '',
     `Live heap (after a full GC, from snapshots): ${kb(total)} KB per connection. From /metrics: RSS ${kb((m1.rss - m0.rss) / count)} KB, ` +
       `heap used ${kb((m1.heap - m0.heap) / count)} KB, heap committed ${kb((m1.heapTotal - m0.heapTotal) / count)} KB, ` +

@@ -1,6 +1,6 @@
 /**
  * `scripts/node24 loadtest/harness/profile.ts [--rate 1500] [--seconds 10] [--system tether|socketio]
- *   [--experiment coalesce] [--no-prof] [--node-options '--max-semi-space-size=1']`
+ *   [--experiment coalesce] [--no-prof] [--node-options '--trace-gc']`
  *
  * Runs the cross-node relay (scenarios/relay.ts, or the Socket.IO baseline) at one offered rate
  * with `--cpu-prof` on every server process, stops them cleanly so the profiles are written, and
@@ -8,7 +8,8 @@
  * each kind of process used. Writes loadtest/results/profile.md. Loopback only, bounded in time.
  * `--experiment coalesce` preloads experiments/coalesce-writes.ts into the nodes (what batching
  * socket writes per tick would save); `--no-prof` leaves the profiler off, for clean CPU figures;
- * `--node-options` adds Node flags to the server processes.
+ * `--node-options` adds Node flags to the server processes' NODE_OPTIONS (Tether nodes also get the
+ * launch flags, NODE_FLAGS in scripts/local-cluster.ts, which win over NODE_OPTIONS).
  */
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

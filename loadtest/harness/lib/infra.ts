@@ -76,9 +76,11 @@ export async function startCluster(
   nodes: number,
   topology: 'routed' | 'fanout' = 'routed',
   env: Record<string, string> = {},
+  nodeFlags?: readonly string[],
 ): Promise<LocalCluster> {
   const cluster = await startLocalCluster({
     nodes,
+    ...(nodeFlags ? { nodeFlags } : {}),
     port: 0,
     topology,
     loadBalancer: false,

@@ -24,8 +24,8 @@ export interface BenchResults {
   callSetup?: CallSetupResult;
   locationFanout?: FanoutResult;
   idleMemory?: IdleMemoryResult;
-  /** the idle scenario again, nodes run with NODE_OPTIONS=--max-semi-space-size=1 */
-  idleMemorySmallYoungGeneration?: IdleMemoryResult;
+  /** the idle scenario again, the node run without the launch flags (NODE_FLAGS) */
+  idleMemoryWithoutFlags?: IdleMemoryResult;
   targets: Target[];
 }
 
@@ -185,9 +185,9 @@ export function renderMarkdown(r: BenchResults): string {
     );
   }
   if (r.idleMemory) parts.push(...idleMemorySection('## Idle connections on one node', r.idleMemory));
-  if (r.idleMemorySmallYoungGeneration) {
-    const title = '### The same, nodes run with `NODE_OPTIONS=--max-semi-space-size=1` (operator option)';
-    parts.push('', ...idleMemorySection(title, r.idleMemorySmallYoungGeneration));
+  if (r.idleMemoryWithoutFlags) {
+    const title = '### The same, the node run without its launch flag `--max-semi-space-size=4` (V8 sizes the young generation)';
+    parts.push('', ...idleMemorySection(title, r.idleMemoryWithoutFlags));
   }
   return parts.join('\n') + '\n';
 }

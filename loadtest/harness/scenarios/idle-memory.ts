@@ -90,12 +90,6 @@ function rounded(values: number[]): LatencySummary {
   return { count: s.count, p50: ms(s.p50), p99: ms(s.p99), p999: ms(s.p999), max: ms(s.max) };
 }
 
-/**
- * The Node flag docs/operations.md offers for nodes that hold many idle connections: V8's young
- * generation capped at 1 MiB per semi-space (the default lets it grow to 16 MiB). The bench runs
- * the idle scenario a second time with it.
- */
-export const SMALL_YOUNG_GENERATION = '--max-semi-space-size=1';
 
 export async function runIdleMemory(
   infra: Infra,
@@ -108,10 +102,12 @@ export async function runIdleMemory(
     heartbeatMs: number;
     /** extra node environment (allocator experiments) */
     env?: Record<string, string>;
+    /** Node flags instead of the launch flags (NODE_FLAGS in scripts/local-cluster.ts) */
+    nodeFlags?: readonly string[];
     log: (line: string) => void;
   },
 ): Promise<IdleMemoryResult> {
-  const cluster = await startCluster(infra, 1, 'routed', { ...options.env, HEARTBEAT_MS: String(options.heartbeatMs) });
+  const cluster = await startCluster(infra, 1, 'routed', { ...options.env, HEARTBEAT_MS: String(options.heartbeatMs) }, options.nodeFlags);
   const url = cluster.nodeUrls[0]!;
   const workers = Array.from({ length: options.workers }, () => new Worker());
   try {
