@@ -63,6 +63,8 @@ export class Gateway implements ConnectionOwner {
       noServer: true,
       maxPayload: options.hardMaxFrameBytes,
       perMessageDeflate: false,
+      // the gateway tracks its own connections; ws's tracking would add a listener per socket
+      clientTracking: false,
       WebSocket: ConnectionSocket,
     });
     this.heartbeat = setInterval(() => this.connections.forEach((c) => c.ping()), options.heartbeatMs);

@@ -90,7 +90,6 @@ function rounded(values: number[]): LatencySummary {
   return { count: s.count, p50: ms(s.p50), p99: ms(s.p99), p999: ms(s.p999), max: ms(s.max) };
 }
 
-
 export async function runIdleMemory(
   infra: Infra,
   options: {
