@@ -186,7 +186,8 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.idleMemory) parts.push(...idleMemorySection('## Idle connections on one node', r.idleMemory));
   if (r.idleMemoryWithoutFlags) {
-    const title = '### The same, the node run without its launch flag `--max-semi-space-size=4` (V8 sizes the young generation)';
+    const flags = Array.isArray(r.settings.nodeFlags) ? r.settings.nodeFlags.join(' ') : '';
+    const title = `### The same, the node run without its launch flags \`${flags}\` (V8 sizes the young generation)`;
     parts.push('', ...idleMemorySection(title, r.idleMemoryWithoutFlags));
   }
   return parts.join('\n') + '\n';
