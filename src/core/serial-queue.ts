@@ -3,11 +3,16 @@
  * take effect in the order sent: each task runs only after the previous one has settled.
  */
 export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
+  /** the last task's settling; undefined once it has settled, so an idle queue holds no promise */
+  private tail: Promise<unknown> | undefined;
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => {});
+    const result = (this.tail ?? Promise.resolve()).then(task, task);
+    const settled = (): void => {
+      if (this.tail === tail) this.tail = undefined;
+    };
+    const tail: Promise<unknown> = result.then(settled, settled);
+    this.tail = tail;
     return result;
   }
 }

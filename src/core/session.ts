@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClientMessage, Sender, ServerMessage, SessionDelivery } from '../protocol/index.ts';
+import { ChannelSet } from './channel-set.ts';
 import type { CoreContext } from './context.ts';
 import { TetherError, errorFrame } from './errors.ts';
 import type { Identity } from './identity.ts';
@@ -29,7 +30,7 @@ export class Session implements Subscriber {
   /** fixed once `open` has run (a resume adopts the resumed session's id) */
   id: string;
   readonly identity: Identity;
-  readonly subscriptions = new Set<string>();
+  readonly subscriptions = new ChannelSet();
   readonly ctx: CoreContext;
   /** Store epoch of this session's resume record; null when it has none (store was down) */
   epoch: number | null = null;
