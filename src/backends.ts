@@ -5,7 +5,6 @@ import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
 import { amqpBusMetrics } from './observability/bus-metrics.ts';
 import type { NodeMetrics } from './observability/metrics.ts';
-import { parseChannel } from './protocol/index.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
@@ -26,13 +25,8 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         nodeId: config.NODE_ID,
         metrics: amqpBusMetrics(metrics.registry),
         logger: logger.child({ part: 'bus' }),
-        // fanout: every node's queue matches, so a user channel's reachability comes from presence
-        isReachable: async (channel) => {
-          const { kind, id } = parseChannel(channel);
-          return kind !== 'user' || (await store.userSessions(id, Date.now())).length > 0;
-        },
       })
-    : new MemoryBus();
+    : new MemoryBus(undefined, logger.child({ part: 'bus' }));
   if (!config.RABBITMQ_URL || !config.REDIS_URL) {
     logger.info({ bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory' }, 'backends');
   }

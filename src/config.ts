@@ -26,6 +26,8 @@ export const ConfigSchema = z
     JWT_JWKS_URL: z.url().optional(),
     JWT_ISSUER: z.string().optional(),
     JWT_AUDIENCE: z.string().optional(),
+    /** seconds of clock skew allowed on a token's `exp` and `nbf` */
+    JWT_CLOCK_TOLERANCE_S: int(30),
     /** browser Origins allowed to connect; `*` allows any; requests without Origin are always allowed */
     ALLOWED_ORIGINS: list,
 
@@ -53,11 +55,16 @@ export const ConfigSchema = z
     PRESENCE_TTL_MS: int(15_000, 150),
     /** a disconnected session can be resumed, on any node, for this long, ms */
     RESUME_WINDOW_MS: int(120_000, 0),
-    /** delivered frames kept per session for resume (and frames parked for it while away) */
+    /** per session: delivered frames kept for resume, and direct messages kept while it is away, each */
     RESUME_MAX_FRAMES: int(256, 1),
+    /** per session: bytes of delivered frames kept for resume, and of direct messages kept while it is away, each */
+    RESUME_MAX_BYTES: int(256 * 1024, 1024),
+    /** per user: disconnected sessions kept resumable; the oldest beyond it are forgotten */
+    RESUME_DETACHED_PER_USER: int(4, 1),
     /** location watchers get a `stale` event after this long without a position, ms */
     LOCATION_STALE_MS: int(300_000, 100),
-    REQUEST_CACHE_SIZE: int(256, 1),
+    /** per session: write requests (signal, location, unsubscribe) remembered for retries, also across a resume */
+    REQUEST_CACHE_SIZE: int(128, 1),
     /** closes of clients on SIGTERM are spread over this window */
     DRAIN_MS: int(10_000, 0),
     /** hard deadline for the whole shutdown, after which the process exits anyway */

@@ -9,7 +9,9 @@ import type { Config } from './config.ts';
 import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
-import { ResumeLogWriter } from './core/resume-log-writer.ts';
+import { Batcher } from './core/batcher.ts';
+import { catchUp } from './core/catch-up.ts';
+import { DeliveryLog } from './core/delivery-log.ts';
 import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
@@ -41,6 +43,8 @@ export class TetherNode {
   readonly gateway: Gateway;
   readonly devTokens: boolean;
   readonly presence: PresenceKeeper;
+  /** the catch-up started by the bus's latest return; settles when it is done */
+  lastCatchUp: Promise<void> = Promise.resolve();
   private readonly staleWatch: StaleWatch;
   private readonly app: FastifyInstance;
   private draining = false;
@@ -50,12 +54,19 @@ export class TetherNode {
     this.config = config;
     this.logger = deps.logger ?? createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
     this.metrics = deps.metrics ?? new NodeMetrics();
-    this.bus = deps.bus ?? new MemoryBus();
+    this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
+    let busWasDown = false;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
       this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
       this.logger.info({ bus: state }, 'bus state');
+      if (state === 'down') busWasDown = true;
+      if (state === 'up' && busWasDown) {
+        busWasDown = false;
+        // what was routed into the lost queue, or sent while nothing here was bound, is still owed
+        this.lastCatchUp = catchUp(ctx, [...this.gateway.sessions()]);
+      }
     });
     this.store.onState((state) => {
       this.metrics.storeUp.set(state === 'up' ? 1 : 0);
@@ -69,14 +80,26 @@ export class TetherNode {
       bus: this.bus,
       store: this.store,
       relay: new Relay(this.bus),
-      resumeLog: new ResumeLogWriter(this.store, this.logger),
+      deliveryLog: new DeliveryLog(this.store),
+      directs: new Batcher((batch) => this.store.appendDirect(batch, Date.now())),
+      journal: new Batcher(async (batch) => {
+        await this.store.recordRequests(batch);
+        return batch.map(() => undefined);
+      }),
       limits: {
         maxSubscriptions: config.MAX_SUBSCRIPTIONS,
         requestCacheSize: config.REQUEST_CACHE_SIZE,
         signalTtlMs: config.SIGNAL_TTL_MS,
         presenceTtlMs: config.PRESENCE_TTL_MS,
         resumeWindowMs: config.RESUME_WINDOW_MS,
-        resumeMaxFrames: config.RESUME_MAX_FRAMES,
+        resume: {
+          logFrames: config.RESUME_MAX_FRAMES,
+          logBytes: config.RESUME_MAX_BYTES,
+          pendingFrames: config.RESUME_MAX_FRAMES,
+          pendingBytes: config.RESUME_MAX_BYTES,
+          journalSize: config.REQUEST_CACHE_SIZE,
+          detachedPerUser: config.RESUME_DETACHED_PER_USER,
+        },
         staleAfterMs: config.LOCATION_STALE_MS,
       },
       metrics: this.metrics,
@@ -160,9 +183,9 @@ export class TetherNode {
 
 /** Real keys when configured; otherwise (development only; config refuses production) the public dev secret. */
 function verifierOptions(config: Config): { verifier: VerifierOptions; dev: boolean } {
-  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockToleranceS: config.JWT_CLOCK_TOLERANCE_S };
   if (config.JWT_JWKS_URL) return { verifier: { jwksUrl: config.JWT_JWKS_URL, ...claims }, dev: false };
   if (config.JWT_SECRET) return { verifier: { secret: config.JWT_SECRET, ...claims }, dev: false };
   if (config.NODE_ENV !== 'development') throw new Error('production needs JWT_SECRET or JWT_JWKS_URL');
-  return { verifier: { secret: DEV_SECRET, issuer: DEV_ISSUER }, dev: true };
+  return { verifier: { secret: DEV_SECRET, issuer: DEV_ISSUER, clockToleranceS: config.JWT_CLOCK_TOLERANCE_S }, dev: true };
 }

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, configWith } from '../src/config.ts';
@@ -53,7 +56,7 @@ describe('auth before upgrade', () => {
   });
 
   it('closes the connection with 4003 when the token expires', async () => {
-    cluster = await startCluster(1);
+    cluster = await startCluster(1, { config: { JWT_CLOCK_TOLERANCE_S: 0 } });
     const token = await sign({ sub: 'alice' }, { exp: Math.floor(Date.now() / 1000) + 2 });
     const client = await TestClient.connect(cluster.url(), token);
     expect(await client.closed).toEqual({ code: 4003, reason: 'token expired' });
@@ -82,6 +85,35 @@ describe('auth before upgrade', () => {
     expect(await attemptUpgrade(`${cluster.url()}?token=${token}`)).toEqual({
       status: 503,
       body: { code: 'AUTH_UNAVAILABLE', message: 'token keys unavailable; retry later' },
+    });
+  });
+
+  it('answers 503 AUTH_UNAVAILABLE when the JWKS endpoint answers an error status, so clients retry', async () => {
+    const jwks = createServer((_req, res) => res.writeHead(500).end('upstream broken')).listen(0, '127.0.0.1');
+    await once(jwks, 'listening');
+    try {
+      const { port } = jwks.address() as AddressInfo;
+      cluster = await startCluster(1, { config: { JWT_SECRET: '', JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` } });
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('alice').setIssuer(TEST_ISSUER).setExpirationTime('1h').sign(privateKey);
+      expect(await attemptUpgrade(`${cluster.url()}?token=${token}`)).toEqual({
+        status: 503,
+        body: { code: 'AUTH_UNAVAILABLE', message: 'token keys unavailable; retry later' },
+      });
+    } finally {
+      jwks.close();
+    }
+  });
+
+  it('allows JWT_CLOCK_TOLERANCE_S of skew on exp, and refuses a token expired beyond it with TOKEN_EXPIRED, so a client fetches a fresh one', async () => {
+    cluster = await startCluster(1, { config: { JWT_CLOCK_TOLERANCE_S: 30 } });
+    const now = Math.floor(Date.now() / 1000);
+    const skewed = await TestClient.connect(cluster.url(), await sign({ sub: 'alice' }, { exp: now - 10 }));
+    expect(skewed.welcome.user.id).toBe('alice');
+    const expired = await sign({ sub: 'alice' }, { exp: now - 40 });
+    expect(await attemptUpgrade(`${cluster.url()}?token=${expired}`)).toEqual({
+      status: 401,
+      body: { code: 'TOKEN_EXPIRED', message: 'token expired; connect with a fresh one' },
     });
   });
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { AmqpBus } from '../src/bus/amqp.ts';
-import { parseChannel } from '../src/protocol/index.ts';
 import { RedisStore } from '../src/store/redis.ts';
 import type { Store } from '../src/store/store.ts';
 import type { ClusterOptions } from './support/cluster.ts';
@@ -21,10 +20,6 @@ function realBackends(topology: 'routed' | 'fanout'): () => ClusterOptions {
           exchange: `tether.test.${topology}.${run}`,
           durableExchange: false,
           nodeId: `node-${i}`,
-          isReachable: async (channel) => {
-            const { kind, id } = parseChannel(channel);
-            return kind !== 'user' || (await stores[i]!.userSessions(id, Date.now())).length > 0;
-          },
         }),
     };
   };

@@ -10,6 +10,8 @@ export interface VerifierOptions {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** seconds of clock skew allowed on `exp` and `nbf`; default 30 */
+  clockToleranceS?: number;
 }
 
 export type Verify = (token: string) => Promise<Identity>;
@@ -18,7 +20,12 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
-/** The keys could not be fetched (JWKS endpoint down or slow): not the client's fault. */
+/** The token was valid but its `exp` (plus the clock tolerance) has passed: a fresh one will do. */
+export class TokenExpiredError extends AuthError {
+  override name = 'TokenExpiredError';
+}
+
+/** The keys could not be fetched (JWKS endpoint down, slow or answering an error): not the client's fault. */
 export class AuthUnavailableError extends Error {
   override name = 'AuthUnavailableError';
 }
@@ -26,14 +33,17 @@ export class AuthUnavailableError extends Error {
 /**
  * Builds the token check run before every WebSocket upgrade: signature (HS256 with the
  * secret, or RS256/ES256 from the JWKS), `exp` (required), `iss` and `aud` when configured, and
- * the Tether claims' shape. Rejects with AuthError (the token is bad; the message never contains
- * it) or AuthUnavailableError (the keys could not be fetched).
+ * the Tether claims' shape, allowing `clockToleranceS` of skew. Rejects with TokenExpiredError,
+ * AuthError (the token is bad; the message never contains it) or AuthUnavailableError (the keys
+ * could not be fetched: any failure of the JWKS endpoint other than a token naming a key it does
+ * not have). The identity's `expiresAt` includes the tolerance.
  */
 export function createVerifier(options: VerifierOptions): Verify {
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
+  const toleranceS = options.clockToleranceS ?? 30;
   if (options.jwksUrl) {
-    key = createRemoteJWKSet(new URL(options.jwksUrl));
+    key = unavailableUnlessTokenFault(createRemoteJWKSet(new URL(options.jwksUrl)));
     algorithms = ['RS256', 'ES256'];
   } else if (options.secret) {
     key = new TextEncoder().encode(options.secret);
@@ -48,14 +58,29 @@ export function createVerifier(options: VerifierOptions): Verify {
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['exp', 'sub'],
+        clockTolerance: toleranceS,
       });
-      return identityFromClaims(payload);
+      const identity = identityFromClaims(payload);
+      if (identity.expiresAt !== null) identity.expiresAt += toleranceS * 1000;
+      return identity;
     } catch (error) {
+      if (error instanceof AuthUnavailableError) throw error;
       if (error instanceof ZodError) throw new AuthError(`token claims invalid: ${error.issues[0]?.path.join('.')}`);
-      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-        throw new AuthUnavailableError('could not fetch signing keys', { cause: error });
-      }
+      if (error instanceof errors.JWTExpired) throw new TokenExpiredError('token expired');
+      if (!(error instanceof errors.JOSEError)) throw new AuthUnavailableError('could not verify the token', { cause: error });
       throw new AuthError(error.message);
+    }
+  };
+}
+
+/** A JWKS key getter whose failures are AuthUnavailableError unless the token itself names no (single) key. */
+function unavailableUnlessTokenFault(getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await getKey(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new AuthUnavailableError('could not fetch signing keys', { cause: error });
     }
   };
 }

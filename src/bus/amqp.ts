@@ -1,10 +1,10 @@
-import { UnnumberedDelivery } from '../protocol/index.ts';
 import { CancellableDelay, fullJitterDelay } from './amqp-backoff.ts';
 import { type AmqpBusMetrics, noopAmqpBusMetrics } from './amqp-metrics.ts';
 import { AmqpSession, type SessionConfig } from './amqp-session.ts';
 import type { AmqpTopology } from './amqp-topology.ts';
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
 import { type BusLogger, silentBusLogger } from './bus-logger.ts';
+import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
 
 export interface AmqpBusOptions {
   /** amqp://user:pass@host:port/vhost; a `heartbeat` query parameter overrides `heartbeatSeconds` */
@@ -29,12 +29,6 @@ export interface AmqpBusOptions {
   maxUnconfirmed?: number;
   /** names this node's broker connections, default `tether` */
   nodeId?: string;
-  /**
-   * fanout only: whether any node receives `channel` (e.g. presence from the Store), consulted for
-   * mandatory publishes to channels this node does not itself receive. Without it, fanout reports
-   * UNROUTABLE only when no node at all is connected.
-   */
-  isReachable?: (channel: string) => Promise<boolean>;
   metrics?: AmqpBusMetrics;
   logger?: BusLogger;
 }
@@ -52,10 +46,7 @@ export interface AmqpBusOptions {
  * bytes are parsed and validated here; anything malformed is logged, counted and dropped.
  *
  * Fanout and `mandatory`: every queue matches a fanout exchange, so a return only means no node
- * is connected. When `isReachable` is given, a mandatory publish to a channel this node does not
- * receive is still sent at once (order is kept; nodes without the channel drop it) and rejects with
- * UNROUTABLE if `isReachable` says no node receives it. If `isReachable` throws, the broker's
- * answer stands and a warning is logged.
+ * is connected; whether a user has a session anywhere is the core's question to the Store.
  *
  * States: `connecting` until `start()` succeeds; `up`, or `blocked` while the broker's resource
  * alarm blocks the publish connection; `down` after a broker loss, while it reconnects with
@@ -69,7 +60,7 @@ export class AmqpBus implements Bus {
   private session: AmqpSession | undefined;
   /** channels this node receives; re-bound on every new session */
   private readonly channels = new Set<string>();
-  private handler: (channel: string, message: UnnumberedDelivery) => void = () => {};
+  private handler: (channel: string, message: BusMessage) => void = () => {};
   private readonly listeners: Array<(state: BusState) => void> = [];
   private readonly delay = new CancellableDelay();
   private readonly config: SessionConfig;
@@ -134,27 +125,14 @@ export class AmqpBus implements Bus {
     });
   }
 
-  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
+  publish(channel: string, message: BusMessage, options: PublishOptions): Promise<void> {
     const session = this.session;
     if (!session || this.state !== 'up') return this.refuse(`bus is ${this.state}`);
     if (session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)) return this.refuse('too many unconfirmed publishes');
-    const confirmed = session.publish(channel, Buffer.from(JSON.stringify(message)), options);
-    const isReachable = this.options.isReachable;
-    if (this.config.topology.kind !== 'fanout' || !options.mandatory || !isReachable || this.channels.has(channel)) {
-      return confirmed;
-    }
-    const reachable = isReachable(channel).catch((error: unknown) => {
-      this.logger.warn({ err: error, channel }, 'isReachable failed; trusting the broker');
-      return true;
-    });
-    return Promise.all([confirmed, reachable]).then(([, ok]) => {
-      if (ok) return;
-      this.metrics.returned();
-      throw new BusError('UNROUTABLE', `no subscriber for ${channel}`);
-    });
+    return session.publish(channel, Buffer.from(encodeBusMessage(message)), options);
   }
 
-  onMessage(handler: (channel: string, message: UnnumberedDelivery) => void): void {
+  onMessage(handler: (channel: string, message: BusMessage) => void): void {
     this.handler = handler;
   }
 
@@ -235,9 +213,9 @@ export class AmqpBus implements Bus {
   /** The consumer edge: bytes become a validated message here, or are logged and dropped. */
   private deliver(channel: string, content: Buffer): void {
     if (!this.channels.has(channel)) return;
-    let message: UnnumberedDelivery;
+    let message: BusMessage;
     try {
-      message = UnnumberedDelivery.parse(JSON.parse(content.toString('utf8')));
+      message = decodeBusMessage(content.toString('utf8'));
     } catch (error) {
       this.metrics.malformed();
       this.logger.warn({ err: error, channel, bytes: content.length }, 'discarded a malformed bus message');

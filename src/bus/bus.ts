@@ -1,4 +1,6 @@
-import type { UnnumberedDelivery } from '../protocol/index.ts';
+import type { BusMessage } from './envelope.ts';
+
+export type { BusMessage } from './envelope.ts';
 
 /**
  * The Bus relays messages between the nodes of a cluster.
@@ -20,18 +22,19 @@ import type { UnnumberedDelivery } from '../protocol/index.ts';
  * - After a connection loss the Bus restores every subscription it holds before reporting
  *   `up` again. While another node is still re-binding after its own reconnect, a mandatory
  *   publish to a channel only it receives can briefly be UNROUTABLE.
- * - In a fanout topology every node receives everything, so whether a channel has a subscriber
- *   comes from presence (the Store), not from the broker.
+ * - In a fanout topology every node receives everything, so a mandatory publish is UNROUTABLE only
+ *   when no node at all is connected; whether a user has a session comes from the Store.
+ * - A handler that throws is logged; it never stops delivery to the others or the node.
  */
 export interface Bus {
   readonly state: BusState;
   start(): Promise<void>;
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
-  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void>;
+  publish(channel: string, message: BusMessage, options: PublishOptions): Promise<void>;
   /** Sets the one handler for incoming messages; messages are already parsed and validated. */
-  onMessage(handler: (channel: string, message: UnnumberedDelivery) => void): void;
-  /** Called with each state change, for readiness and metrics. */
+  onMessage(handler: (channel: string, message: BusMessage) => void): void;
+  /** Called with each state change, for readiness, metrics and the core's catch-up after `down`. */
   onState(listener: (state: BusState) => void): void;
   close(): Promise<void>;
 }

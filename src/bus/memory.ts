@@ -1,5 +1,6 @@
-import { UnnumberedDelivery } from '../protocol/index.ts';
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
+import { type BusLogger, silentBusLogger } from './bus-logger.ts';
+import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
 
 /**
  * An in-process broker that several `MemoryBus` nodes can share: the embedded default for a
@@ -35,14 +36,18 @@ export class MemoryBus implements Bus {
   state: BusState = 'connecting';
   private readonly broker: MemoryBroker;
   private readonly channels = new Set<string>();
-  private handler: (channel: string, message: UnnumberedDelivery) => void = () => {};
+  private handler: (channel: string, message: BusMessage) => void = () => {};
   private readonly listeners: Array<(state: BusState) => void> = [];
   /** FIFO of deliveries not yet handed to the handler; drained on a macrotask so delivery is async */
   private readonly inbox: Array<[string, string]> = [];
   private draining = false;
 
-  constructor(broker: MemoryBroker = new MemoryBroker()) {
+  private readonly logger: BusLogger;
+
+  /** `logger` hears of a message handler that throws (as the amqp bus reports it) */
+  constructor(broker: MemoryBroker = new MemoryBroker(), logger: BusLogger = silentBusLogger) {
     this.broker = broker;
+    this.logger = logger;
   }
 
   async start(): Promise<void> {
@@ -60,20 +65,20 @@ export class MemoryBus implements Bus {
     this.broker.unbind(channel, this);
   }
 
-  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
+  publish(channel: string, message: BusMessage, options: PublishOptions): Promise<void> {
     try {
       this.assertUp();
     } catch (error) {
       return Promise.reject(error);
     }
-    const routed = this.broker.route(channel, JSON.stringify(message));
+    const routed = this.broker.route(channel, encodeBusMessage(message));
     if (routed === 0 && options.mandatory) {
       return Promise.reject(new BusError('UNROUTABLE', `no subscriber for ${channel}`));
     }
     return Promise.resolve();
   }
 
-  onMessage(handler: (channel: string, message: UnnumberedDelivery) => void): void {
+  onMessage(handler: (channel: string, message: BusMessage) => void): void {
     this.handler = handler;
   }
 
@@ -100,8 +105,18 @@ export class MemoryBus implements Bus {
     this.draining = false;
     for (const [channel, payload] of this.inbox.splice(0)) {
       if (!this.channels.has(channel)) continue;
-      const parsed = UnnumberedDelivery.safeParse(JSON.parse(payload));
-      if (parsed.success) this.handler(channel, parsed.data);
+      let message: BusMessage;
+      try {
+        message = decodeBusMessage(payload);
+      } catch {
+        continue;
+      }
+      try {
+        this.handler(channel, message);
+      } catch (error) {
+        // as the amqp bus: a throwing handler is reported, and the rest of the inbox still delivered
+        this.logger.error({ err: error, channel }, 'bus message handler threw');
+      }
     }
   }
 

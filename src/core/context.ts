@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import type { ErrorCode } from '../protocol/index.ts';
-import type { Store } from '../store/store.ts';
+import type { DirectMessage, DirectOutcome, JournalRecord, ResumeBounds, Store } from '../store/store.ts';
+import type { Batcher } from './batcher.ts';
+import type { DeliveryLog } from './delivery-log.ts';
 import type { Relay } from './relay.ts';
-import type { ResumeLogWriter } from './resume-log-writer.ts';
 
 /** What the core reports; implemented with prom-client in src/observability. */
 export interface CoreMetrics {
@@ -17,7 +18,7 @@ export interface CoreMetrics {
 /** Per-session limits and timings, from config. */
 export interface SessionLimits {
   maxSubscriptions: number;
-  /** how many recent request ids are remembered for retries */
+  /** how many recent write requests' answers are remembered for retries */
   requestCacheSize: number;
   /** ms a signaling message may wait in the bus before it is dropped as stale */
   signalTtlMs: number;
@@ -25,20 +26,24 @@ export interface SessionLimits {
   presenceTtlMs: number;
   /** ms a disconnected session can be resumed */
   resumeWindowMs: number;
-  /** frames kept per session for resume (delivered and parked, each) */
-  resumeMaxFrames: number;
+  /** what the Store keeps per session and per user for resume */
+  resume: ResumeBounds;
   /** ms without a position before location watchers get `stale` */
   staleAfterMs: number;
 }
 
-/** Everything the core needs from one node, assembled by the composition root. */
+/** Everything the core needs from one node, assembled by the composition root (src/node.ts). */
 export interface CoreContext {
   nodeId: string;
   bus: Bus;
   store: Store;
   relay: Relay;
-  /** node-wide batching of resume-log writes */
-  resumeLog: ResumeLogWriter;
+  /** node-wide, batched: logs frames before they are sent */
+  deliveryLog: DeliveryLog;
+  /** node-wide, batched `Store.appendDirect` */
+  directs: Batcher<DirectMessage, DirectOutcome>;
+  /** node-wide, batched `Store.recordRequests` */
+  journal: Batcher<JournalRecord, undefined>;
   limits: SessionLimits;
   metrics: CoreMetrics;
   logger: Logger;

@@ -3,6 +3,7 @@ import { locationChannel, parseChannel } from '../protocol/index.ts';
 import type { z } from 'zod';
 import { mayPublishLocation, maySubscribe } from './authorize.ts';
 import { mapped } from './bus-errors.ts';
+import { journal } from './journal.ts';
 import { TetherError } from './errors.ts';
 import type { Session } from './session.ts';
 
@@ -11,16 +12,16 @@ import type { Session } from './session.ts';
  * last known position and in the trail. The ack waits for both; if the store is down the live
  * relay still happens and the ack is a STORE_UNAVAILABLE error saying the position was not kept.
  */
-export async function publishLocation(session: Session, position: Position): Promise<{ confirmed: Promise<undefined> }> {
+export async function publishLocation(session: Session, position: Position, requestId: string): Promise<{ confirmed: Promise<undefined> }> {
   if (!mayPublishLocation(session.identity)) {
     throw new TetherError('FORBIDDEN', 'only patients publish locations');
   }
   const { ctx } = session;
   const channel = locationChannel(session.identity.userId);
   const fix = { position, from: session.sender, ts: ctx.now() };
-  const relayed = mapped(ctx.relay.publish(channel, { type: 'location', channel, ...fix }, { mandatory: false }));
+  const relayed = mapped(ctx.relay.publish(channel, { delivery: { type: 'location', channel, ...fix } }, { mandatory: false }));
   const kept = mapped(ctx.store.recordPosition(session.identity.userId, fix));
-  return { confirmed: Promise.all([relayed, kept]).then(() => undefined) };
+  return { confirmed: Promise.all([relayed, kept]).then(() => journal(session, requestId)) };
 }
 
 /** A patient's recent trail, for whoever may watch the patient. */

@@ -1,20 +1,22 @@
 import type { CoreContext } from './context.ts';
 import type { Session } from './session.ts';
-
-import { registerSession } from './session-lifecycle.ts';
+import { resumeRecord } from './session-record.ts';
 
 /** Most lapsed sessions cleaned per tick; the rest wait for the next tick. */
 const CLAIM_BATCH = 200;
+/** sessions per registerAgain call */
+const REGISTER_CHUNK = 1_000;
 
 /**
- * Keeps this node's sessions live in the cluster's presence, and cleans up after dead nodes.
- * Every `presenceTtlMs / 3` it renews all local sessions until now + `presenceTtlMs`, then claims
- * sessions whose deadline passed (their node died without ending them) and tells their rooms they
- * left. So a killed node's users drop out of presence and rosters within `presenceTtlMs` plus one
- * tick. Store failures are logged; the next tick tries again.
+ * Keeps this node's live sessions live in the cluster's presence, and cleans up after dead nodes.
+ * Every `presenceTtlMs / 3` it renews all local live sessions until now + `presenceTtlMs`, then
+ * claims sessions whose deadline passed (their node died without ending them) and tells their
+ * rooms they left. So a killed node's users drop out of presence and rosters within
+ * `presenceTtlMs` plus one tick. Store failures are logged; the next tick tries again.
  *
- * When the store comes back after an outage (Redis may have restarted empty), every local
- * session is registered again: presence, resume record and room rosters; and for one TTL no
+ * When the store comes back after an outage (Redis may have restarted empty), every live session
+ * is registered again, in batches (`registerAgain`: a record the Store lost is recreated, one a
+ * resume took over meanwhile closes the session here), and rejoins its rooms; and for one TTL no
  * session is claimed as lapsed, so sessions of nodes that have not renewed yet are not mistaken
  * for dead ones. A claimed session stays resumable for the resume window.
  */
@@ -45,11 +47,29 @@ export class PresenceKeeper {
     });
   }
 
-  /** Registers every local session again; resolves when done (failures are logged). */
+  /** Registers every live session again; resolves when done (failures are logged). */
   async restore(): Promise<void> {
-    const sessions = [...this.sessions()].filter((s) => !s.isClosed);
-    await Promise.all(sessions.map((s) => registerSession(s)));
-    this.ctx.logger.info({ sessions: sessions.length }, 'sessions registered again after a store outage');
+    const { ctx } = this;
+    const live = this.live();
+    for (let i = 0; i < live.length; i += REGISTER_CHUNK) {
+      const chunk = live.slice(i, i + REGISTER_CHUNK);
+      try {
+        await ctx.store.touchSessions(chunk.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), ctx.now() + ctx.limits.presenceTtlMs);
+        const outcomes = await ctx.store.registerAgain(
+          chunk.map((s) => ({ record: resumeRecord(s), epoch: s.epoch, seq: s.seq })),
+          ctx.now(),
+        );
+        chunk.forEach((session, j) => {
+          const outcome = outcomes[j]!;
+          if (outcome === 'taken') session.takenOver();
+          else if (!session.ended) session.epoch = outcome.epoch;
+        });
+        await Promise.all(chunk.filter((s) => !s.ended).map((s) => this.rejoinRooms(s)));
+      } catch (error) {
+        ctx.logger.warn({ err: error, sessions: chunk.length }, 'sessions not registered again; retried when the store returns');
+      }
+    }
+    ctx.logger.info({ sessions: live.length }, 'sessions registered again after a store outage');
   }
 
   stop(): void {
@@ -62,12 +82,27 @@ export class PresenceKeeper {
     return this.running;
   }
 
+  private live(): Session[] {
+    return [...this.sessions()].filter((s) => s.state === 'live');
+  }
+
+  private async rejoinRooms(session: Session): Promise<void> {
+    const rooms = [...session.subscriptions].filter((c) => c.startsWith('room:'));
+    await Promise.all(rooms.map((c) => this.ctx.store.joinRoom(c.slice('room:'.length), session.sender, this.ctx.now())));
+    // a session that ended meanwhile may have ended before these joins landed: end it again
+    if (session.ended) await this.endAgain([session]);
+  }
+
   private async pass(): Promise<void> {
     const { ctx } = this;
     if (ctx.store.state !== 'up') return;
     try {
-      const live = [...this.sessions()].filter((s) => !s.isClosed).map((s) => ({ member: s.sender, nodeId: ctx.nodeId }));
-      if (live.length > 0) await ctx.store.touchSessions(live, ctx.now() + ctx.limits.presenceTtlMs);
+      const live = this.live();
+      if (live.length > 0) {
+        await ctx.store.touchSessions(live.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), ctx.now() + ctx.limits.presenceTtlMs);
+        // one that ended while this renewal was on its way must not stay live
+        await this.endAgain(live.filter((s) => s.ended));
+      }
       // after an outage other nodes need one renewal round before their sessions count as lapsed
       if (ctx.now() < this.claimAfter) return;
       const lapsed = await ctx.store.claimLapsed(ctx.now(), CLAIM_BATCH, ctx.now() + ctx.limits.resumeWindowMs);
@@ -76,12 +111,28 @@ export class PresenceKeeper {
         for (const room of rooms) {
           const channel = `room:${room}`;
           ctx.relay
-            .publish(channel, { type: 'presence', channel, from: member, ts: ctx.now(), event: 'left' }, { mandatory: false })
+            .publish(channel, { delivery: { type: 'presence', channel, from: member, ts: ctx.now(), event: 'left' } }, { mandatory: false })
             .catch((error: unknown) => ctx.logger.warn({ err: error, channel }, 'left event not published'));
         }
       }
     } catch (error) {
       ctx.logger.warn({ err: error }, 'presence renewal failed; retrying next tick');
     }
+  }
+
+  /**
+   * Ends again sessions that ended while a write that lists them live was on its way (the end
+   * can land first). Fenced as any end; a session cleanly closed is forgotten again, any other
+   * stays resumable until a window from now.
+   */
+  private async endAgain(sessions: readonly Session[]): Promise<void> {
+    const { ctx } = this;
+    await Promise.all(
+      sessions.map((s) =>
+        ctx.store
+          .endSession(s.id, s.epoch, { resumableUntil: s.cleanClose ? null : ctx.now() + ctx.limits.resumeWindowMs, now: ctx.now() })
+          .catch(() => {}),
+      ),
+    );
   }
 }

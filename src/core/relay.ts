@@ -1,10 +1,14 @@
-import type { Bus, PublishOptions } from '../bus/bus.ts';
+import { type Bus, BusError, type BusMessage, type PublishOptions } from '../bus/bus.ts';
 import type { SessionDelivery, UnnumberedDelivery } from '../protocol/index.ts';
 
-/** A local receiver of channel messages (a session). */
+/**
+ * A local receiver of channel messages (a session). Known by identity: its `id` may change while
+ * it is subscribed (a resume adopts the resumed session's id), and is read only to skip the sender.
+ */
 export interface Subscriber {
   readonly id: string;
-  deliver(message: SessionDelivery): void;
+  /** `offset`: a direct message's offset (see src/bus/envelope.ts) */
+  deliver(message: SessionDelivery, offset?: number): void;
 }
 
 /** Told when this node starts or stops needing a channel, and of each message relayed on it. */
@@ -20,7 +24,8 @@ export interface ChannelObserver {
  * incoming message to every local subscriber except the session that sent it.
  *
  * Bus subscribe and unsubscribe calls for one channel are issued strictly in sequence, so a
- * leave followed at once by a join can never end with the channel unbound.
+ * leave followed at once by a join can never end with the channel unbound. `remove` takes the
+ * subscriber out at once (nothing more is delivered to it), before the unbind it may start.
  */
 export class Relay {
   private readonly channels = new Map<string, ChannelEntry>();
@@ -38,9 +43,15 @@ export class Relay {
     this.observers.push(observer);
   }
 
-  /** Resolves once `subscriber` receives every message published to `channel` anywhere. */
+  /**
+   * Resolves once `subscriber` receives every message published to `channel` anywhere. Rejects
+   * with UNAVAILABLE, leaving it out, when the bus is not up (even for a channel already bound here).
+   */
   async add(channel: string, subscriber: Subscriber): Promise<void> {
     let entry = this.channels.get(channel);
+    if (entry && this.bus.state !== 'up' && this.bus.state !== 'blocked') {
+      throw new BusError('UNAVAILABLE', `bus is ${this.bus.state}`);
+    }
     if (!entry) {
       const live = this.enqueue(channel, () => this.bus.subscribe(channel));
       const created: ChannelEntry = { subscribers: subscriber, live };
@@ -69,7 +80,7 @@ export class Relay {
     await this.enqueue(channel, () => this.bus.unsubscribe(channel));
   }
 
-  publish(channel: string, message: UnnumberedDelivery, options: PublishOptions): Promise<void> {
+  publish(channel: string, message: BusMessage, options: PublishOptions): Promise<void> {
     return this.bus.publish(channel, message, options);
   }
 
@@ -77,7 +88,7 @@ export class Relay {
   deliverLocal(channel: string, message: SessionDelivery): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    if (entry.subscribers instanceof Map) for (const subscriber of entry.subscribers.values()) subscriber.deliver(message);
+    if (entry.subscribers instanceof Set) for (const subscriber of entry.subscribers) subscriber.deliver(message);
     else entry.subscribers.deliver(message);
   }
 
@@ -86,15 +97,15 @@ export class Relay {
     return this.channels.size;
   }
 
-  private dispatch(channel: string, message: UnnumberedDelivery): void {
+  private dispatch(channel: string, { delivery, offset }: BusMessage): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    for (const o of this.observers) o.relayed(channel, message);
-    const sender = message.from.sessionId;
-    if (entry.subscribers instanceof Map) {
-      for (const subscriber of entry.subscribers.values()) if (subscriber.id !== sender) subscriber.deliver(message);
+    for (const o of this.observers) o.relayed(channel, delivery);
+    const sender = delivery.from.sessionId;
+    if (entry.subscribers instanceof Set) {
+      for (const subscriber of entry.subscribers) if (subscriber.id !== sender) subscriber.deliver(delivery, offset);
     } else if (entry.subscribers.id !== sender) {
-      entry.subscribers.deliver(message);
+      entry.subscribers.deliver(delivery, offset);
     }
   }
 
@@ -112,24 +123,22 @@ export class Relay {
 
 interface ChannelEntry {
   /**
-   * The only subscriber, or, once there were two, a Map by session id. Most channels have one
-   * subscriber per node (a user's own channel), and a Map costs about 200 bytes.
+   * The only subscriber, or, once there were two, a Set. Most channels have one subscriber per
+   * node (a user's own channel), and a Set costs about 200 bytes.
    */
-  subscribers: Subscriber | Map<string, Subscriber>;
+  subscribers: Subscriber | Set<Subscriber>;
   /** settles when the bus subscription is live; undefined once it is */
   live: Promise<void> | undefined;
 }
 
 function addSubscriber(entry: ChannelEntry, subscriber: Subscriber): void {
-  if (entry.subscribers instanceof Map) entry.subscribers.set(subscriber.id, subscriber);
-  else if (entry.subscribers.id !== subscriber.id) entry.subscribers = new Map([[entry.subscribers.id, entry.subscribers], [subscriber.id, subscriber]]);
-  else entry.subscribers = subscriber;
+  if (entry.subscribers instanceof Set) entry.subscribers.add(subscriber);
+  else if (entry.subscribers !== subscriber) entry.subscribers = new Set([entry.subscribers, subscriber]);
 }
 
 /** Removes `subscriber`: how many are left, or -1 if it was not one of this entry's. */
 function removeSubscriber(entry: ChannelEntry, subscriber: Subscriber): number {
-  if (!(entry.subscribers instanceof Map)) return entry.subscribers === subscriber ? 0 : -1;
-  if (entry.subscribers.get(subscriber.id) !== subscriber) return -1;
-  entry.subscribers.delete(subscriber.id);
+  if (!(entry.subscribers instanceof Set)) return entry.subscribers === subscriber ? 0 : -1;
+  if (!entry.subscribers.delete(subscriber)) return -1;
   return entry.subscribers.size;
 }

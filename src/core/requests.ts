@@ -25,7 +25,8 @@ export interface Pending {
 
 const done = (result: AckResult): Pending => ({ result: Promise.resolve(result) });
 
-export async function handleRequest(session: Session, message: ClientMessage): Promise<Pending> {
+/** `redo`: see sendSignal */
+export async function handleRequest(session: Session, message: ClientMessage, redo?: number): Promise<Pending> {
   switch (message.type) {
     case 'subscribe':
       return done(await subscribe(session, message.channel));
@@ -33,9 +34,9 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       await unsubscribe(session, message.channel);
       return done(undefined);
     case 'signal':
-      return { result: (await sendSignal(session, message)).confirmed };
+      return { result: (await sendSignal(session, message, redo)).confirmed };
     case 'location':
-      return { result: (await publishLocation(session, message.position)).confirmed };
+      return { result: (await publishLocation(session, message.position, message.id)).confirmed };
     case 'history':
       return done(await readHistory(session, message));
     case 'lookup':

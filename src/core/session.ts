@@ -1,49 +1,77 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClientMessage, Sender, ServerMessage, SessionDelivery } from '../protocol/index.ts';
+import { CLOSE_CODES, UnnumberedDelivery } from '../protocol/index.ts';
+import type { LogOutcome, LoggedFrame, PendingFrame, SessionFrames } from '../store/store.ts';
 import { ChannelSet } from './channel-set.ts';
 import type { CoreContext } from './context.ts';
-import { TetherError, errorFrame } from './errors.ts';
+import type { LoggedSession, OutgoingFrame } from './delivery-log.ts';
 import type { Identity } from './identity.ts';
+import { OffsetFilter } from './offset-filter.ts';
 import type { Subscriber } from './relay.ts';
-import { type Answer, RequestCache } from './request-cache.ts';
-import { handleRequest } from './requests.ts';
+import { RequestLedger } from './request-ledger.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 /** How the core talks back to one connection; implemented by the transport. */
 export interface Outbound {
   /** `text`, when given, is `frame` already serialized (so it is not serialized twice) */
   send(frame: ServerMessage, text?: string): void;
+  /** closes the connection from the server side */
+  close(code: number, reason: string): void;
 }
 
 /**
- * One authenticated connection's state: its identity, its subscriptions, the sequence
- * numbers of what it was delivered, and the answers to its recent requests.
- *
- * Requests take effect in the order received (one `SerialQueue`); a publish only waits its
- * turn to be issued to the bus, not for the bus's confirm, so publishes stay pipelined.
- *
- * Every delivered frame is numbered (`seq`, from 1, no gaps) and, when the session is
- * resumable, logged to the Store so another node can replay it after a reconnect. While a
- * resume replays missed frames, live deliveries are held and sent after them.
+ * `opening`: the open steps run (see session-open.ts); deliveries are held, requests wait.
+ * `live`: open. `detached`: the socket closed and the session stays resumable; `closing`: it
+ * closed cleanly (1000) and the session is being forgotten; both are cleaning up (see
+ * session-close.ts). `closed`: nothing left on this node, or taken over by a resume elsewhere.
  */
-export class Session implements Subscriber {
-  /** fixed once `open` has run (a resume adopts the resumed session's id) */
+export type SessionState = 'opening' | 'live' | 'detached' | 'closing' | 'closed';
+
+/** Thrown inside a step that finds its session ended after an await; its answer goes nowhere. */
+export class SessionEnded extends Error {
+  override name = 'SessionEnded';
+}
+
+/**
+ * One authenticated connection's session: the single owner of its state (lifecycle, channels,
+ * numbering, what it holds back, what it was delivered). Steps that await a Bus or Store call
+ * check `ended` when they resume and undo what they did if the session moved on meanwhile.
+ *
+ * Delivery: every frame is numbered (`seq`, from 1, no gaps), logged to the session's Store record
+ * and only then written to the socket (see delivery-log.ts), so a resume knows exactly what the
+ * client can have. A direct message carries its offset; a copy of one already delivered is dropped.
+ * While held (opening, or catching up after the bus came back) deliveries wait and follow what is
+ * replayed. Once the socket is gone nothing more is delivered here: the direct messages owed to
+ * the session stay pending in the Store.
+ *
+ * Requests take effect in the order received (one `SerialQueue`); a publish only waits its turn to
+ * be issued to the bus, not for the bus's confirm, so publishes stay pipelined.
+ */
+export class Session implements Subscriber, LoggedSession {
+  /** fixed once opened (a resume adopts the resumed session's id) */
   id: string;
   readonly identity: Identity;
   readonly subscriptions = new ChannelSet();
   readonly ctx: CoreContext;
-  /** Store epoch of this session's resume record; null when it has none (store was down) */
+  state: SessionState = 'opening';
+  /** the client closed with 1000: the session is forgotten, not kept resumable */
+  cleanClose = false;
+  /** Store epoch of this session's record; null when it has none (the Store was unreachable) */
   epoch: number | null = null;
   /** @internal the secret half of the resume token */
   resumeSecret: string = randomBytes(18).toString('base64url');
   /** @internal the last seq assigned */
   seq = 0;
+  /** @internal see LoggedSession */
+  unlogged: SessionFrames['unlogged'] = undefined;
+  readonly queue = new SerialQueue();
   private readonly outbound: Outbound;
   /** made on the first request: a connection that only waits for calls never needs it */
-  private requests: RequestCache | undefined;
-  readonly queue = new SerialQueue();
-  private closed = false;
-  private held: SessionDelivery[] | null = null;
+  private ledger: RequestLedger | undefined;
+  /** deliveries waiting while held, with their offsets */
+  private held: Array<[SessionDelivery, number | undefined]> | null = [];
+  /** made on the first direct message */
+  private offsets: OffsetFilter | undefined;
 
   constructor(ctx: CoreContext, identity: Identity, outbound: Outbound) {
     this.ctx = ctx;
@@ -57,88 +85,141 @@ export class Session implements Subscriber {
     return { userId: this.identity.userId, role: this.identity.role, sessionId: this.id };
   }
 
-  deliver(message: SessionDelivery): void {
-    if (this.closed) return;
+  /** The socket is gone (or the session was taken over): no step may add anything for it now. */
+  get ended(): boolean {
+    return this.state !== 'opening' && this.state !== 'live';
+  }
+
+  /** Throws SessionEnded once ended: for steps resuming after an await. */
+  assertOpen(): void {
+    if (this.ended) throw new SessionEnded(`session ${this.id} ended`);
+  }
+
+  // --- delivery
+
+  deliver(message: SessionDelivery, offset?: number): void {
     if (this.held) {
-      this.held.push(message);
+      this.held.push([message, offset]);
       return;
     }
+    if (this.state !== 'live') return;
+    if (offset !== undefined && !(this.offsets ??= new OffsetFilter()).admit(offset)) return;
     if (message.type !== 'stale') {
       this.ctx.metrics.relayLatency(message.type, Math.max(0, this.ctx.now() - message.ts) / 1000);
     }
-    this.sendNumbered({ ...message, seq: ++this.seq } as ServerMessage & { seq: number });
+    const frame = { ...message, seq: ++this.seq } as ServerMessage & { seq: number };
+    const outgoing: OutgoingFrame = { seq: frame.seq, frame, text: JSON.stringify(frame) };
+    if (offset !== undefined) outgoing.offset = offset;
+    if (this.epoch === null) this.outbound.send(frame, outgoing.text);
+    else this.ctx.deliveryLog.append(this, outgoing);
   }
 
-  /** Sends an already numbered frame and logs it for resume. */
-  sendNumbered(frame: ServerMessage & { seq: number }): void {
-    const text = JSON.stringify(frame);
-    this.outbound.send(frame, text);
-    if (this.epoch !== null) this.ctx.resumeLog.append(this.id, this.epoch, { seq: frame.seq, frame: text });
+  /** @internal DeliveryLog: frames it logged (or could not), in the order they were appended. */
+  logged(frames: OutgoingFrame[], outcome: LogOutcome | 'failed', declared: SessionFrames['unlogged']): void {
+    if (outcome === 'fenced') {
+      // fenced after the session ended here (a clean close forgot it) is no takeover
+      if (!this.ended) this.takenOver();
+      return;
+    }
+    if (outcome === 'ok') {
+      if (this.unlogged === declared) this.unlogged = undefined;
+    } else {
+      // sent anyway (signaling works without the Store); declared as a hole with the next write
+      const last = frames.at(-1)!.seq;
+      const offsets = frames.flatMap((f) => (f.offset === undefined ? [] : [f.offset]));
+      this.unlogged = { toSeq: last, offsets: [...(this.unlogged?.offsets ?? []), ...offsets] };
+    }
+    if (this.state !== 'live') return;
+    for (const { frame, text } of frames) this.outbound.send(frame, text);
   }
 
-  /** Holds live deliveries until `release` (while missed frames are replayed). */
+  /** Holds live deliveries until `release` (while missed frames are replayed or caught up). */
   hold(): void {
     this.held ??= [];
   }
 
-  release(): void {
+  /** Delivers the direct messages still owed (oldest first), then what was held meanwhile. */
+  release(pending: readonly PendingFrame[] = []): void {
     const held = this.held ?? [];
     this.held = null;
-    for (const message of held) this.deliver(message);
+    for (const { offset, frame } of pending) {
+      const message = UnnumberedDelivery.safeParse(JSON.parse(frame));
+      if (message.success) this.deliver(message.data, offset);
+      else this.ctx.logger.error({ sessionId: this.id, offset }, 'unreadable pending message skipped');
+    }
+    for (const [message, offset] of held) this.deliver(message, offset);
   }
 
-  /** Answers one parsed request, exactly once, even when the same id is sent again. */
-  receive(message: ClientMessage): void {
-    const earlier = this.requests?.get(message.id);
-    if (earlier) {
-      earlier.then((answer) => this.send(answer));
-      return;
+  /** Sends frames the session's log already holds, with their own numbers (a resume's replay). */
+  replay(frames: readonly LoggedFrame[]): void {
+    for (const { frame, offset } of frames) {
+      if (offset !== undefined) (this.offsets ??= new OffsetFilter()).admit(offset);
+      this.outbound.send(JSON.parse(frame) as ServerMessage, frame);
     }
-    const answer = this.queue
-      .run(() => handleRequest(this, message))
-      .then((pending) => pending.result)
-      .then(
-        (result): Answer => (result === undefined ? { type: 'ack', id: message.id } : { type: 'ack', id: message.id, result }),
-        (error: unknown): Answer => this.toErrorFrame(message.id, error),
-      );
-    const requests = (this.requests ??= new RequestCache(this.ctx.limits.requestCacheSize));
-    requests.set(message.id, answer);
-    answer.then((frame) => {
-      // a retryable error means nothing took effect: a retry with the same id tries again
-      if (frame.type === 'error' && frame.retryable) requests.forget(message.id, answer);
-      this.send(frame);
-    });
+  }
+
+  // --- requests
+
+  /** Answers one parsed request, exactly once per id (see request-ledger.ts). */
+  receive(message: ClientMessage): void {
+    if (this.ended) return;
+    (this.ledger ??= new RequestLedger(this.ctx.limits.requestCacheSize)).receive(this, message);
+  }
+
+  /** @internal seeds the request ledger with what the session did before a resume */
+  rememberRequests(journal: ReadonlyArray<{ requestId: string; offset?: number }>): void {
+    if (journal.length === 0) return;
+    (this.ledger ??= new RequestLedger(this.ctx.limits.requestCacheSize)).restore(journal);
   }
 
   /** Sends an error frame for a request that never reached `receive` (unparseable, rate limited). */
-  reject(frame: Answer & { type: 'error' }): void {
+  reject(frame: Extract<ServerMessage, { type: 'error' }>): void {
     this.ctx.metrics.error(frame.code);
     this.send(frame);
   }
 
+  /** Sends an unnumbered frame (welcome, ack, error) while the connection is open. */
   send(frame: ServerMessage): void {
-    if (!this.closed) this.outbound.send(frame);
+    if (!this.ended) this.outbound.send(frame);
   }
 
-  get isClosed(): boolean {
-    return this.closed;
+  // --- lifecycle (the steps live in session-open.ts and session-close.ts)
+
+  /** @internal marks the session live; deliveries stay held until `release` */
+  markLive(): void {
+    if (this.state === 'opening') this.state = 'live';
   }
 
-  /** @internal marks the session closed; see session-lifecycle.ts */
-  markClosed(): boolean {
-    if (this.closed) return false;
-    this.closed = true;
-    this.ctx.resumeLog.flush();
-    return true;
-  }
-
-  private toErrorFrame(id: string, error: unknown): Answer {
-    if (error instanceof TetherError) {
-      this.ctx.metrics.error(error.code);
-      return errorFrame(id, error.code, error.message, error.details);
+  /**
+   * The socket closed. Returns true when the caller must clean up (the session was live); an
+   * opening session's steps see `ended` and undo themselves.
+   */
+  markEnded(clean: boolean): boolean {
+    const wasLive = this.state === 'live';
+    if (this.state === 'opening' || this.state === 'live') {
+      this.state = clean ? 'closing' : 'detached';
+      this.cleanClose = clean;
     }
-    this.ctx.logger.error({ err: error, sessionId: this.id }, 'request failed unexpectedly');
-    this.ctx.metrics.error('INTERNAL');
-    return errorFrame(id, 'INTERNAL');
+    this.held = null;
+    return wasLive;
+  }
+
+  /** @internal cleanup finished */
+  markClosed(): void {
+    this.state = 'closed';
+  }
+
+  /**
+   * A resume took the session over on another node (a write here was fenced): nothing more is
+   * delivered or cleaned up from here, and the connection, which is dead or stale, is closed.
+   */
+  takenOver(): void {
+    if (this.state === 'closed') return;
+    const wasOpen = !this.ended;
+    this.state = 'closed';
+    this.held = null;
+    for (const channel of this.subscriptions) void this.ctx.relay.remove(channel, this).catch(() => {});
+    this.ctx.logger.info({ sessionId: this.id }, 'session resumed elsewhere; closing its old connection');
+    if (wasOpen) this.outbound.close(CLOSE_CODES.SESSION_TAKEN_OVER, 'session resumed on another connection');
   }
 }

@@ -1,24 +1,31 @@
 import { BusError } from '../bus/bus.ts';
 import type { SendSignal, UnnumberedDelivery } from '../protocol/index.ts';
 import { parseChannel } from '../protocol/index.ts';
+import type { DirectOutcome } from '../store/store.ts';
 import type { z } from 'zod';
 import { linkedByToken } from './authorize.ts';
 import { mapped, toTetherError } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
+import { journal } from './journal.ts';
 import type { Session } from './session.ts';
 
-/** A publish issued to the bus; `confirmed` settles when it was delivered, queued or refused. */
+/** A publish issued to the bus; `confirmed` settles when it was delivered, kept or refused. */
 export interface Issued {
   confirmed: Promise<{ queued: true } | undefined>;
 }
 
 /**
- * Relays a signaling message. To a user: allowed if the token links the two or they share a
- * room (cluster-wide roster); published mandatory, so a user with no live session anywhere
- * comes back at once: it is then parked for the user's resumable sessions (ack `queued`), or
- * answered PEER_UNAVAILABLE. Into a room: the sender must have joined it.
+ * Relays a signaling message. Into a room: the sender must have joined it. To a user: allowed if
+ * the token links the two or they share a room (cluster-wide roster), and kept in the Store for
+ * every resumable session of the user before it is published (see src/store/direct-inbox.ts), so
+ * it is owed to them whatever happens to the publish. Published mandatory: if no node has the
+ * user's channel bound right now, the ack says `queued` (kept for the user's sessions that are
+ * reconnecting or opening); if the user has no session at all, PEER_UNAVAILABLE at once.
+ *
+ * `redo`: the offset this request was kept under by an earlier connection of the session (a
+ * retry across a resume); it is published again under it, and a recipient that has it drops it.
  */
-export async function sendSignal(session: Session, message: z.infer<typeof SendSignal>): Promise<Issued> {
+export async function sendSignal(session: Session, message: z.infer<typeof SendSignal>, redo?: number): Promise<Issued> {
   const target = parseChannel(message.to);
   if (target.kind === 'room') {
     if (!session.subscriptions.has(message.to)) {
@@ -36,37 +43,45 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
     callId: message.callId,
     signal: message.signal,
   };
-  const options = { mandatory: target.kind === 'user', ttlMs: ctx.limits.signalTtlMs };
-  const published = ctx.relay.publish(message.to, delivery, options);
-  const confirmed =
-    target.kind === 'user'
-      ? published.then(() => undefined, (error: unknown) => parkIfAway(session, target.id, delivery, error))
-      : mapped(published).then(() => undefined);
+  if (target.kind === 'room') {
+    const published = ctx.relay.publish(message.to, { delivery }, { mandatory: false, ttlMs: ctx.limits.signalTtlMs });
+    return { confirmed: mapped(published).then(() => journal(session, message.id)) };
+  }
+  const kept: DirectOutcome | null =
+    redo === undefined ? await keep(session, target.id, delivery, message.id) : { kind: 'duplicate', offset: redo };
+  if (kept?.kind === 'nobody') throw new TetherError('PEER_UNAVAILABLE');
+  const offset = kept?.kind === 'kept' || kept?.kind === 'duplicate' ? kept.offset : undefined;
+  const published = ctx.relay.publish(message.to, offset === undefined ? { delivery } : { delivery, offset }, {
+    mandatory: true,
+    ttlMs: ctx.limits.signalTtlMs,
+  });
+  const confirmed = published.then(
+    () => undefined,
+    async (error: unknown): Promise<{ queued: true }> => {
+      if (error instanceof BusError && error.code === 'UNROUTABLE') {
+        if (offset !== undefined) return { queued: true };
+        throw new TetherError('PEER_UNAVAILABLE');
+      }
+      // the sender is told it failed, so the message must not reach anyone later
+      if (kept?.kind === 'kept') {
+        await ctx.store
+          .voidDirect({ userId: target.id, senderSessionId: session.id, requestId: message.id }, kept.offset)
+          .catch((failure: unknown) => ctx.logger.warn({ err: failure, sessionId: session.id }, 'failed direct message not withdrawn'));
+      }
+      throw toTetherError(error);
+    },
+  );
   return { confirmed };
 }
 
-/**
- * After a direct message came back unroutable: parks it for the user's detached resumable
- * sessions (ack `queued`). If none is detached but one is attached (its node may be binding the
- * channel right now), publishes once more; if that comes back too, the user is unavailable for
- * now (retryable): an attached session whose node died is detached within PRESENCE_TTL_MS.
- */
-async function parkIfAway(
-  session: Session,
-  userId: string,
-  delivery: UnnumberedDelivery,
-  error: unknown,
-): Promise<{ queued: true } | undefined> {
-  if (!(error instanceof BusError && error.code === 'UNROUTABLE')) throw toTetherError(error);
+/** Keeps the message for the user's sessions; null when the Store is unreachable (relayed live only). */
+async function keep(session: Session, userId: string, delivery: UnnumberedDelivery, requestId: string): Promise<DirectOutcome | null> {
   const { ctx } = session;
-  const outcome = await ctx.store.park(userId, JSON.stringify(delivery), ctx.now()).catch(() => ({ parked: 0, attached: 0 }));
-  if (outcome.parked > 0) return { queued: true };
-  if (outcome.attached === 0) throw new TetherError('PEER_UNAVAILABLE');
   try {
-    await ctx.relay.publish(delivery.channel, delivery, { mandatory: true, ttlMs: ctx.limits.signalTtlMs });
-    return undefined;
-  } catch (again) {
-    throw again instanceof BusError && again.code === 'UNROUTABLE' ? new TetherError('PEER_UNAVAILABLE') : toTetherError(again);
+    return await ctx.directs.add({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, requestId });
+  } catch (error) {
+    ctx.logger.debug({ err: error, sessionId: session.id }, 'direct message not kept: store unavailable');
+    return null;
   }
 }
 

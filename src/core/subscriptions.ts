@@ -1,43 +1,41 @@
 import { type SubscribeResult, parseChannel, userChannel } from '../protocol/index.ts';
+import { StoreError } from '../store/store.ts';
 import { maySubscribe } from './authorize.ts';
 import { mapped } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
 import type { Session } from './session.ts';
-import { StoreError } from '../store/store.ts';
 
 /**
- * Subscribe: authorize, bind through the bus, then (rooms) join the shared roster and tell
- * the room, or (locations) read the last known position. The ack is sent only after all of
- * that, so from the ack on every message on the channel reaches the session.
+ * Subscribe: authorize, bind through the bus, then (rooms) join the shared roster and tell the
+ * room, or (locations) read the last known position. The ack is sent only after all of that, so
+ * from the ack on every message on the channel reaches the session. The channel joins the
+ * session's set (what a close cleans up and a resume restores) only once all of that is done; if
+ * the session ended meanwhile, the subscribe undoes itself instead.
  */
 export async function subscribe(session: Session, channel: string): Promise<SubscribeResult> {
-  const started = session.ctx.now();
+  const { ctx } = session;
+  const started = ctx.now();
   const parsed = parseChannel(channel);
   if (!maySubscribe(session.identity, parsed)) {
     throw new TetherError('FORBIDDEN', `your token does not grant ${channel}`);
   }
-  const fresh = !session.subscriptions.has(channel);
-  if (fresh && session.subscriptions.size >= session.ctx.limits.maxSubscriptions) {
-    throw new TetherError('TOO_MANY_SUBSCRIPTIONS', `at most ${session.ctx.limits.maxSubscriptions} subscriptions per connection`);
+  if (session.subscriptions.has(channel)) return describe(session, channel, false);
+  if (session.subscriptions.size >= ctx.limits.maxSubscriptions) {
+    throw new TetherError('TOO_MANY_SUBSCRIPTIONS', `at most ${ctx.limits.maxSubscriptions} subscriptions per connection`);
   }
-  if (fresh) {
-    session.subscriptions.add(channel);
-    try {
-      await mapped(session.ctx.relay.add(channel, session));
-    } catch (error) {
-      session.subscriptions.delete(channel);
-      throw error;
-    }
-  }
-  const result = await describe(session, channel, fresh).catch(async (error: unknown) => {
-    if (fresh) {
-      session.subscriptions.delete(channel);
-      await session.ctx.relay.remove(channel, session);
-    }
+  await mapped(ctx.relay.add(channel, session));
+  let result: SubscribeResult;
+  try {
+    session.assertOpen();
+    result = await describe(session, channel, true);
+    session.assertOpen();
+  } catch (error) {
+    await undoSubscribe(session, channel);
     throw error;
-  });
-  if (fresh) saveSubscriptions(session);
-  session.ctx.metrics.subscribeAck(parsed.kind, (session.ctx.now() - started) / 1000);
+  }
+  session.subscriptions.add(channel);
+  saveSubscriptions(session);
+  ctx.metrics.subscribeAck(parsed.kind, (ctx.now() - started) / 1000);
   return result;
 }
 
@@ -63,6 +61,18 @@ async function describe(session: Session, channel: string, fresh: boolean): Prom
       return last === undefined ? { channel } : { channel, last };
     }
   }
+}
+
+/** A subscribe that failed or outlived its session: out of the channel and the roster again. */
+async function undoSubscribe(session: Session, channel: string): Promise<void> {
+  const { ctx } = session;
+  await ctx.relay.remove(channel, session).catch(() => {});
+  const { kind, id } = parseChannel(channel);
+  if (kind !== 'room') return;
+  announce(session, channel, 'left');
+  await ctx.store
+    .leaveRoom(id, session.id)
+    .catch((error: unknown) => ctx.logger.warn({ err: error, channel }, 'roster not undone; the entry is filtered out once the session is not live'));
 }
 
 async function unlessStoreDown<T>(session: Session, read: Promise<T>): Promise<T | undefined> {
@@ -104,6 +114,6 @@ function saveSubscriptions(session: Session): void {
 export function announce(session: Session, channel: string, event: 'joined' | 'left'): void {
   const { ctx } = session;
   ctx.relay
-    .publish(channel, { type: 'presence', channel, from: session.sender, ts: ctx.now(), event }, { mandatory: false })
+    .publish(channel, { delivery: { type: 'presence', channel, from: session.sender, ts: ctx.now(), event } }, { mandatory: false })
     .catch((error: unknown) => ctx.logger.warn({ err: error, channel, event }, 'presence event not published'));
 }

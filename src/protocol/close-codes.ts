@@ -20,6 +20,8 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4001,
   /** the token's `exp` passed; reconnect with a fresh token */
   TOKEN_EXPIRED: 4003,
+  /** another connection resumed this session (this one was stale); do not reconnect it */
+  SESSION_TAKEN_OVER: 4509,
 } as const;
 
 export type CloseCodeName = keyof typeof CLOSE_CODES;

@@ -1,50 +1,22 @@
 import type { Member } from '../protocol/index.ts';
-import {
-  type LapsedSession,
-  type LiveSession,
-  type LoggedFrame,
-  type SessionFrames,
-  type PositionFix,
-  type ResumeRecord,
-  type ResumeRequest,
-  type ResumedSession,
-  type Store,
-  StoreError,
-  type StoreState,
-} from './store.ts';
+import type { DirectMessage, DirectOutcome, HeldSession } from './direct-inbox.ts';
+import { MemoryStoreData } from './memory-data.ts';
+import { MemorySessions } from './memory-sessions.ts';
+import type {
+  JournalRecord,
+  LogOutcome,
+  PendingFrame,
+  Reregistered,
+  Reregistration,
+  ResumeRequest,
+  SessionEnd,
+  SessionFrames,
+  SessionRecord,
+  TakeOver,
+} from './session-records.ts';
+import { type LapsedSession, type LiveSession, type PositionFix, type Store, StoreError, type StoreState } from './store.ts';
 
-/** One session as the memory store knows it: presence, rooms and resume state together. */
-interface SessionEntry {
-  member: Member;
-  /** live until (ms); 0 once ended */
-  liveUntil: number;
-  rooms: Set<string>;
-  epoch: number;
-  /** null until `openSession` */
-  secret: string | null;
-  subscriptions: string[];
-  attached: boolean;
-  /** the resume record is forgotten after this (ms) */
-  recordUntil: number;
-  log: LoggedFrame[];
-  parked: string[];
-  maxFrames: number;
-  /** how long the record lives while attached, ms */
-  attachedTtlMs: number;
-}
-
-/**
- * The data behind one or more `MemoryStore`s. Several nodes in one process (the test cluster)
- * share one, as separate nodes share one Redis.
- */
-export class MemoryStoreData {
-  readonly rooms = new Map<string, Map<string, Member>>();
-  readonly sessions = new Map<string, SessionEntry>();
-  readonly userSessions = new Map<string, Set<string>>();
-  readonly positions = new Map<string, PositionFix>();
-  readonly trails = new Map<string, PositionFix[]>();
-  epochs = 0;
-}
+export { MemoryStoreData } from './memory-data.ts';
 
 export interface MemoryStoreOptions {
   data?: MemoryStoreData;
@@ -56,10 +28,15 @@ export interface MemoryStoreOptions {
   trailWindowMs?: number;
 }
 
-/** Store kept in this process: the embedded default. Bounds as in `MemoryStoreOptions`. */
+/**
+ * Store kept in this process: the embedded default, and (sharing one `MemoryStoreData`) the
+ * in-process test cluster. Bounds as in `MemoryStoreOptions` and each record's `ResumeBounds`.
+ * Every call completes synchronously (it is atomic) and settles asynchronously.
+ */
 export class MemoryStore implements Store {
   state: StoreState = 'connecting';
   private readonly d: MemoryStoreData;
+  private readonly sessions: MemorySessions;
   private readonly listeners: Array<(state: StoreState) => void> = [];
   private readonly maxPatients: number;
   private readonly trailMaxEntries: number;
@@ -67,6 +44,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.d = options.data ?? new MemoryStoreData();
+    this.sessions = new MemorySessions(this.d);
     this.maxPatients = options.maxPatients ?? 100_000;
     this.trailMaxEntries = options.trailMaxEntries ?? 1_000;
     this.trailWindowMs = options.trailWindowMs ?? 24 * 3_600_000;
@@ -83,13 +61,15 @@ export class MemoryStore implements Store {
     let roster = this.d.rooms.get(room);
     if (!roster) this.d.rooms.set(room, (roster = new Map()));
     roster.set(member.sessionId, { ...member });
-    this.session(member).rooms.add(room);
+    this.d.entry(member).rooms.add(room);
     return this.liveMembers(roster, now);
   }
 
   async leaveRoom(room: string, sessionId: string): Promise<void> {
     this.assertUp();
-    this.removeFromRoom(room, sessionId);
+    const roster = this.d.rooms.get(room);
+    roster?.delete(sessionId);
+    if (roster?.size === 0) this.d.rooms.delete(room);
     this.d.sessions.get(sessionId)?.rooms.delete(room);
   }
 
@@ -103,40 +83,27 @@ export class MemoryStore implements Store {
 
   async touchSessions(sessions: readonly LiveSession[], until: number): Promise<void> {
     this.assertUp();
-    for (const { member } of sessions) this.session(member).liveUntil = until;
-  }
-
-  async endSession(sessionId: string, epoch: number): Promise<boolean> {
-    this.assertUp();
-    const entry = this.d.sessions.get(sessionId);
-    if (!entry) return true;
-    if (entry.epoch > epoch) return false;
-    this.unlist(sessionId, entry);
-    return true;
+    for (const { member } of sessions) this.d.entry(member).liveUntil = until;
   }
 
   async userSessions(userId: string, now: number): Promise<Member[]> {
     this.assertUp();
-    const ids = [...(this.d.userSessions.get(userId) ?? [])];
-    return ids.flatMap((id) => {
-      const entry = this.d.sessions.get(id);
-      return entry && entry.liveUntil >= now ? [{ ...entry.member }] : [];
-    });
+    return [...this.d.ofUser(userId)].filter((e) => e.liveUntil >= now).map((e) => ({ ...e.member }));
   }
 
   async claimLapsed(now: number, limit: number, resumableUntil: number): Promise<LapsedSession[]> {
     this.assertUp();
+    this.sessions.sweep(now);
     const lapsed: LapsedSession[] = [];
-    for (const [id, entry] of this.d.sessions) {
+    for (const entry of [...this.d.sessions.values()]) {
       if (lapsed.length >= limit) break;
-      if (entry.liveUntil === 0 && entry.recordUntil < now) this.forget(id, entry);
       if (entry.liveUntil === 0 || entry.liveUntil >= now) continue;
       lapsed.push({ member: { ...entry.member }, rooms: [...entry.rooms] });
-      if (entry.secret !== null && entry.attached) {
-        entry.attached = false;
-        entry.recordUntil = resumableUntil;
+      if (entry.record?.attached) {
+        entry.record.attached = false;
+        entry.record.until = resumableUntil;
       }
-      this.unlist(id, entry);
+      this.d.unlist(entry);
     }
     return lapsed;
   }
@@ -173,84 +140,56 @@ export class MemoryStore implements Store {
     return structuredClone(limit > 0 ? trail.slice(-limit) : []);
   }
 
-  // --- resume
+  // --- session records and direct messages (memory-sessions.ts)
 
-  async openSession(record: ResumeRecord): Promise<number> {
+  async openSession(record: SessionRecord, now: number): Promise<number> {
     this.assertUp();
-    const entry = this.session(record.member);
-    Object.assign(entry, {
-      epoch: ++this.d.epochs,
-      secret: record.secret,
-      subscriptions: [...record.subscriptions],
-      attached: true,
-      recordUntil: Date.now() + record.attachedTtlMs,
-      log: [],
-      parked: [],
-      maxFrames: record.maxFrames,
-      attachedTtlMs: record.attachedTtlMs,
-    });
-    return entry.epoch;
+    return this.sessions.openSession(record, now);
+  }
+
+  async registerAgain(sessions: readonly Reregistration[], now: number): Promise<Reregistered[]> {
+    this.assertUp();
+    return this.sessions.registerAgain(sessions, now);
   }
 
   async saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void> {
     this.assertUp();
-    const entry = this.owned(sessionId, epoch);
-    if (entry) entry.subscriptions = [...subscriptions];
+    this.sessions.saveSubscriptions(sessionId, epoch, subscriptions);
   }
 
-  async logDeliveries(batch: readonly SessionFrames[]): Promise<void> {
+  async logDeliveries(batch: readonly SessionFrames[]): Promise<LogOutcome[]> {
     this.assertUp();
-    for (const { sessionId, epoch, frames } of batch) {
-      const entry = this.owned(sessionId, epoch);
-      if (!entry) continue;
-      entry.log.push(...frames.map((f) => ({ ...f })));
-      if (entry.log.length > entry.maxFrames) entry.log.splice(0, entry.log.length - entry.maxFrames);
-    }
+    return this.sessions.logDeliveries(batch);
   }
 
-  async detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {
+  async endSession(sessionId: string, epoch: number | null, end: SessionEnd): Promise<boolean> {
     this.assertUp();
-    const entry = this.owned(sessionId, epoch);
-    if (!entry) return;
-    entry.attached = false;
-    if (resumableUntil === null) this.forget(sessionId, entry);
-    else entry.recordUntil = resumableUntil;
+    return this.sessions.endSession(sessionId, epoch, end);
   }
 
-  async park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }> {
+  async takeOver(request: ResumeRequest, now: number): Promise<TakeOver | null> {
     this.assertUp();
-    const resumable = [...(this.d.userSessions.get(userId) ?? [])]
-      .map((id) => this.d.sessions.get(id))
-      .filter((e): e is SessionEntry => e !== undefined && e.secret !== null && e.recordUntil > now);
-    const detached = resumable.filter((e) => !e.attached);
-    for (const entry of detached) {
-      entry.parked.push(frame);
-      if (entry.parked.length > entry.maxFrames) entry.parked.shift();
-    }
-    return { parked: detached.length, attached: resumable.length - detached.length };
+    return this.sessions.takeOver(request, now);
   }
 
-  async resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {
+  async recordRequests(entries: readonly JournalRecord[]): Promise<void> {
     this.assertUp();
-    const entry = this.d.sessions.get(request.sessionId);
-    if (!entry || entry.secret !== request.secret || entry.member.userId !== request.userId || entry.recordUntil <= now) {
-      return null;
-    }
-    entry.epoch = ++this.d.epochs;
-    entry.attached = true;
-    entry.recordUntil = now + entry.attachedTtlMs;
-    const parked = entry.parked.splice(0);
-    const lastLoggedSeq = entry.log.at(-1)?.seq ?? 0;
-    const first = entry.log[0]?.seq ?? lastLoggedSeq + 1;
-    return {
-      epoch: entry.epoch,
-      member: { ...entry.member },
-      subscriptions: [...entry.subscriptions],
-      missed: entry.log.filter((f) => f.seq > request.lastSeq).map((f) => ({ ...f })),
-      lastLoggedSeq,
-      parked,
-      complete: request.lastSeq >= first - 1,
-    };
+    this.sessions.recordRequests(entries);
+  }
+
+  async appendDirect(batch: readonly DirectMessage[], now: number): Promise<DirectOutcome[]> {
+    this.assertUp();
+    return this.sessions.appendDirect(batch, now);
+  }
+
+  async voidDirect(message: Pick<DirectMessage, 'userId' | 'senderSessionId' | 'requestId'>, offset: number): Promise<void> {
+    this.assertUp();
+    this.sessions.voidDirect(message, offset);
+  }
+
+  async pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+    this.assertUp();
+    return this.sessions.pendingFor(sessions);
   }
 
   onState(listener: (state: StoreState) => void): void {
@@ -266,65 +205,8 @@ export class MemoryStore implements Store {
     this.setState(down ? 'down' : 'up');
   }
 
-  private session(member: Member): SessionEntry {
-    let entry = this.d.sessions.get(member.sessionId);
-    if (!entry) {
-      entry = {
-        member: { ...member },
-        liveUntil: 0,
-        rooms: new Set(),
-        epoch: 0,
-        secret: null,
-        subscriptions: [],
-        attached: false,
-        recordUntil: 0,
-        log: [],
-        parked: [],
-        maxFrames: 0,
-        attachedTtlMs: 0,
-      };
-      this.d.sessions.set(member.sessionId, entry);
-      let ids = this.d.userSessions.get(member.userId);
-      if (!ids) this.d.userSessions.set(member.userId, (ids = new Set()));
-      ids.add(member.sessionId);
-    }
-    return entry;
-  }
-
-  private owned(sessionId: string, epoch: number): SessionEntry | undefined {
-    const entry = this.d.sessions.get(sessionId);
-    return entry && entry.epoch === epoch ? entry : undefined;
-  }
-
-  /** Ends presence and roster membership; keeps the resume record if it is still wanted. */
-  private unlist(sessionId: string, entry: SessionEntry): void {
-    entry.liveUntil = 0;
-    for (const room of entry.rooms) this.removeFromRoom(room, sessionId);
-    entry.rooms.clear();
-    if (entry.secret === null) this.forget(sessionId, entry);
-  }
-
-  private forget(sessionId: string, entry: SessionEntry): void {
-    if (entry.liveUntil > 0) {
-      entry.secret = null;
-      return;
-    }
-    this.d.sessions.delete(sessionId);
-    const ids = this.d.userSessions.get(entry.member.userId);
-    ids?.delete(sessionId);
-    if (ids?.size === 0) this.d.userSessions.delete(entry.member.userId);
-  }
-
-  private removeFromRoom(room: string, sessionId: string): void {
-    const roster = this.d.rooms.get(room);
-    roster?.delete(sessionId);
-    if (roster?.size === 0) this.d.rooms.delete(room);
-  }
-
   private liveMembers(roster: Map<string, Member>, now: number): Member[] {
-    return [...roster.values()]
-      .filter((m) => (this.d.sessions.get(m.sessionId)?.liveUntil ?? 0) >= now)
-      .map((m) => ({ ...m }));
+    return [...roster.values()].filter((m) => (this.d.sessions.get(m.sessionId)?.liveUntil ?? 0) >= now).map((m) => ({ ...m }));
   }
 
   private assertUp(): void {

@@ -92,23 +92,6 @@ extend(PRESENCE, need + GRACE)
 `,
 );
 
-/** ARGV: sessionId, epoch. Returns 0 if fenced off, else 1 (an unknown session is ended already). */
-const END_SESSION = new LuaScript(
-  'endSession',
-  `
-local id = ARGV[4]
-local f = redis.call('HMGET', skey(id), 'member', 'uid', 'epoch', 'secret')
-if not f[1] then
-  redis.call('ZREM', PRESENCE, id)
-  return 1
-end
-if tonumber(f[3] or '0') > tonumber(ARGV[5]) then return 0 end
-unlist(id)
-if f[4] then settle(id, f[2]) else forget(id, f[2]) end
-return 1
-`,
-);
-
 /** ARGV: userId, now. Live members' JSON; drops ids of sessions whose keys expired. */
 const USER_SESSIONS = new LuaScript(
   'userSessions',
@@ -200,10 +183,6 @@ export class RedisPresence {
       calls.push(this.scripts.call(TOUCH, args));
     }
     await Promise.all(calls);
-  }
-
-  async endSession(sessionId: string, epoch: number): Promise<boolean> {
-    return (await this.scripts.call(END_SESSION, [sessionId, epoch])) === 1;
   }
 
   async userSessions(userId: string, now: number): Promise<Member[]> {

@@ -1,32 +1,37 @@
 import { z } from 'zod';
 import { Member, Position, Sender } from '../protocol/index.ts';
-import type { LoggedFrame, PositionFix } from './store.ts';
+import type { PositionFix } from './store.ts';
 
 /**
  * Key layout and value codecs of `RedisStore`. Every key starts with the store's prefix; values
  * are JSON validated on the way out, so a record written by another version or by hand is
  * reported instead of reaching the core. The Lua scripts (`redis-*.ts`) build the same names.
  *
- * A session's four keys (hash, rooms, log, parked) always carry one TTL: `sessionGraceMs` after
- * the later of its presence deadline and its resume record's deadline (see `redis-scripts.ts`).
+ * A session's five keys (hash, rooms, log, pending, journal) always carry one TTL: `sessionGraceMs`
+ * after the later of its presence deadline and its resume record's deadline (see `redis-scripts.ts`).
  */
 export const redisKeys = {
   /** zset: member = sessionId, score = live until (ms); TTL refreshed by heartbeats; claimLapsed bounds it */
   presence: (prefix: string): string => `${prefix}presence`,
-  /** string: counter behind every epoch; no TTL (one integer), it must never go back */
+  /** string: the last epoch given; no TTL (one integer), it must never go back */
   epoch: (prefix: string): string => `${prefix}epoch`,
   /**
-   * hash: member (JSON Member), uid, and once opened: epoch, secret (SHA-256 hex of the client's
-   * secret), subs (JSON string[]), attached ('1' | '0'), until (record deadline, ms), ttl
-   * (attachedTtlMs), maxFrames
+   * hash: member (JSON Member), uid, and once opened the record: epoch, secret (SHA-256 hex of the
+   * client's secret), subs (JSON string[]), attached ('1' | '0'), until (record deadline, ms), ttl
+   * (attachedTtlMs), the bounds lf lb pf pb js dpu (ResumeBounds), last and hole (seqs), lost
+   * ('1' once a pending message was dropped), lbytes and pbytes (bytes of log and pending), jn
    */
   session: (prefix: string, id: string): string => `${prefix}session:${id}`,
   /** set: rooms the session joined, so ending it can clean every roster */
   sessionRooms: (prefix: string, id: string): string => `${prefix}session:${id}:rooms`,
-  /** list: JSON `{seq, frame}` of frames delivered, newest `maxFrames` */
+  /** list: `seq|offset|frame` of frames delivered, newest within the log bounds */
   sessionLog: (prefix: string, id: string): string => `${prefix}session:${id}:log`,
-  /** list: frames parked while no node had the session, newest `maxFrames` */
-  sessionParked: (prefix: string, id: string): string => `${prefix}session:${id}:parked`,
+  /** zset: `offset|frame` of direct messages owed to the session, score = offset */
+  sessionPending: (prefix: string, id: string): string => `${prefix}session:${id}:pending`,
+  /** hash: request id -> `n|offset` of requests that took effect (n orders them), newest `js` */
+  sessionJournal: (prefix: string, id: string): string => `${prefix}session:${id}:journal`,
+  /** string: the last offset given to a direct message to the user; expires after 7 days unused */
+  userOffset: (prefix: string, userId: string): string => `${prefix}user:${userId}:offset`,
   /** set: the user's session ids; TTL at least that of each session's keys; ids of gone sessions removed lazily */
   userSessions: (prefix: string, userId: string): string => `${prefix}user:${userId}:sessions`,
   /** hash: field = sessionId, value = JSON Member; expires `roomTtlMs` after the latest join */
@@ -42,10 +47,9 @@ export const redisKeys = {
 };
 
 const StoredFix = z.strictObject({ position: Position, from: Sender, ts: z.number() });
-const StoredFrame = z.strictObject({ seq: z.number(), frame: z.string() });
 const StoredStrings = z.array(z.string());
 
-export const encodeRecord = (value: Member | PositionFix | LoggedFrame): string => JSON.stringify(value);
+export const encodeRecord = (value: Member | PositionFix): string => JSON.stringify(value);
 
 /** The member stored under one roster field, or an error naming what is wrong with it. */
 export function decodeMember(raw: string): { ok: true; member: Member } | { ok: false; error: unknown } {
@@ -56,11 +60,6 @@ export function decodeMember(raw: string): { ok: true; member: Member } | { ok: 
 /** Throws when the stored value is not a valid PositionFix. */
 export function decodeFix(raw: string): PositionFix {
   return StoredFix.parse(parseJson(raw));
-}
-
-/** Throws when the stored value is not a logged frame. */
-export function decodeFrame(raw: string): LoggedFrame {
-  return StoredFrame.parse(parseJson(raw));
 }
 
 /** Throws when the stored value is not a JSON array of strings. */

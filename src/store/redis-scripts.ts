@@ -26,7 +26,7 @@ local function skey(id, part)
 end
 local function ukey(uid) return P .. 'user:' .. uid .. ':sessions' end
 local function rkey(room) return P .. 'room:' .. room .. ':members' end
-local function session_keys(id) return { skey(id), skey(id, 'rooms'), skey(id, 'log'), skey(id, 'parked') } end
+local function session_keys(id) return { skey(id), skey(id, 'rooms'), skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal') } end
 -- TTL (ms) for keys that must outlive a deadline (caller's clock, ms)
 local function ttl_for(deadline) return math.max(deadline - CLOCK, 0) + GRACE end
 -- lengthens a key's TTL to at least t ms, never shortens it
@@ -75,12 +75,17 @@ local function chunked(cmd, key, values, size)
   end
   return out
 end
--- appends to a session's list, keeps the newest max, and gives it the session hash's TTL
-local function push_bounded(id, key, values, max)
-  chunked('RPUSH', key, values, 1000)
-  if max <= 0 then redis.call('DEL', key) else redis.call('LTRIM', key, -max, -1) end
+-- gives a key of the session the session hash's TTL (for a key just created)
+local function same_ttl(id, key)
   local t = redis.call('PTTL', skey(id))
   if t > 0 then redis.call('PEXPIRE', key, t) end
+end
+-- increasing, never reused, and still above every earlier value after Redis lost its data
+-- (clock ms * 1000, or one more than the last when that is higher); key has no TTL
+local function next_number(key, ttl)
+  local n = math.max((tonumber(redis.call('GET', key)) or 0) + 1, CLOCK * 1000)
+  if ttl then redis.call('SET', key, int(n), 'PX', int(ttl)) else redis.call('SET', key, int(n)) end
+  return int(n)
 end
 `;
 

@@ -3,18 +3,27 @@ import type { Logger } from 'pino';
 import type { Member } from '../protocol/index.ts';
 import { RedisLocations } from './redis-locations.ts';
 import { RedisPresence } from './redis-presence.ts';
-import { RedisResumeLog } from './redis-resume.ts';
+import { RedisSessions } from './redis-sessions.ts';
 import { ScriptRunner } from './redis-scripts.ts';
 import type {
+  DirectMessage,
+  DirectOutcome,
+  HeldSession,
+  JournalRecord,
   LapsedSession,
   LiveSession,
-  SessionFrames,
+  LogOutcome,
+  PendingFrame,
   PositionFix,
-  ResumeRecord,
+  Reregistered,
+  Reregistration,
   ResumeRequest,
-  ResumedSession,
+  SessionEnd,
+  SessionFrames,
+  SessionRecord,
   Store,
   StoreState,
+  TakeOver,
 } from './store.ts';
 import { StoreError } from './store.ts';
 
@@ -62,14 +71,14 @@ const HOUR_MS = 3_600_000;
  *   and the connection is recycled. Failed calls are not retried or resent.
  * - Reconnects forever with capped, jittered exponential backoff; `up` on every ready
  *   connection, `down` on every loss. `close()` stops all of it.
- * - `touchSessions` is one script for a node's whole batch, `logDeliveries` one per batch of
- *   frames (many sessions each): the two calls made all the time.
+ * - `touchSessions`, `logDeliveries`, `appendDirect` and the other calls made for many sessions
+ *   at once are one script per chunk of the node's batch: one round trip.
  */
 export class RedisStore implements Store {
   state: StoreState = 'connecting';
   private readonly client: Redis;
   private readonly presence: RedisPresence;
-  private readonly resumeLog: RedisResumeLog;
+  private readonly sessions: RedisSessions;
   private readonly locations: RedisLocations;
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
   private readonly listeners: Array<(state: StoreState) => void> = [];
@@ -100,7 +109,7 @@ export class RedisStore implements Store {
     });
     const scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', options.sessionGraceMs ?? 15 * 60_000);
     this.presence = new RedisPresence(scripts, options.roomTtlMs ?? 24 * HOUR_MS, options.logger);
-    this.resumeLog = new RedisResumeLog(scripts);
+    this.sessions = new RedisSessions(scripts);
     this.locations = new RedisLocations(this.client, scripts, {
       positionTtlMs: options.positionTtlMs ?? 7 * 24 * HOUR_MS,
       trailMaxEntries: options.trailMaxEntries ?? 1_000,
@@ -149,10 +158,6 @@ export class RedisStore implements Store {
     return this.run('touchSessions', () => this.presence.touchSessions(sessions, until));
   }
 
-  endSession(sessionId: string, epoch: number): Promise<boolean> {
-    return this.run('endSession', () => this.presence.endSession(sessionId, epoch));
-  }
-
   userSessions(userId: string, now: number): Promise<Member[]> {
     return this.run('userSessions', () => this.presence.userSessions(userId, now));
   }
@@ -175,30 +180,46 @@ export class RedisStore implements Store {
     return this.run('trail', () => this.locations.trail(patientId, since, limit));
   }
 
-  // --- resume log (redis-resume.ts)
+  // --- session records and direct messages (redis-sessions.ts)
 
-  openSession(record: ResumeRecord): Promise<number> {
-    return this.run('openSession', () => this.resumeLog.openSession(record));
+  openSession(record: SessionRecord, now: number): Promise<number> {
+    return this.run('openSession', () => this.sessions.openSession(record, now));
+  }
+
+  registerAgain(sessions: readonly Reregistration[], now: number): Promise<Reregistered[]> {
+    return this.run('registerAgain', () => this.sessions.registerAgain(sessions, now));
   }
 
   saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void> {
-    return this.run('saveSubscriptions', () => this.resumeLog.saveSubscriptions(sessionId, epoch, subscriptions));
+    return this.run('saveSubscriptions', () => this.sessions.saveSubscriptions(sessionId, epoch, subscriptions));
   }
 
-  logDeliveries(batch: readonly SessionFrames[]): Promise<void> {
-    return this.run('logDeliveries', () => this.resumeLog.logDeliveries(batch));
+  logDeliveries(batch: readonly SessionFrames[]): Promise<LogOutcome[]> {
+    return this.run('logDeliveries', () => this.sessions.logDeliveries(batch));
   }
 
-  detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void> {
-    return this.run('detachSession', () => this.resumeLog.detachSession(sessionId, epoch, resumableUntil));
+  endSession(sessionId: string, epoch: number | null, end: SessionEnd): Promise<boolean> {
+    return this.run('endSession', () => this.sessions.endSession(sessionId, epoch, end));
   }
 
-  park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }> {
-    return this.run('park', () => this.resumeLog.park(userId, frame, now));
+  takeOver(request: ResumeRequest, now: number): Promise<TakeOver | null> {
+    return this.run('takeOver', () => this.sessions.takeOver(request, now));
   }
 
-  resume(request: ResumeRequest, now: number): Promise<ResumedSession | null> {
-    return this.run('resume', () => this.resumeLog.resume(request, now));
+  recordRequests(entries: readonly JournalRecord[]): Promise<void> {
+    return this.run('recordRequests', () => this.sessions.recordRequests(entries));
+  }
+
+  appendDirect(batch: readonly DirectMessage[], now: number): Promise<DirectOutcome[]> {
+    return this.run('appendDirect', () => this.sessions.appendDirect(batch, now));
+  }
+
+  voidDirect(message: Pick<DirectMessage, 'userId' | 'senderSessionId' | 'requestId'>, offset: number): Promise<void> {
+    return this.run('voidDirect', () => this.sessions.voidDirect(message, offset));
+  }
+
+  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+    return this.run('pendingFor', () => this.sessions.pendingFor(sessions));
   }
 
   onState(listener: (state: StoreState) => void): void {

@@ -1,4 +1,9 @@
 import type { Member, Position, Sender } from '../protocol/index.ts';
+import type { DirectInbox } from './direct-inbox.ts';
+import type { SessionRecords } from './session-records.ts';
+
+export type * from './direct-inbox.ts';
+export type * from './session-records.ts';
 
 /**
  * The Store holds the cluster's shared soft state. Nodes keep only live sockets in memory;
@@ -11,7 +16,7 @@ import type { Member, Position, Sender } from '../protocol/index.ts';
  * - Everything stored is bounded in time or size; times are ms since the Unix epoch, taken from
  *   the caller's clock (`now` arguments) so tests can control them.
  */
-export interface Store extends Rosters, Presence, Locations, ResumeLog {
+export interface Store extends Rosters, Presence, Locations, SessionRecords, DirectInbox {
   readonly state: StoreState;
   start(): Promise<void>;
   onState(listener: (state: StoreState) => void): void;
@@ -32,18 +37,13 @@ export interface Rosters {
 
 /**
  * Which sessions are live, cluster-wide. A node keeps its sessions live with `touchSessions`
- * heartbeats; a session whose node dies stops being live when its deadline passes, and
- * `claimLapsed` then hands it (once, to one caller) for cleanup.
+ * heartbeats and ends them with `endSession` (SessionRecords); a session whose node dies stops
+ * being live when its deadline passes, and `claimLapsed` then hands it (once, to one caller) for
+ * cleanup.
  */
 export interface Presence {
   /** Marks each session live until `until`; creates it on first sight. */
   touchSessions(sessions: readonly LiveSession[], until: number): Promise<void>;
-  /**
-   * The session is no longer live: removes it from presence and from every roster. `epoch`
-   * fences: a node whose session was since resumed elsewhere (a higher epoch) changes nothing.
-   * Resolves true when it applied, false when fenced off.
-   */
-  endSession(sessionId: string, epoch: number): Promise<boolean>;
   /** Live sessions of a user, on any node. */
   userSessions(userId: string, now: number): Promise<Member[]>;
   /**
@@ -78,88 +78,6 @@ export interface PositionFix {
   position: Position;
   from: Sender;
   ts: number;
-}
-
-/**
- * What a session needs to resume on any node after a disconnect: its secret, subscriptions,
- * the frames it was last delivered (numbered), and frames parked for it while no node had it.
- *
- * Ownership is fenced by `epoch`: `openSession` and `resume` each return a new, higher epoch,
- * and writes carrying an older epoch are ignored, so a node still holding a half-dead
- * connection cannot corrupt a session that has moved on.
- */
-export interface ResumeLog {
-  /** Creates or replaces the session's resume record; returns its epoch. */
-  openSession(record: ResumeRecord): Promise<number>;
-  /** Replaces the session's subscriptions. */
-  saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): Promise<void>;
-  /**
-   * Appends delivered frames (JSON text, numbered by `seq`) to each listed session's log, keeping
-   * its newest `maxFrames`; each session's entry is fenced by its own epoch. One call for many
-   * sessions, so a node writes what it delivered in one round trip.
-   */
-  logDeliveries(batch: readonly SessionFrames[]): Promise<void>;
-  /**
-   * The session's connection is gone: it stays resumable while `now < resumableUntil`, then is
-   * forgotten. `resumableUntil: null` forgets it now (a clean close).
-   */
-  detachSession(sessionId: string, epoch: number, resumableUntil: number | null): Promise<void>;
-  /**
-   * For a direct message no node could route: appends `frame` to every detached, still resumable
-   * session of `userId` (`parked`), and counts its attached resumable sessions (`attached`: their
-   * node may be binding the channel right now, or may have died without detaching them yet).
-   */
-  park(userId: string, frame: string, now: number): Promise<{ parked: number; attached: number }>;
-  /**
-   * Takes the session over: checks `secret` and `userId`, attaches it with a new epoch, and
-   * returns what the client missed (logged frames with `seq > lastSeq`, oldest first, then the
-   * parked frames, which it clears). `null` when unknown, expired or not this user's.
-   */
-  resume(request: ResumeRequest, now: number): Promise<ResumedSession | null>;
-}
-
-export interface ResumeRecord {
-  member: Member;
-  /** secret the client must present to resume (part of its resume token) */
-  secret: string;
-  subscriptions: readonly string[];
-  /** how long the record lives while attached, ms; a bound in case no node ever detaches it */
-  attachedTtlMs: number;
-  /** at most this many logged or parked frames are kept */
-  maxFrames: number;
-}
-
-export interface LoggedFrame {
-  seq: number;
-  frame: string;
-}
-
-/** Frames delivered to one session, for `logDeliveries`. */
-export interface SessionFrames {
-  sessionId: string;
-  epoch: number;
-  frames: readonly LoggedFrame[];
-}
-
-export interface ResumeRequest {
-  sessionId: string;
-  secret: string;
-  userId: string;
-  lastSeq: number;
-}
-
-export interface ResumedSession {
-  epoch: number;
-  member: Member;
-  subscriptions: string[];
-  /** logged frames after `lastSeq`, oldest first */
-  missed: LoggedFrame[];
-  /** highest seq ever logged for the session (0 if none) */
-  lastLoggedSeq: number;
-  /** frames parked while detached, oldest first, not yet numbered */
-  parked: string[];
-  /** false when the log was trimmed past `lastSeq + 1`: frames the client never got are gone */
-  complete: boolean;
 }
 
 export type StoreState = 'connecting' | 'up' | 'down' | 'closed';

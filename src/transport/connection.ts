@@ -42,6 +42,8 @@ export class Connection implements Outbound {
   private readonly bucket: TokenBucket;
   private isEnded = false;
   private ending: PromiseWithResolvers<void> | undefined;
+  /** while the session's open steps run: settles when they are done (or undone) */
+  opened: Promise<void> | undefined;
 
   constructor(ws: ConnectionSocket, limits: ConnectionLimits, metrics: NodeMetrics, owner: ConnectionOwner) {
     this.ws = ws;

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { AuthUnavailableError, type Verify } from '../auth/verifier.ts';
+import { AuthUnavailableError, TokenExpiredError, type Verify } from '../auth/verifier.ts';
 import type { CoreContext } from '../core/context.ts';
 import type { Identity } from '../core/identity.ts';
 import { Session } from '../core/session.ts';
-import { type OpenOutcome, type ResumeParams, closeSession, openSession } from '../core/session-lifecycle.ts';
+import { closeSession } from '../core/session-close.ts';
+import { type OpenOutcome, type ResumeParams, openSession } from '../core/session-open.ts';
 import { CLOSE_CODES, type Welcome } from '../protocol/index.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
 import { Connection, type ConnectionLimits, type ConnectionOwner } from './connection.ts';
@@ -136,7 +137,8 @@ export class Gateway implements ConnectionOwner {
   }
 
   private async authorize(req: IncomingMessage): Promise<{ identity: Identity; resume: ResumeParams | null }> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) throw new Refusal(400, 'BAD_REQUEST', 'malformed request URL');
     if (url.pathname !== this.options.path) throw new Refusal(404, 'NOT_FOUND', `the WebSocket endpoint is ${this.options.path}`);
     this.assertAccepting();
     if (!originAllowed(req, this.options.allowedOrigins)) throw new Refusal(403, 'ORIGIN_NOT_ALLOWED', 'Origin not allowed');
@@ -144,6 +146,7 @@ export class Gateway implements ConnectionOwner {
     if (!token) throw new Refusal(401, 'UNAUTHORIZED', 'missing bearer token');
     const identity = await this.verify(token).catch((error: unknown) => {
       if (error instanceof AuthUnavailableError) throw new Refusal(503, 'AUTH_UNAVAILABLE', 'token keys unavailable; retry later');
+      if (error instanceof TokenExpiredError) throw new Refusal(401, 'TOKEN_EXPIRED', 'token expired; connect with a fresh one');
       throw new Refusal(401, 'UNAUTHORIZED', error instanceof Error ? error.message : 'token rejected');
     });
     if ((this.perUser.get(identity.userId) ?? 0) >= this.options.maxConnectionsPerUser) {
@@ -164,13 +167,19 @@ export class Gateway implements ConnectionOwner {
     this.connections.add(connection);
     this.perUser.set(identity.userId, (this.perUser.get(identity.userId) ?? 0) + 1);
     this.metrics.connections.inc();
-    openSession(session, resume, (outcome) => {
+    const opening: Promise<void> = openSession(session, resume, (outcome) => {
       this.ctx.logger.info({ ...logFields(connection), resumed: outcome.resumed }, 'connected');
       connection.send(this.welcome(session, outcome));
-    }).catch((error: unknown) => {
-      this.ctx.logger.warn({ ...logFields(connection), err: error }, 'could not subscribe the user channel');
-      connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
-    });
+    })
+      .catch((error: unknown) => {
+        this.ctx.logger.warn({ ...logFields(connection), err: error }, "could not bind the session's channels");
+        connection.close(CLOSE_CODES.TRY_AGAIN_LATER, 'message bus unavailable; reconnect later');
+      })
+      .finally(() => {
+        // an open connection keeps no promise (memory per idle connection)
+        if (connection.opened === opening) connection.opened = undefined;
+      });
+    connection.opened = opening;
   }
 
   /** @internal ConnectionOwner */
@@ -189,7 +198,12 @@ export class Gateway implements ConnectionOwner {
     const log = this.ctx.logger;
     log.info({ ...logFields(connection), code }, 'disconnected');
     // 1000 is the client leaving on purpose; any other close keeps the session resumable
-    closeSession(connection.session, code === CLOSE_CODES.NORMAL)
+    const clean = code === CLOSE_CODES.NORMAL;
+    const cleanup = connection.session.markEnded(clean)
+      ? closeSession(connection.session, clean)
+      : // still opening: the open steps undo themselves; or taken over: nothing to clean
+        (connection.opened ?? Promise.resolve());
+    cleanup
       .catch((error: unknown) => log.warn({ ...logFields(connection), err: error }, 'session cleanup incomplete'))
       .finally(() => connection.markEnded());
   }
@@ -223,12 +237,16 @@ function resumeParams(url: URL): ResumeParams | null {
   const token = url.searchParams.get('resume');
   if (token === null) return null;
   const lastSeq = Number(url.searchParams.get('lastSeq') ?? '0');
-  const dot = token.indexOf('.');
-  // session ids are UUIDs and secrets 24 characters: anything much longer is not ours
-  const wellFormed = dot >= 1 && dot <= 64 && token.length - dot <= 129 && Number.isSafeInteger(lastSeq) && lastSeq >= 0;
+  const [sessionId = '', secret = ''] = token.split('.', 2);
+  // session ids are UUIDs and secrets 24 base64url characters: anything else names no session
+  // (and must never reach the Store as part of a key name)
+  const wellFormed = SESSION_ID.test(sessionId) && SECRET.test(secret) && Number.isSafeInteger(lastSeq) && lastSeq >= 0;
   if (!wellFormed) return { sessionId: '', secret: '', lastSeq: 0 };
-  return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1), lastSeq };
+  return { sessionId, secret, lastSeq };
 }
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECRET = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Log fields naming a connection, built per call: no child logger per connection. */
 function logFields(connection: Connection): { userId: string; sessionId: string } {

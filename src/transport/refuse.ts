@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 
 /** Codes in the JSON body of a refused upgrade; documented in docs/protocol.md. */
 export type RefusalCode =
+  | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'TOKEN_EXPIRED'
   | 'ORIGIN_NOT_ALLOWED'
   | 'NOT_FOUND'
   | 'TOO_MANY_CONNECTIONS'

@@ -89,7 +89,7 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
 
       const marker = delivery(ch, 1_000_000, 'b');
       await b.bus.publish(ch, marker, { mandatory: true });
-      await a.inbox.until(() => a.inbox.messages(ch).at(-1)?.ts === marker.ts, 'the marker on the re-bound channel');
+      await a.inbox.until(() => a.inbox.messages(ch).at(-1)?.ts === marker.delivery.ts, 'the marker on the re-bound channel');
     },
     RESTART_TEST_MS,
   );

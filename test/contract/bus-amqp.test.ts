@@ -5,19 +5,14 @@ import { AmqpBus, type AmqpBusOptions } from '../../src/bus/amqp.ts';
 import type { AmqpTopology } from '../../src/bus/amqp-topology.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import { describeBusContract } from './bus-contract.ts';
-import { ChannelPresence } from './fanout-presence.ts';
 
 for (const topology of ['routed', 'fanout'] as const satisfies AmqpTopology[]) {
-  describeBusContract(`amqp ${topology}`, async () => {
+  describeBusContract(`amqp ${topology}`, { mandatoryKnowsSubscribers: topology === 'routed' }, async () => {
     const url = inject('rabbitmqUrl');
     // one exchange per cluster, so files and tests sharing the broker never see each other's traffic
     const exchange = `tether.test.${topology}.${randomUUID()}`;
-    const presence = new ChannelPresence();
-    const options: AmqpBusOptions = { url, topology, exchange, durableExchange: false, isReachable: presence.isReachable };
-    const buses: Bus[] = [0, 1, 2].map((i) => {
-      const bus = new AmqpBus({ ...options, nodeId: `contract-${topology}-${i}` });
-      return topology === 'fanout' ? presence.track(bus) : bus;
-    });
+    const options: AmqpBusOptions = { url, topology, exchange, durableExchange: false };
+    const buses: Bus[] = [0, 1, 2].map((i) => new AmqpBus({ ...options, nodeId: `contract-${topology}-${i}` }));
     await Promise.all(buses.map((bus) => bus.start()));
     return {
       buses,

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Bus, BusError, type BusState } from '../../src/bus/bus.ts';
+import { type Bus, BusError, type BusMessage, type BusState } from '../../src/bus/bus.ts';
 import type { UnnumberedDelivery } from '../../src/protocol/index.ts';
 
 export interface BusCluster {
@@ -19,7 +19,12 @@ export interface BusCluster {
   close(): Promise<void>;
 }
 
-export function describeBusContract(name: string, makeCluster: () => Promise<BusCluster>): void {
+export interface BusTraits {
+  /** a mandatory publish knows whether any node subscribes the channel (routed); false: only whether any node is connected (fanout) */
+  mandatoryKnowsSubscribers: boolean;
+}
+
+export function describeBusContract(name: string, traits: BusTraits, makeCluster: () => Promise<BusCluster>): void {
   describe(`Bus contract: ${name}`, () => {
     let cluster: BusCluster;
     let inboxes: Inbox[];
@@ -67,16 +72,30 @@ export function describeBusContract(name: string, makeCluster: () => Promise<Bus
       await b.publish(ch, sent, { mandatory: true });
       for (const inbox of inboxes.slice(0, 3)) {
         await inbox.until(() => inbox.count(ch) === 1, `the message on ${ch}`);
-        expect(inbox.messages(ch)).toEqual([sent]);
+        expect(inbox.messages(ch)).toEqual([sent.delivery]);
       }
     });
 
-    it('rejects a mandatory publish to a channel nobody subscribes with UNROUTABLE, quickly', async () => {
+    it('answers a mandatory publish to a channel nobody subscribes quickly: UNROUTABLE where the bus routes by channel', async () => {
       const started = performance.now();
-      const error = await b.publish(channel('user'), delivery('user:nobody', 1), { mandatory: true }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(BusError);
-      expect((error as BusError).code).toBe('UNROUTABLE');
+      const outcome = await b.publish(channel('user'), delivery('user:nobody', 1), { mandatory: true }).catch((e: unknown) => e);
+      if (traits.mandatoryKnowsSubscribers) {
+        expect(outcome).toBeInstanceOf(BusError);
+        expect((outcome as BusError).code).toBe('UNROUTABLE');
+      } else {
+        // fanout: every connected node receives everything, so the broker routes it
+        expect(outcome).toBeUndefined();
+      }
       expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('carries a direct message\'s offset with it, and no offset when there is none', async () => {
+      const ch = channel('user');
+      await a.subscribe(ch);
+      await b.publish(ch, { ...delivery(ch, 1), offset: 1_764_000_000_000_123 }, { mandatory: true });
+      await b.publish(ch, delivery(ch, 2), { mandatory: true });
+      await inA.until(() => inA.count(ch) === 2, 'both messages');
+      expect(inA.envelopes(ch).map((m) => m.offset)).toEqual([1_764_000_000_000_123, undefined]);
     });
 
     it('resolves a non-mandatory publish to a channel nobody subscribes', async () => {
@@ -97,12 +116,14 @@ export function describeBusContract(name: string, makeCluster: () => Promise<Bus
       expect(inA.messages(gone).map((m) => m.ts)).toEqual([1]);
     });
 
-    it('reports UNROUTABLE once the last subscriber has unsubscribed', async () => {
+    it('reports UNROUTABLE once the last subscriber has unsubscribed, where the bus routes by channel', async () => {
       const ch = channel('user');
       await a.subscribe(ch);
       await b.publish(ch, delivery(ch, 1), { mandatory: true });
       await a.unsubscribe(ch);
-      await expect(b.publish(ch, delivery(ch, 2), { mandatory: true })).rejects.toMatchObject({ code: 'UNROUTABLE' });
+      const outcome = b.publish(ch, delivery(ch, 2), { mandatory: true });
+      if (traits.mandatoryKnowsSubscribers) await expect(outcome).rejects.toMatchObject({ code: 'UNROUTABLE' });
+      else await expect(outcome).resolves.toBeUndefined();
     });
 
     it('delivers again after unsubscribe and subscribe', async () => {
@@ -138,14 +159,14 @@ export function describeBusContract(name: string, makeCluster: () => Promise<Bus
       await Promise.all(channels.map((ch, i) => b.publish(ch, delivery(ch, i), { mandatory: true })));
       await inA.until(() => channels.every((ch) => inA.count(ch) === 1), 'one message on each of 100 channels');
       await inC.until(() => channels.slice(0, 50).every((ch) => inC.count(ch) === 1), 'one message on each of 50');
-      channels.forEach((ch, i) => expect(inA.messages(ch)).toEqual([delivery(ch, i)]));
+      channels.forEach((ch, i) => expect(inA.messages(ch)).toEqual([delivery(ch, i).delivery]));
       expect(channels.slice(50).map((ch) => inC.count(ch))).toEqual(new Array(50).fill(0));
     });
 
     it('never hands an invalid message to the handler, and keeps running', async () => {
       const ch = channel('user');
       await a.subscribe(ch);
-      const invalid = { ...delivery(ch, 1), type: 'nonsense' } as unknown as UnnumberedDelivery;
+      const invalid = { delivery: { ...delivery(ch, 1).delivery, type: 'nonsense' } } as unknown as BusMessage;
       await b.publish(ch, invalid, { mandatory: false }).catch(() => {});
       await b.publish(ch, delivery(ch, 2), { mandatory: true });
       await inA.until(() => inA.count(ch) >= 1, 'the valid message');
@@ -185,19 +206,21 @@ export function channel(kind: 'user' | 'room' | 'location'): string {
 }
 
 /** A valid relayed message; `ts` carries `n` so tests can check which one arrived, and in what order. */
-export function delivery(ch: string, n: number, userId = 'alice'): UnnumberedDelivery {
+export function delivery(ch: string, n: number, userId = 'alice'): BusMessage & { delivery: UnnumberedDelivery } {
   return {
-    type: 'location',
-    channel: ch,
-    from: { userId, role: 'patient', sessionId: `session-${userId}` },
-    ts: n,
-    position: { lat: 48.1, lng: 11.5, accuracy: 5, timestamp: 1_700_000_000_000 + n },
+    delivery: {
+      type: 'location',
+      channel: ch,
+      from: { userId, role: 'patient', sessionId: `session-${userId}` },
+      ts: n,
+      position: { lat: 48.1, lng: 11.5, accuracy: 5, timestamp: 1_700_000_000_000 + n },
+    },
   };
 }
 
 /** Everything one bus delivered, by channel, with a way to wait for a condition on it. */
 export class Inbox {
-  private readonly byChannel = new Map<string, UnnumberedDelivery[]>();
+  private readonly byChannel = new Map<string, BusMessage[]>();
   private readonly waiters = new Set<() => void>();
 
   constructor(bus: Bus) {
@@ -209,8 +232,14 @@ export class Inbox {
     });
   }
 
-  messages(ch: string): UnnumberedDelivery[] {
+  /** what arrived on `ch`, as published */
+  envelopes(ch: string): BusMessage[] {
     return this.byChannel.get(ch) ?? [];
+  }
+
+  /** the deliveries that arrived on `ch` */
+  messages(ch: string): UnnumberedDelivery[] {
+    return this.envelopes(ch).map((m) => m.delivery);
   }
 
   count(ch: string): number {

@@ -1,7 +1,7 @@
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { describeBusContract } from './bus-contract.ts';
 
-describeBusContract('memory', async () => {
+describeBusContract('memory', { mandatoryKnowsSubscribers: true }, async () => {
   const broker = new MemoryBroker();
   const buses = [new MemoryBus(broker), new MemoryBus(broker), new MemoryBus(broker)];
   await Promise.all(buses.map((bus) => bus.start()));

@@ -1,7 +1,7 @@
 /** Shared builders for the Store contract suite. */
 import { randomUUID } from 'node:crypto';
 import type { Member } from '../../src/protocol/index.ts';
-import type { LoggedFrame, PositionFix, ResumeRecord, ResumeRequest, Store } from '../../src/store/store.ts';
+import type { DirectMessage, LoggedFrame, PositionFix, ResumeBounds, ResumeRequest, SessionRecord, Store } from '../../src/store/store.ts';
 
 /** the caller's clock in presence tests, ms */
 export const T0 = 1_700_000_000_000;
@@ -22,19 +22,45 @@ export function live(store: Store, until: number, ...members: Member[]): Promise
   return store.touchSessions(members.map((m) => ({ member: m, nodeId: 'node-test' })), until);
 }
 
-export function record(m: Member, overrides: Partial<ResumeRecord> = {}): ResumeRecord {
-  return { member: m, secret: randomUUID(), subscriptions: [`user:${m.userId}`], attachedTtlMs: 60_000, maxFrames: 10, ...overrides };
+export const BOUNDS: ResumeBounds = {
+  logFrames: 10,
+  logBytes: 100_000,
+  pendingFrames: 10,
+  pendingBytes: 100_000,
+  journalSize: 8,
+  detachedPerUser: 3,
+};
+
+export function record(m: Member, overrides: Partial<SessionRecord> = {}, bounds: Partial<ResumeBounds> = {}): SessionRecord {
+  return {
+    member: m,
+    secret: randomUUID(),
+    subscriptions: [`user:${m.userId}`],
+    attachedTtlMs: 60_000,
+    bounds: { ...BOUNDS, ...bounds },
+    ...overrides,
+  };
 }
 
-export function request(rec: ResumeRecord, lastSeq = 0): ResumeRequest {
+export function request(rec: SessionRecord, lastSeq = 0): ResumeRequest {
   return { sessionId: rec.member.sessionId, secret: rec.secret, userId: rec.member.userId, lastSeq };
 }
 
-/** Frames `from`..`to` as JSON text with characters a codec could mangle (slash, quote, non-ASCII). */
+/** Ends a session with no resume record (presence and rosters only). */
+export function endNow(store: Store, sessionId: string, epoch: number | null = null): Promise<boolean> {
+  return store.endSession(sessionId, epoch, { resumableUntil: null, now: Date.now() });
+}
+
+/** Detaches a session: resumable until `until`. */
+export function detach(store: Store, sessionId: string, epoch: number, until: number): Promise<boolean> {
+  return store.endSession(sessionId, epoch, { resumableUntil: until, now: Date.now() });
+}
+
+/** Frames `from`..`to` as JSON text with characters a codec could mangle (slash, quote, bar, non-ASCII). */
 export function frames(from: number, to: number): LoggedFrame[] {
   return Array.from({ length: to - from + 1 }, (_, i) => ({
     seq: from + i,
-    frame: JSON.stringify({ type: 'signal', seq: from + i, body: 'a/b "ü" \\n' }),
+    frame: JSON.stringify({ type: 'signal', seq: from + i, body: 'a/b "ü" | \\n' }),
   }));
 }
 
@@ -54,4 +80,9 @@ export function fix(patientId: string, n: number): PositionFix {
 
 export function bySession(members: Member[]): Member[] {
   return [...members].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+}
+
+/** A direct message to `userId`; a fresh sender and request id unless given. */
+export function direct(userId: string, frame: string, sender: { sessionId?: string; requestId?: string } = {}): DirectMessage {
+  return { userId, frame, senderSessionId: sender.sessionId ?? ids('session'), requestId: sender.requestId ?? ids('req') };
 }

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractContext } from './store-contract.ts';
-import { ids, member, live, record, request, mine, bySession, T0, LIVE } from './store-contract-helpers.ts';
+import { ids, member, live, record, request, mine, bySession, direct, endNow, T0, LIVE } from './store-contract-helpers.ts';
 
 /** a resume deadline no test reaches */
 const FAR = Number.MAX_SAFE_INTEGER;
@@ -35,7 +35,7 @@ describe('presence', () => {
     const bob = member('bob', 'caregiver');
     await live(a, LIVE, alice, bob);
     for (const room of [one, two]) for (const m of [alice, bob]) await a.joinRoom(room, m, T0);
-    expect(await b.endSession(alice.sessionId, 0)).toBe(true);
+    expect(await endNow(b, alice.sessionId)).toBe(true);
     expect(await a.userSessions(alice.userId, T0)).toEqual([]);
     expect(await a.roomMembers(one, T0)).toEqual([bob]);
     expect(await a.roomMembers(two, T0)).toEqual([bob]);
@@ -44,7 +44,7 @@ describe('presence', () => {
     // live again later (a new heartbeat), it is in no room: rosters were cleaned, not filtered
     await live(a, LIVE, alice);
     expect(await a.roomMembers(one, T0)).toEqual([]);
-    expect(await a.endSession(ids('session'), 0)).toBe(true);
+    expect(await endNow(a, ids('session'))).toBe(true);
   });
 
   it('endSession is fenced by epoch: after a resume elsewhere the old owner changes nothing', async () => {
@@ -53,13 +53,14 @@ describe('presence', () => {
     await live(a, LIVE, alice);
     await a.joinRoom(room, alice, T0);
     const rec = record(alice);
-    const first = await a.openSession(rec);
-    const resumed = await b.resume(request(rec), Date.now());
-    expect(resumed!.epoch).toBeGreaterThan(first);
-    expect(await a.endSession(alice.sessionId, first)).toBe(false);
+    const first = await a.openSession(rec, Date.now());
+    const resumed = await b.takeOver(request(rec), Date.now());
+    if (!resumed?.complete) throw new Error('expected a complete takeover');
+    expect(resumed.epoch).not.toBe(first);
+    expect(await a.endSession(alice.sessionId, first, { resumableUntil: null, now: Date.now() })).toBe(false);
     expect(await b.userSessions(alice.userId, T0)).toEqual([alice]);
     expect(await b.roomMembers(room, T0)).toEqual([alice]);
-    expect(await b.endSession(alice.sessionId, resumed!.epoch)).toBe(true);
+    expect(await b.endSession(alice.sessionId, resumed.epoch, { resumableUntil: null, now: Date.now() })).toBe(true);
     expect(await a.userSessions(alice.userId, T0)).toEqual([]);
     expect(await a.roomMembers(room, T0)).toEqual([]);
   });
@@ -100,17 +101,18 @@ describe('presence', () => {
     expect(await b.claimLapsed(T0 + 11, 0, FAR)).toEqual([]);
   });
 
-  it('a claimed session stays resumable, detached, until the given time', async () => {
+  it('a claimed session stays resumable, detached, until the given time, and is still owed direct messages', async () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);
     await live(a, T0 + 10, alice);
-    await a.openSession(rec);
     const now = Date.now();
+    await a.openSession(rec, now);
     expect(mine(await b.claimLapsed(T0 + 11, 1000, now + 5_000), [alice])).toHaveLength(1);
-    // detached: a direct message is parked for it, not refused as attached
-    expect(await a.park(alice.userId, 'f', now)).toEqual({ parked: 1, attached: 0 });
-    expect(await b.resume(request(rec), now + 5_000)).toBeNull();
-    expect(await b.resume(request(rec), now + 4_999)).toMatchObject({ member: alice, parked: ['f'] });
+    // detached: a direct message is still kept for it
+    const [kept] = await a.appendDirect([direct(alice.userId, 'f')], now);
+    expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
+    expect(await b.takeOver(request(rec), now + 5_000)).toBeNull();
+    expect(await b.takeOver(request(rec), now + 4_999)).toMatchObject({ member: alice, pending: [{ frame: 'f' }] });
   });
 });
 

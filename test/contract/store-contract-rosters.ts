@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractContext } from './store-contract.ts';
-import { ids, member, live, bySession, T0, LIVE } from './store-contract-helpers.ts';
+import { ids, member, live, bySession, endNow, T0, LIVE } from './store-contract-helpers.ts';
 
 export function rosterContract(t: ContractContext): void {
   let a: Store;
@@ -73,7 +73,7 @@ describe('rosters', () => {
     await live(a, LIVE, alice, carol, dave);
     await live(b, T0 + 10, bob);
     for (const m of [alice, bob, carol]) await a.joinRoom(room, m, T0);
-    expect(await b.endSession(carol.sessionId, 0)).toBe(true);
+    expect(await endNow(b, carol.sessionId)).toBe(true);
     // live until a deadline means live at it, not after it
     expect(bySession(await b.roomMembers(room, T0 + 10))).toEqual(bySession([alice, bob]));
     expect(await b.roomMembers(room, T0 + 11)).toEqual([alice]);

@@ -17,7 +17,8 @@ import { type Store, StoreError, type StoreState } from '../../src/store/store.t
 import { LIVE, T0, fix, ids, live, member } from './store-contract-helpers.ts';
 import { locationContract } from './store-contract-locations.ts';
 import { presenceContract } from './store-contract-presence.ts';
-import { resumeContract } from './store-contract-resume.ts';
+import { directContract } from './store-contract-direct.ts';
+import { sessionsContract } from './store-contract-sessions.ts';
 import { rosterContract } from './store-contract-rosters.ts';
 
 export interface StoreCluster {
@@ -71,7 +72,8 @@ export function describeStoreContract(name: string, makeStore: (options?: StoreC
     describe('rosters', () => rosterContract(context));
     describe('presence', () => presenceContract(context));
     describe('locations', () => locationContract(context));
-    describe('resume', () => resumeContract(context));
+    describe('session records', () => sessionsContract(context));
+    describe('direct messages', () => directContract(context));
 
     it('returns copies: mutating arguments or results never changes what is stored', async () => {
       const room = ids('room');

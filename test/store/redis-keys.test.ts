@@ -14,6 +14,7 @@ import { RedisStore, type RedisStoreOptions } from '../../src/store/redis.ts';
 import type { PositionFix } from '../../src/store/store.ts';
 
 const GRACE = 30_000;
+const BOUNDS = { logFrames: 5, logBytes: 10_000, pendingFrames: 5, pendingBytes: 10_000, journalSize: 5, detachedPerUser: 2 };
 const OPTIONS = { roomTtlMs: 60_000, positionTtlMs: 120_000, trailWindowMs: 90_000, sessionGraceMs: GRACE };
 
 describe('RedisStore keys', () => {
@@ -50,37 +51,40 @@ describe('RedisStore keys', () => {
     const now = Date.now();
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
     await store.joinRoom('r1', alice, now);
-    const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, maxFrames: 5 });
+    const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
     await store.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
-    // attached: nothing is parked for it
-    expect(await store.park(alice.userId, '{}', now)).toEqual({ parked: 0, attached: 1 });
+    // a direct message from another device of hers: owed to her session, journaled for the sender
+    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: alice.sessionId, requestId: 'r1' }], now);
+    expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
     const session = `${ns}session:${alice.sessionId}`;
-    const sessionKeys = [session, `${session}:rooms`, `${session}:log`];
+    const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:pending`, `${session}:journal`];
     const userKey = `${ns}user:${alice.userId}:sessions`;
+    const offsetKey = `${ns}user:${alice.userId}:offset`;
     const [roster, last, trail, presence, epochKey] = ['room:r1:members', 'loc:p1:last', 'loc:p1:trail', 'presence', 'epoch'].map((k) => ns + k);
-    expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, userKey, roster!, last!, trail!, presence!, epochKey!].sort());
+    expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, userKey, offsetKey, roster!, last!, trail!, presence!, epochKey!].sort());
 
     expect(await raw.pttl(epochKey!)).toBe(-1);
+    expectWithin(await raw.pttl(offsetKey), 7 * 24 * 3_600_000);
     expectWithin(await raw.pttl(roster!), 60_000);
     expectWithin(await raw.pttl(last!), 120_000);
     expectWithin(await raw.pttl(trail!), 90_000);
     // a heartbeat keeps presence `2 * grace` past its deadline
     expectWithin(await raw.pttl(presence!), 10_000 + 2 * GRACE);
-    // attached: the record's ttl plus grace, on all four keys together
+    // attached: the record's ttl plus grace, on all of the session's keys together
     for (const ttl of await ttls(sessionKeys)) expectWithin(ttl, 200_000 + GRACE);
     expect(await raw.pttl(userKey)).toBeGreaterThanOrEqual(Math.min(...(await ttls(sessionKeys))));
 
-    // detached: resumable for 100 s, so the keys live 100 s plus grace (shortened, together)
-    await store.detachSession(alice.sessionId, epoch, Date.now() + 100_000);
-    expect(await store.park(alice.userId, '{}', Date.now())).toEqual({ parked: 1, attached: 0 });
-    for (const ttl of await ttls([...sessionKeys, `${session}:parked`])) expectWithin(ttl, 100_000 + GRACE);
-    // never shorter than presence needs: live for longer than the record, keys follow presence
+    // detached: out of presence and rooms, resumable for 100 s, so the keys live 100 s plus grace
+    // (shortened, together)
+    await store.endSession(alice.sessionId, epoch, { resumableUntil: Date.now() + 100_000, now: Date.now() });
+    const remaining = sessionKeys.filter((k) => !k.endsWith(':rooms'));
+    expect(await raw.exists(`${session}:rooms`)).toBe(0);
+    for (const ttl of await ttls(remaining)) expectWithin(ttl, 100_000 + GRACE);
+    // never shorter than presence needs: listed live for longer than the record, keys follow presence
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], Date.now() + 500_000);
-    for (const ttl of await ttls(sessionKeys)) expectWithin(ttl, 500_000 + 2 * GRACE);
-    await store.detachSession(alice.sessionId, epoch, Date.now() + 1_000);
-    for (const ttl of await ttls(sessionKeys)) expectWithin(ttl, 500_000 + GRACE);
+    for (const ttl of await ttls(remaining)) expectWithin(ttl, 500_000 + 2 * GRACE);
     expect(await raw.hget(session, 'secret')).not.toBe('sss');
   });
 
@@ -92,7 +96,7 @@ describe('RedisStore keys', () => {
     await store.joinRoom('r1', alice, now);
     await store.joinRoom('r2', alice, now);
     expect(await raw.keys(`${ns}*`)).not.toEqual([]);
-    await store.endSession(alice.sessionId, 0);
+    await store.endSession(alice.sessionId, null, { resumableUntil: null, now: Date.now() });
     expect(await raw.keys(`${ns}*`)).toEqual([]);
   });
 
@@ -101,9 +105,9 @@ describe('RedisStore keys', () => {
     const alice = member('alice');
     const now = Date.now();
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now - 1_000);
-    const epoch = await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, maxFrames: 5 });
-    await store.detachSession(alice.sessionId, epoch, now + 50_000);
-    expect(await store.claimLapsed(now, 10, now + 1_000)).toEqual([{ member: alice, rooms: [] }]);
+    await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
+    // attached to a node that stopped renewing it: claimed, it is detached until the given time
+    expect(await store.claimLapsed(now, 10, now + 50_000)).toEqual([{ member: alice, rooms: [] }]);
     expectWithin(await raw.pttl(`${ns}session:${alice.sessionId}`), 50_000 + GRACE);
     expect(await raw.exists(`${ns}presence`)).toBe(0);
   });
@@ -172,7 +176,7 @@ describe('RedisStore keys', () => {
     const first = sessions[0]!.member;
     // creates them, and loads the scripts (a Redis that never saw one answers EVALSHA with NOSCRIPT)
     await store.touchSessions(sessions, Date.now() + 10_000);
-    const epoch = await store.openSession({ member: first, secret: 's', subscriptions: [], attachedTtlMs: 60_000, maxFrames: 100 });
+    const epoch = await store.openSession({ member: first, secret: 's', subscriptions: [], attachedTtlMs: 60_000, bounds: { ...BOUNDS, logFrames: 100 } }, Date.now());
     await store.logDeliveries([{ sessionId: first.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
     expect(await raw.zcard(`${ns}presence`)).toBe(6_000);
 
@@ -180,11 +184,11 @@ describe('RedisStore keys', () => {
     expect(names(await commandsSent(ns, heartbeat(sessions.slice(0, 5_000))))).toEqual(['evalsha']);
     expect(names(await commandsSent(ns, heartbeat(sessions)))).toEqual(['evalsha', 'evalsha']);
     const frames = Array.from({ length: 50 }, (_, i) => ({ seq: i + 2, frame: `{"n":${i}}` }));
-    expect(names(await commandsSent(ns, () => store.logDeliveries([{ sessionId: first.sessionId, epoch, frames }])))).toEqual(['evalsha']);
+    expect(names(await commandsSent(ns, async () => void (await store.logDeliveries([{ sessionId: first.sessionId, epoch, frames }]))))).toEqual(['evalsha']);
     expect(await raw.llen(`${ns}session:${first.sessionId}:log`)).toBe(51);
     // many sessions' frames: one call per 1 000 frames, so no one script holds Redis for long
     const many = Array.from({ length: 25 }, (_, i) => ({ sessionId: `s${i}`, epoch: 1, frames: Array.from({ length: 100 }, (_, j) => ({ seq: j + 1, frame: '{}' })) }));
-    expect(names(await commandsSent(ns, () => store.logDeliveries(many)))).toEqual(['evalsha', 'evalsha', 'evalsha']);
+    expect(names(await commandsSent(ns, async () => void (await store.logDeliveries(many))))).toEqual(['evalsha', 'evalsha', 'evalsha']);
   });
 
   /**

@@ -42,24 +42,29 @@ function reaches(store: RedisStore, state: StoreState): Promise<void> {
 function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
   const member = { userId: 'u', role: 'caregiver', sessionId: randomUUID() };
   const now = Date.now();
-  const record = { member, secret: 's', subscriptions: [], attachedTtlMs: 60_000, maxFrames: 10 };
+  const bounds = { logFrames: 10, logBytes: 10_000, pendingFrames: 10, pendingBytes: 10_000, journalSize: 10, detachedPerUser: 2 };
+  const record = { member, secret: 's', subscriptions: [], attachedTtlMs: 60_000, bounds };
+  const message = { userId: 'u', frame: '{}', senderSessionId: member.sessionId, requestId: 'r' };
   return [
     ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now)],
     ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId)],
     ['roomMembers', store.roomMembers(`room-${randomUUID()}`, now)],
     ['touchSessions', store.touchSessions([{ member, nodeId: 'n' }], now + 10_000)],
-    ['endSession', store.endSession(member.sessionId, 1)],
+    ['endSession', store.endSession(member.sessionId, 1, { resumableUntil: now + 10_000, now })],
     ['userSessions', store.userSessions(member.userId, now)],
     ['claimLapsed', store.claimLapsed(now, 10, now)],
     ['recordPosition', store.recordPosition(`p-${randomUUID()}`, fix())],
     ['lastPosition', store.lastPosition(`p-${randomUUID()}`)],
     ['trail', store.trail(`p-${randomUUID()}`, 0, 10)],
-    ['openSession', store.openSession(record)],
+    ['openSession', store.openSession(record, now)],
+    ['registerAgain', store.registerAgain([{ record, epoch: 1, seq: 0 }], now)],
     ['saveSubscriptions', store.saveSubscriptions(member.sessionId, 1, ['user:u'])],
     ['logDeliveries', store.logDeliveries([{ sessionId: member.sessionId, epoch: 1, frames: [{ seq: 1, frame: '{}' }] }])],
-    ['detachSession', store.detachSession(member.sessionId, 1, now + 10_000)],
-    ['park', store.park(member.userId, '{}', now)],
-    ['resume', store.resume({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
+    ['takeOver', store.takeOver({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
+    ['recordRequests', store.recordRequests([{ sessionId: member.sessionId, requestId: 'r' }])],
+    ['appendDirect', store.appendDirect([message], now)],
+    ['voidDirect', store.voidDirect(message, 1)],
+    ['pendingFor', store.pendingFor([{ sessionId: member.sessionId, epoch: 1 }])],
   ];
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Bus, BusState, PublishOptions } from '../../src/bus/bus.ts';
+import type { Bus, BusMessage, BusState, PublishOptions } from '../../src/bus/bus.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { Relay, type Subscriber } from '../../src/core/relay.ts';
-import type { SessionDelivery, UnnumberedDelivery } from '../../src/protocol/index.ts';
+import type { SessionDelivery } from '../../src/protocol/index.ts';
 
 /** Records the order of bus calls, delegating to a real MemoryBus. */
 class RecordingBus implements Bus {
@@ -20,8 +20,8 @@ class RecordingBus implements Bus {
     this.calls.push(`unsub ${c}`);
     await this.inner.unsubscribe(c);
   };
-  publish = (c: string, m: UnnumberedDelivery, o: PublishOptions) => this.inner.publish(c, m, o);
-  onMessage = (h: (c: string, m: UnnumberedDelivery) => void) => this.inner.onMessage(h);
+  publish = (c: string, m: BusMessage, o: PublishOptions) => this.inner.publish(c, m, o);
+  onMessage = (h: (c: string, m: BusMessage) => void) => this.inner.onMessage(h);
   onState = (l: (s: BusState) => void) => this.inner.onState(l);
   close = () => this.inner.close();
 }
@@ -55,7 +55,7 @@ describe('Relay', () => {
     await leaving;
     expect(bus.calls).toEqual(['sub room:x', 'unsub room:x', 'sub room:x']);
     const message = { type: 'presence', channel: 'room:x', event: 'joined', ts: 1, from: { userId: 'u', role: 'r', sessionId: 's' } } as const;
-    await bus.publish('room:x', message, { mandatory: true });
+    await bus.publish('room:x', { delivery: message }, { mandatory: true });
     expect(await arrival).toEqual(message);
   });
 
@@ -72,8 +72,8 @@ describe('Relay', () => {
     await relay.add('room:probe', { id: 'probe', deliver: () => probed() });
     const round = async (n: number, sender: string): Promise<void> => {
       const arrived = new Promise<void>((resolve) => (probed = resolve));
-      await bus.publish('room:x', message(n, sender), { mandatory: true });
-      await bus.publish('room:probe', { ...message(n, sender), channel: 'room:probe' }, { mandatory: true });
+      await bus.publish('room:x', { delivery: message(n, sender) }, { mandatory: true });
+      await bus.publish('room:probe', { delivery: { ...message(n, sender), channel: 'room:probe' } }, { mandatory: true });
       await arrived;
       relay.deliverLocal('room:x', message(n, sender));
     };
@@ -92,5 +92,22 @@ describe('Relay', () => {
     expect(bus.calls).not.toContain('unsub room:x');
     await relay.remove('room:x', c);
     expect(bus.calls).toEqual(['sub room:probe', 'sub room:x', 'unsub room:x']);
+  });
+});
+
+describe('Relay and the bus state', () => {
+  it('refuses to add a subscriber to a channel already bound here while the bus is down, and leaves it out', async () => {
+    const broker = new MemoryBroker();
+    const bus = new MemoryBus(broker);
+    await bus.start();
+    const relay = new Relay(bus);
+    const [first, second] = [subscriber('first'), subscriber('second')];
+    await relay.add('user:u', first);
+    // the same node's bus goes down (a MemoryBus closed stands for it: it refuses everything)
+    await bus.close();
+    await expect(relay.add('user:u', second)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    relay.deliverLocal('user:u', { type: 'presence', channel: 'user:u', event: 'joined', ts: 1, from: { userId: 'u', role: 'r', sessionId: 's' } });
+    expect(second.got).toEqual([]);
+    expect(first.got).toHaveLength(1);
   });
 });

@@ -1,0 +1,173 @@
+import { type Welcome, parseChannel, userChannel } from '../protocol/index.ts';
+import type { PendingFrame, TakeOver } from '../store/store.ts';
+import { maySubscribe } from './authorize.ts';
+import { resumeRecord } from './session-record.ts';
+import type { Session } from './session.ts';
+import { announce } from './subscriptions.ts';
+
+/** What the client presented to resume: its resume token split, and the last seq it received. */
+export interface ResumeParams {
+  sessionId: string;
+  secret: string;
+  lastSeq: number;
+}
+
+/** The welcome fields that depend on how the session was opened. */
+export type OpenOutcome = Pick<Welcome, 'resume' | 'resumed'>;
+
+type ResumeFailure = 'UNKNOWN' | 'INCOMPLETE' | 'UNAVAILABLE';
+
+/**
+ * Opens a connection's session, first in its request queue so requests wait behind it. Binds the
+ * user's channel first (every outcome needs it, and a resume must be live before it takes the
+ * session over, so nothing sent meanwhile can pass between the two nodes); then resumes `resume`
+ * if still resumable (the session keeps its id, whichever node it lands on), else opens a new one.
+ *
+ * `welcome` is called once every channel is live, and is the first frame: then a resume's missed
+ * frames, then the direct messages still owed, then whatever arrived meanwhile. Rejects when the
+ * bus cannot bind (the caller closes with 1013); if the socket closes meanwhile, undoes what it did.
+ */
+export function openSession(session: Session, resume: ResumeParams | null, welcome: (outcome: OpenOutcome) => void): Promise<void> {
+  return session.queue.run(async () => {
+    const { ctx } = session;
+    const own = userChannel(session.identity.userId);
+    await ctx.relay.add(own, session);
+    session.subscriptions.add(own);
+    if (session.ended) return abandon(session, false);
+    let failure: ResumeFailure | null = null;
+    if (resume) {
+      const taken = await takeOver(session, resume);
+      if (typeof taken !== 'string') return resumeWith(session, taken, welcome);
+      failure = taken;
+    }
+    await openFresh(session, (outcome) => welcome(failure ? { ...outcome, resumed: { ok: false, reason: failure } } : outcome));
+  });
+}
+
+async function openFresh(session: Session, welcome: (outcome: OpenOutcome) => void): Promise<void> {
+  await registerSession(session);
+  if (session.ended) return abandon(session, false);
+  // what was sent to the user between the record and the binding, and came back unroutable
+  const pending = session.epoch === null ? [] : await pendingOf(session);
+  if (session.ended) return abandon(session, false);
+  session.markLive();
+  welcome({ resume: resumeToken(session) });
+  session.release(pending);
+}
+
+/** Live in presence and resumable (sets `epoch`); leaves `epoch` null when the Store is down. */
+async function registerSession(session: Session): Promise<void> {
+  const { ctx } = session;
+  try {
+    await ctx.store.touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs);
+    session.epoch = await ctx.store.openSession(resumeRecord(session), ctx.now());
+  } catch (error) {
+    ctx.logger.warn({ err: error, sessionId: session.id }, 'session not registered: store unavailable');
+  }
+}
+
+async function pendingOf(session: Session): Promise<PendingFrame[]> {
+  const { ctx } = session;
+  try {
+    const [pending] = await ctx.store.pendingFor([{ sessionId: session.id, epoch: session.epoch! }]);
+    return pending ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function resumeToken(session: Session): OpenOutcome['resume'] {
+  return session.epoch === null ? null : { token: `${session.id}.${session.resumeSecret}`, windowMs: session.ctx.limits.resumeWindowMs };
+}
+
+/** Takes the session over in the Store, or says why not. The session adopts its id and numbering. */
+async function takeOver(session: Session, params: ResumeParams): Promise<Extract<TakeOver, { complete: true }> | ResumeFailure> {
+  const { ctx, identity } = session;
+  let taken: TakeOver | null;
+  try {
+    taken = await ctx.store.takeOver({ ...params, userId: identity.userId }, ctx.now());
+  } catch {
+    return 'UNAVAILABLE';
+  }
+  if (!taken) return 'UNKNOWN';
+  if (!taken.complete) return 'INCOMPLETE';
+  session.id = params.sessionId;
+  session.resumeSecret = params.secret;
+  session.epoch = taken.epoch;
+  session.seq = taken.lastSeq;
+  return taken;
+}
+
+async function resumeWith(session: Session, taken: Extract<TakeOver, { complete: true }>, welcome: (outcome: OpenOutcome) => void): Promise<void> {
+  const { ctx } = session;
+  if (session.ended) return abandon(session, true);
+  await ctx.store
+    .touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs)
+    .catch((error: unknown) => ctx.logger.warn({ err: error, sessionId: session.id }, 'presence not renewed on resume'));
+  if (session.ended) return abandon(session, true);
+  try {
+    await restoreChannels(session, taken.subscriptions);
+  } catch (error) {
+    await abandon(session, true);
+    throw error;
+  }
+  if (session.ended) return abandon(session, true);
+  session.markLive();
+  welcome({ resume: resumeToken(session), resumed: { ok: true, replayed: taken.missed.length + taken.pending.length } });
+  session.rememberRequests(taken.journal);
+  session.replay(taken.missed);
+  session.release(taken.pending);
+}
+
+/**
+ * Binds the resumed session's channels (those its token still grants), then rejoins its rooms.
+ * Rejects, leaving none of them added, when one cannot be bound.
+ */
+async function restoreChannels(session: Session, saved: readonly string[]): Promise<void> {
+  const { ctx, identity } = session;
+  const own = userChannel(identity.userId);
+  // the token may grant less than before: only channels it still allows come back
+  const allowed = saved
+    .filter((c) => c !== own && maySubscribe(identity, parseChannel(c)))
+    .slice(0, ctx.limits.maxSubscriptions - 1);
+  const bound = await Promise.allSettled(allowed.map((channel) => ctx.relay.add(channel, session)));
+  const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+  if (failed) {
+    await Promise.all(allowed.map((channel) => ctx.relay.remove(channel, session).catch(() => {})));
+    throw failed.reason;
+  }
+  if (session.ended) return;
+  for (const channel of allowed) session.subscriptions.add(channel);
+  await Promise.all(allowed.filter((c) => c.startsWith('room:')).map((c) => rejoin(session, c)));
+  if (allowed.length + 1 !== saved.length) {
+    ctx.store.saveSubscriptions(session.id, session.epoch!, [...session.subscriptions]).catch(() => {});
+  }
+}
+
+async function rejoin(session: Session, channel: string): Promise<void> {
+  const { ctx } = session;
+  try {
+    await ctx.store.joinRoom(parseChannel(channel).id, session.sender, ctx.now());
+    announce(session, channel, 'joined');
+  } catch (error) {
+    ctx.logger.warn({ err: error, channel }, 'roster not updated on resume');
+  }
+}
+
+/**
+ * The socket closed (or a channel could not be bound) before the session went live: undoes every
+ * binding and roster entry, and ends the record. A session the client can resume (`resumable`: it
+ * came from a resume token) stays resumable unless the client closed cleanly; a new one, whose
+ * token the client never got, is forgotten.
+ */
+async function abandon(session: Session, resumable: boolean): Promise<void> {
+  const { ctx } = session;
+  const channels = [...session.subscriptions];
+  await Promise.all(channels.map((c) => ctx.relay.remove(c, session).catch(() => {})));
+  const keep = resumable && session.state !== 'closing';
+  const until = keep ? ctx.now() + ctx.limits.resumeWindowMs : null;
+  await ctx.store.endSession(session.id, session.epoch, { resumableUntil: until, now: ctx.now() }).catch((error: unknown) => ctx.logger.warn({ err: error, sessionId: session.id }, 'abandoned session not ended: store unavailable'));
+  for (const channel of channels) if (channel.startsWith('room:')) announce(session, channel, 'left');
+  session.markEnded(session.state === 'closing');
+  session.markClosed();
+}

@@ -1,0 +1,42 @@
+import type { PendingFrame } from './session-records.ts';
+
+/**
+ * Direct messages owed to sessions (see `SessionRecords`). A node writes a direct message here
+ * before it publishes it, so whatever happens to the publish afterwards (a dead node's queue, a
+ * recipient that is reconnecting) the message stays owed to every resumable session of the
+ * recipient until one of its frames carrying the offset is logged for that session.
+ */
+export interface DirectInbox {
+  /**
+   * For each message, atomically: if the sender's session already sent `requestId`, reports the
+   * offset it got (`duplicate`); otherwise gives the message the user's next offset (increasing,
+   * never reused), keeps it pending for every resumable session of the user and remembers the
+   * request in the sender's journal (`kept`). With no resumable session it keeps nothing and says
+   * whether the user is live anyway (`live-only`, e.g. a session opened while the Store was down)
+   * or has no session at all (`nobody`). The outcome array matches `batch`.
+   */
+  appendDirect(batch: readonly DirectMessage[], now: number): Promise<DirectOutcome[]>;
+  /** The publish failed and its sender was told: the message is no longer owed to anyone, and the request is forgotten. */
+  voidDirect(message: Pick<DirectMessage, 'userId' | 'senderSessionId' | 'requestId'>, offset: number): Promise<void>;
+  /** The messages still pending for each session, oldest first; null for a session not held at that epoch. */
+  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>>;
+}
+
+export interface DirectMessage {
+  userId: string;
+  /** JSON text of the unnumbered delivery */
+  frame: string;
+  senderSessionId: string;
+  requestId: string;
+}
+
+export type DirectOutcome =
+  | { kind: 'kept'; offset: number; sessions: number }
+  | { kind: 'duplicate'; offset: number }
+  | { kind: 'live-only' }
+  | { kind: 'nobody' };
+
+export interface HeldSession {
+  sessionId: string;
+  epoch: number;
+}

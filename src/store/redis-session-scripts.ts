@@ -1,0 +1,320 @@
+import { LuaScript } from './redis-scripts.ts';
+
+/**
+ * Lua scripts of `RedisSessions` (contracts in session-records.ts and direct-inbox.ts). Layout of a
+ * session's keys (redis-records.ts): the hash holds the record (epoch, secret digest, subs,
+ * attached, until, ttl, the bounds lf lb pf pb js dpu, last, hole, lost, lbytes, pbytes, jn);
+ * `log` is a list of `seq|offset|frame`; `pending` a zset of `offset|frame` scored by offset;
+ * `journal` a hash of request id -> `n|offset` (n orders them).
+ *
+ * The record is resumable and kept while `now < until` (caller's clock); key TTLs only bound what
+ * is left behind (see `settle` in redis-scripts.ts).
+ */
+
+/** Helpers shared by the scripts below. */
+const SESSION_HELPERS = `
+local function owned(id, epoch)
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  return f[2] and f[1] == epoch
+end
+-- bytes of the frame in a log entry (seq|offset|frame) or pending member (offset|frame)
+local function frame_len(entry, bars)
+  local at = 0
+  for _ = 1, bars do at = string.find(entry, '|', at + 1, true) end
+  return #entry - at
+end
+local function remove_pending(id, offset)
+  local key = skey(id, 'pending')
+  local found = redis.call('ZRANGEBYSCORE', key, offset, offset)
+  if #found == 0 then return end
+  redis.call('ZREMRANGEBYSCORE', key, offset, offset)
+  redis.call('HINCRBY', skey(id), 'pbytes', -frame_len(found[1], 1))
+end
+-- frames sent up to seq without being logged: a hole, and their direct messages are not owed
+local function declare_unlogged(id, to, offsets)
+  local f = redis.call('HMGET', skey(id), 'last', 'hole')
+  redis.call('HSET', skey(id), 'hole', int(math.max(tonumber(f[2]), to)), 'last', int(math.max(tonumber(f[1]), to)))
+  for _, o in ipairs(offsets) do remove_pending(id, o) end
+end
+local function journal_add(id, request, offset)
+  local h, key = skey(id), skey(id, 'journal')
+  local n = redis.call('HINCRBY', h, 'jn', 1)
+  redis.call('HSET', key, request, n .. '|' .. offset)
+  same_ttl(id, key)
+  local size = tonumber(redis.call('HGET', h, 'js'))
+  if redis.call('HLEN', key) > size then
+    local flat, oldest, at = redis.call('HGETALL', key), nil, nil
+    for i = 1, #flat, 2 do
+      local k = tonumber(string.match(flat[i + 1], '^(%d+)'))
+      if not oldest or k < oldest then oldest, at = k, flat[i] end
+    end
+    redis.call('HDEL', key, at)
+  end
+end
+-- drops the record and what it keeps; the member stays while the session is still in presence
+local function drop_record(id, uid)
+  if redis.call('ZSCORE', PRESENCE, id) then
+    redis.call('HDEL', skey(id), 'epoch', 'secret', 'subs', 'attached', 'until', 'ttl', 'lf', 'lb', 'pf', 'pb', 'js', 'dpu',
+      'last', 'hole', 'lost', 'lbytes', 'pbytes', 'jn')
+    redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
+  else
+    forget(id, uid)
+  end
+end
+-- a new record at a new epoch; ARGV from i: uid, member, secret digest, subs, ttl, lf, lb, pf, pb, js, dpu
+local function new_record(id, i, now, seq)
+  local h, uid = skey(id), ARGV[i]
+  if redis.call('HSETNX', h, 'member', ARGV[i + 1]) == 1 then redis.call('HSET', h, 'uid', uid) end
+  uid = redis.call('HGET', h, 'uid')
+  redis.call('SADD', ukey(uid), id)
+  redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
+  local epoch = next_number(P .. 'epoch')
+  redis.call('HSET', h, 'epoch', epoch, 'secret', ARGV[i + 2], 'subs', ARGV[i + 3], 'attached', '1',
+    'until', int(now + tonumber(ARGV[i + 4])), 'ttl', ARGV[i + 4],
+    'lf', ARGV[i + 5], 'lb', ARGV[i + 6], 'pf', ARGV[i + 7], 'pb', ARGV[i + 8], 'js', ARGV[i + 9], 'dpu', ARGV[i + 10],
+    'last', seq, 'hole', seq, 'lost', '0', 'lbytes', '0', 'pbytes', '0', 'jn', '0')
+  settle(id, uid)
+  return epoch
+end
+`;
+
+/** ARGV: now, sessionId, then the record (see new_record) */
+export const OPEN = new LuaScript('openSession', `${SESSION_HELPERS}\nreturn new_record(ARGV[5], 6, tonumber(ARGV[4]), '0')`);
+
+/** ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: epoch, or 'taken'. */
+export const REREGISTER = new LuaScript(
+  'registerAgain',
+  `${SESSION_HELPERS}
+local now, out = tonumber(ARGV[4]), {}
+for i = 5, #ARGV, 14 do
+  local id, epoch = ARGV[i], ARGV[i + 12]
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  if f[2] then
+    if epoch == '' or f[1] == epoch then out[#out + 1] = f[1] else out[#out + 1] = 'taken' end
+  else
+    out[#out + 1] = new_record(id, i + 1, now, ARGV[i + 13])
+  end
+end
+return out
+`,
+);
+
+/** ARGV: sessionId, epoch, subscriptions JSON */
+export const SAVE_SUBSCRIPTIONS = new LuaScript(
+  'saveSubscriptions',
+  `${SESSION_HELPERS}
+if owned(ARGV[4], ARGV[5]) then redis.call('HSET', skey(ARGV[4]), 'subs', ARGV[6]) end
+`,
+);
+
+/**
+ * ARGV: groups of id, epoch, unlogged-to ('' if none), k, k offsets, n, n entries (seq|offset|frame).
+ * Per group 1 (logged) or 0 (fenced).
+ */
+export const LOG = new LuaScript(
+  'logDeliveries',
+  `${SESSION_HELPERS}
+local out, i = {}, 4
+while i <= #ARGV do
+  local id, epoch, unlogged, k = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local n = tonumber(ARGV[i + 4 + k])
+  local first = i + 5 + k
+  if owned(id, epoch) then
+    local h, key = skey(id), skey(id, 'log')
+    if unlogged ~= '' then declare_unlogged(id, tonumber(unlogged), { unpack(ARGV, i + 4, i + 3 + k) }) end
+    local f = redis.call('HMGET', h, 'last', 'hole', 'lbytes', 'lf', 'lb')
+    local last, hole, bytes = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
+    local created = redis.call('EXISTS', key) == 0
+    for j = first, first + n - 1 do
+      local entry = ARGV[j]
+      local seq, offset = string.match(entry, '^(%d+)|(%d*)|')
+      seq = tonumber(seq)
+      if seq > last + 1 then hole = math.max(hole, seq - 1) end
+      last = math.max(last, seq)
+      redis.call('RPUSH', key, entry)
+      bytes = bytes + frame_len(entry, 2)
+      if offset ~= '' then remove_pending(id, offset) end
+    end
+    local len, max, maxBytes = redis.call('LLEN', key), tonumber(f[4]), tonumber(f[5])
+    while len > 0 and (len > max or bytes > maxBytes) do
+      bytes = bytes - frame_len(redis.call('LPOP', key), 2)
+      len = len - 1
+    end
+    redis.call('HSET', h, 'last', int(last), 'hole', int(hole), 'lbytes', int(bytes))
+    if created then same_ttl(id, key) end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+  i = first + n
+end
+return out
+`,
+);
+
+/**
+ * ARGV: sessionId, epoch ('' for none), resumableUntil ('' forgets), now, unlogged-to ('' if none),
+ * k, k offsets. 1 when applied, 0 when fenced.
+ */
+export const END_SESSION = new LuaScript(
+  'endSession',
+  `${SESSION_HELPERS}
+local id, epoch, until_, now = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local h = skey(id)
+local f = redis.call('HMGET', h, 'member', 'uid', 'epoch', 'secret', 'dpu')
+if not f[1] then
+  redis.call('ZREM', PRESENCE, id)
+  return 1
+end
+if f[4] and f[3] ~= epoch then return 0 end
+unlist(id)
+if not f[4] or until_ == '' then
+  forget(id, f[2])
+  return 1
+end
+redis.call('HSET', h, 'attached', '0', 'until', until_)
+if ARGV[8] ~= '' then declare_unlogged(id, tonumber(ARGV[8]), { unpack(ARGV, 10, 9 + tonumber(ARGV[9])) }) end
+settle(id, f[2])
+-- at most dpu detached, still resumable sessions per user: the ones kept longest win
+local detached = {}
+for _, other in ipairs(redis.call('SMEMBERS', ukey(f[2]))) do
+  local g = redis.call('HMGET', skey(other), 'secret', 'attached', 'until')
+  if g[1] and g[2] == '0' and tonumber(g[3]) > now then detached[#detached + 1] = { other, tonumber(g[3]) } end
+end
+local cap = tonumber(f[5])
+if #detached > cap then
+  table.sort(detached, function(a, b) return a[2] < b[2] end)
+  for j = 1, #detached - cap do drop_record(detached[j][1], f[2]) end
+end
+return 1
+`,
+);
+
+/**
+ * ARGV: sessionId, secret digest, userId, lastSeq, now. nil when not resumable; {0} when
+ * incomplete (the record is dropped); else {1, epoch, member, subs, last, missed[], pending[], journal[]}
+ * with journal as flat request id, offset pairs.
+ */
+export const TAKE_OVER = new LuaScript(
+  'takeOver',
+  `${SESSION_HELPERS}
+local id, lastSeq, now = ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8])
+local h = skey(id)
+local f = redis.call('HMGET', h, 'member', 'uid', 'secret', 'until', 'subs', 'ttl', 'last', 'hole', 'lost')
+if not f[1] or not f[3] or f[3] ~= ARGV[5] or f[2] ~= ARGV[6] or tonumber(f[4]) <= now then return false end
+local last, hole = tonumber(f[7]), tonumber(f[8])
+local log = redis.call('LRANGE', skey(id, 'log'), 0, -1)
+local first = last + 1
+if #log > 0 then first = tonumber(string.match(log[1], '^(%d+)')) end
+if f[9] == '1' or lastSeq < hole or lastSeq > last or lastSeq < first - 1 then
+  drop_record(id, f[2])
+  return { 0 }
+end
+local epoch = next_number(P .. 'epoch')
+redis.call('HSET', h, 'epoch', epoch, 'attached', '1', 'until', int(now + tonumber(f[6])))
+local missed = {}
+for _, entry in ipairs(log) do
+  if tonumber(string.match(entry, '^(%d+)')) > lastSeq then missed[#missed + 1] = entry end
+end
+local journal = {}
+local flat = redis.call('HGETALL', skey(id, 'journal'))
+for i = 1, #flat, 2 do
+  journal[#journal + 1] = flat[i]
+  journal[#journal + 1] = string.match(flat[i + 1], '|(%d*)$')
+end
+settle(id, f[2])
+return { 1, epoch, f[1], f[5], f[7], missed, redis.call('ZRANGE', skey(id, 'pending'), 0, -1), journal }
+`,
+);
+
+/** ARGV: groups of sessionId, requestId, offset ('' for none). Sessions with no record are skipped. */
+export const RECORD_REQUESTS = new LuaScript(
+  'recordRequests',
+  `${SESSION_HELPERS}
+for i = 4, #ARGV, 3 do
+  if redis.call('HEXISTS', skey(ARGV[i]), 'secret') == 1 then journal_add(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+end
+`,
+);
+
+/**
+ * ARGV: now, then per message: userId, frame, sender sessionId, requestId. Per message:
+ * {'d', offset} duplicate, {'k', offset, sessions} kept, {'l'} live only, {'n'} nobody.
+ */
+export const APPEND_DIRECT = new LuaScript(
+  'appendDirect',
+  `${SESSION_HELPERS}
+local now, out = tonumber(ARGV[4]), {}
+for i = 5, #ARGV, 4 do
+  local uid, frame, sender, request = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local earlier = redis.call('HGET', skey(sender, 'journal'), request)
+  local earlier_offset = earlier and string.match(earlier, '|(%d+)$')
+  if earlier_offset then
+    out[#out + 1] = { 'd', earlier_offset }
+  else
+    local owed, live = {}, false
+    for _, id in ipairs(redis.call('SMEMBERS', ukey(uid))) do
+      local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until')
+      if not f[1] then
+        redis.call('SREM', ukey(uid), id)
+      elseif f[2] and tonumber(f[3]) > now then
+        owed[#owed + 1] = id
+      elseif not live then
+        local score = redis.call('ZSCORE', PRESENCE, id)
+        live = score and tonumber(score) >= now
+      end
+    end
+    if #owed == 0 then
+      if live then out[#out + 1] = { 'l' } else out[#out + 1] = { 'n' } end
+    else
+      local offset = next_number(P .. 'user:' .. uid .. ':offset', 7 * 24 * 3600000)
+      local member = offset .. '|' .. frame
+      for _, id in ipairs(owed) do
+        local h, key = skey(id), skey(id, 'pending')
+        redis.call('ZADD', key, offset, member)
+        same_ttl(id, key)
+        local bytes = redis.call('HINCRBY', h, 'pbytes', #frame)
+        local g = redis.call('HMGET', h, 'pf', 'pb')
+        local count, max, maxBytes = redis.call('ZCARD', key), tonumber(g[1]), tonumber(g[2])
+        while count > 0 and (count > max or bytes > maxBytes) do
+          local dropped = redis.call('ZPOPMIN', key)
+          bytes = redis.call('HINCRBY', h, 'pbytes', -frame_len(dropped[1], 1))
+          redis.call('HSET', h, 'lost', '1')
+          count = count - 1
+        end
+      end
+      if redis.call('HEXISTS', skey(sender), 'secret') == 1 then journal_add(sender, request, offset) end
+      out[#out + 1] = { 'k', offset, #owed }
+    end
+  end
+end
+return out
+`,
+);
+
+/** ARGV: userId, offset, sender sessionId, requestId */
+export const VOID_DIRECT = new LuaScript(
+  'voidDirect',
+  `${SESSION_HELPERS}
+for _, id in ipairs(redis.call('SMEMBERS', ukey(ARGV[4]))) do remove_pending(id, ARGV[5]) end
+redis.call('HDEL', skey(ARGV[6], 'journal'), ARGV[7])
+`,
+);
+
+/** ARGV: groups of sessionId, epoch. Per session {0} when not held at that epoch, else {1, member...}. */
+export const PENDING_FOR = new LuaScript(
+  'pendingFor',
+  `${SESSION_HELPERS}
+local out = {}
+for i = 4, #ARGV, 2 do
+  if owned(ARGV[i], ARGV[i + 1]) then
+    local reply = { 1 }
+    for _, m in ipairs(redis.call('ZRANGE', skey(ARGV[i], 'pending'), 0, -1)) do reply[#reply + 1] = m end
+    out[#out + 1] = reply
+  else
+    out[#out + 1] = { 0 }
+  end
+end
+return out
+`,
+);

@@ -1,0 +1,124 @@
+/** Store contract, direct messages (src/store/direct-inbox.ts): see store-contract.ts for how the suite runs. */
+import { beforeEach, expect, it } from 'vitest';
+import type { DirectOutcome, Store } from '../../src/store/store.ts';
+import type { ContractContext } from './store-contract.ts';
+import { detach, direct, endNow, ids, live, member, record, request } from './store-contract-helpers.ts';
+
+export function directContract(t: ContractContext): void {
+  let a: Store;
+  let b: Store;
+  beforeEach(() => {
+    a = t.a();
+    b = t.b();
+  });
+
+  function offsetOf(outcome: DirectOutcome | undefined): number {
+    if (outcome?.kind !== 'kept' && outcome?.kind !== 'duplicate') throw new Error(`expected an offset, got ${JSON.stringify(outcome)}`);
+    return outcome.offset;
+  }
+
+  it('keeps a direct message for every resumable session of the user, attached or detached, under increasing offsets', async () => {
+    const user = member('alice', 'patient').userId;
+    const phone = record({ userId: user, role: 'patient', sessionId: ids('session') });
+    const laptop = record({ userId: user, role: 'patient', sessionId: ids('session') });
+    const now = Date.now();
+    const phoneEpoch = await a.openSession(phone, now);
+    const laptopEpoch = await b.openSession(laptop, now);
+    await detach(a, phone.member.sessionId, phoneEpoch, now + 30_000);
+    const first = await a.appendDirect([direct(user, '{"n":1} | ü'), direct(user, '{"n":2}')], now);
+    const [third] = await b.appendDirect([direct(user, '{"n":3}')], now);
+    expect(first.map((o) => o.kind)).toEqual(['kept', 'kept']);
+    expect(first[0]).toMatchObject({ sessions: 2 });
+    const offsets = [offsetOf(first[0]), offsetOf(first[1]), offsetOf(third)];
+    expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    expect(new Set(offsets).size).toBe(3);
+    const owed = offsets.map((offset, i) => ({ offset, frame: ['{"n":1} | ü', '{"n":2}', '{"n":3}'][i]! }));
+    expect(await b.pendingFor([{ sessionId: laptop.member.sessionId, epoch: laptopEpoch }])).toEqual([owed]);
+    expect(await b.takeOver(request(phone), now)).toMatchObject({ complete: true, pending: owed });
+  });
+
+  it('says whether a user with nothing resumable is live anyway, or has no session at all', async () => {
+    const alice = member('alice', 'patient');
+    const now = Date.now();
+    expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'nobody' }]);
+    await live(b, now + 60_000, alice);
+    expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'live-only' }]);
+    await endNow(b, alice.sessionId);
+    expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'nobody' }]);
+  });
+
+  it('a request its sender already sent gets the first offset back and is kept once', async () => {
+    const carol = record(member('carol', 'caregiver'));
+    const pat = record(member('pat', 'patient'));
+    const now = Date.now();
+    await a.openSession(carol, now);
+    const patEpoch = await a.openSession(pat, now);
+    const sent = direct(pat.member.userId, '{"offer":1}', { sessionId: carol.member.sessionId, requestId: 'r1' });
+    const [first] = await a.appendDirect([sent], now);
+    const [again] = await b.appendDirect([{ ...sent, frame: '{"offer":"retry"}' }], now);
+    expect(again).toEqual({ kind: 'duplicate', offset: offsetOf(first) });
+    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch: patEpoch }])).toEqual([[{ offset: offsetOf(first), frame: '{"offer":1}' }]]);
+    // and the sender's journal hands it over with the sender's session
+    expect(await b.takeOver(request(carol), now)).toMatchObject({ journal: [{ requestId: 'r1', offset: offsetOf(first) }] });
+  });
+
+  it('a message is owed until a frame carrying its offset is logged, or declared unlogged', async () => {
+    const pat = record(member('pat', 'patient'));
+    const now = Date.now();
+    const epoch = await a.openSession(pat, now);
+    const outcomes = await a.appendDirect([direct(pat.member.userId, 'one'), direct(pat.member.userId, 'two'), direct(pat.member.userId, 'three')], now);
+    const [one, two, three] = outcomes.map(offsetOf);
+    await b.logDeliveries([{ sessionId: pat.member.sessionId, epoch, frames: [{ seq: 1, frame: '{"numbered":"one"}', offset: one! }] }]);
+    await b.logDeliveries([{ sessionId: pat.member.sessionId, epoch, frames: [], unlogged: { toSeq: 2, offsets: [three!] } }]);
+    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch }])).toEqual([[{ offset: two, frame: 'two' }]]);
+  });
+
+  it('voidDirect withdraws a message from every session and forgets the request', async () => {
+    const carol = record(member('carol', 'caregiver'));
+    const pat = record(member('pat', 'patient'));
+    const now = Date.now();
+    await a.openSession(carol, now);
+    const patEpoch = await a.openSession(pat, now);
+    const sent = direct(pat.member.userId, 'f', { sessionId: carol.member.sessionId, requestId: 'r1' });
+    const [kept] = await a.appendDirect([sent], now);
+    await b.voidDirect(sent, offsetOf(kept));
+    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch: patEpoch }])).toEqual([[]]);
+    const [retried] = await a.appendDirect([sent], now);
+    expect(retried).toMatchObject({ kind: 'kept' });
+    expect(offsetOf(retried)).toBeGreaterThan(offsetOf(kept));
+  });
+
+  it('pendingFor answers null for a session not held at that epoch', async () => {
+    const pat = record(member('pat', 'patient'));
+    const epoch = await a.openSession(pat, Date.now());
+    const taken = await b.takeOver(request(pat), Date.now());
+    expect(taken?.complete).toBe(true);
+    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch }, { sessionId: ids('session'), epoch: 1 }])).toEqual([null, null]);
+  });
+
+  it('keeps at most pendingFrames and pendingBytes per session: past them the oldest go, and a resume is incomplete', async () => {
+    const [few, small] = [record(member('f', 'patient'), {}, { pendingFrames: 2 }), record(member('s', 'patient'), {}, { pendingBytes: 250 })];
+    const now = Date.now();
+    for (const rec of [few, small]) await a.openSession(rec, now);
+    await a.appendDirect([1, 2, 3].map((n) => direct(few.member.userId, `m${n}`)), now);
+    await a.appendDirect([1, 2, 3].map(() => direct(small.member.userId, 'x'.repeat(100))), now);
+    expect(await b.takeOver(request(few), now)).toEqual({ complete: false });
+    expect(await b.takeOver(request(small), now)).toEqual({ complete: false });
+    const within = record(member('w', 'patient'), {}, { pendingFrames: 3 });
+    await a.openSession(within, now);
+    await a.appendDirect([1, 2, 3].map((n) => direct(within.member.userId, `m${n}`)), now);
+    expect(await b.takeOver(request(within), now)).toMatchObject({ complete: true, pending: [{ frame: 'm1' }, { frame: 'm2' }, { frame: 'm3' }] });
+  });
+
+  it('offsets keep increasing for a user across sessions and stores', async () => {
+    const user = member('u', 'patient').userId;
+    const now = Date.now();
+    const seen: number[] = [];
+    for (const store of [a, b, a, b]) {
+      await store.openSession(record({ userId: user, role: 'patient', sessionId: ids('session') }), now);
+      seen.push(offsetOf((await store.appendDirect([direct(user, 'f')], now))[0]));
+    }
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+    expect(new Set(seen).size).toBe(4);
+  });
+}
