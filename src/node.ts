@@ -43,6 +43,8 @@ export class TetherNode {
   readonly gateway: Gateway;
   readonly devTokens: boolean;
   readonly presence: PresenceKeeper;
+  /** this node's local subscriptions (read by leak checks and metrics) */
+  readonly relay: Relay;
   /** the catch-up started by the bus's latest return; settles when it is done */
   lastCatchUp: Promise<void> = Promise.resolve();
   private readonly staleWatch: StaleWatch;
@@ -79,7 +81,7 @@ export class TetherNode {
       nodeId: config.NODE_ID,
       bus: this.bus,
       store: this.store,
-      relay: new Relay(this.bus),
+      relay: (this.relay = new Relay(this.bus)),
       deliveryLog: new DeliveryLog(this.store),
       directs: new Batcher((batch) => this.store.appendDirect(batch, Date.now())),
       journal: new Batcher(async (batch) => {

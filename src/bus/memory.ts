@@ -23,6 +23,11 @@ export class MemoryBroker {
     if (buses.size === 0) this.bindings.delete(channel);
   }
 
+  /** Channels bound by at least one node (for tests' leak checks). */
+  boundChannels(): string[] {
+    return [...this.bindings.keys()];
+  }
+
   /** Returns how many nodes the message was routed to. */
   route(channel: string, payload: string): number {
     const buses = this.bindings.get(channel);
@@ -118,6 +123,20 @@ export class MemoryBus implements Bus {
         this.logger.error({ err: error, channel }, 'bus message handler threw');
       }
     }
+  }
+
+  /**
+   * @internal for outage tests, as a lost broker connection: while down every call is refused,
+   * this node's bindings are gone (so messages to its channels are unroutable) and what it had
+   * received but not yet handed over is lost with its queue; back up, every channel is bound again.
+   */
+  simulateOutage(down: boolean): void {
+    for (const channel of this.channels) {
+      if (down) this.broker.unbind(channel, this);
+      else this.broker.bind(channel, this);
+    }
+    if (down) this.inbox.length = 0;
+    this.setState(down ? 'down' : 'up');
   }
 
   private assertUp(): void {

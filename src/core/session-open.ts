@@ -1,5 +1,5 @@
 import { type Welcome, parseChannel, userChannel } from '../protocol/index.ts';
-import type { PendingFrame, TakeOver } from '../store/store.ts';
+import type { TakeOver } from '../store/store.ts';
 import { maySubscribe } from './authorize.ts';
 import { resumeRecord } from './session-record.ts';
 import type { Session } from './session.ts';
@@ -44,15 +44,17 @@ export function openSession(session: Session, resume: ResumeParams | null, welco
   });
 }
 
+/**
+ * A new session. Its user channel is bound before its record exists, so every direct message kept
+ * for it (sent after the record) is published after the binding and arrives live: nothing is
+ * owed to it from before. Deliveries wait until `welcome` has been sent.
+ */
 async function openFresh(session: Session, welcome: (outcome: OpenOutcome) => void): Promise<void> {
   await registerSession(session);
   if (session.ended) return abandon(session, false);
-  // what was sent to the user between the record and the binding, and came back unroutable
-  const pending = session.epoch === null ? [] : await pendingOf(session);
-  if (session.ended) return abandon(session, false);
   session.markLive();
   welcome({ resume: resumeToken(session) });
-  session.release(pending);
+  session.release();
 }
 
 /** Live in presence and resumable (sets `epoch`); leaves `epoch` null when the Store is down. */
@@ -63,16 +65,6 @@ async function registerSession(session: Session): Promise<void> {
     session.epoch = await ctx.store.openSession(resumeRecord(session), ctx.now());
   } catch (error) {
     ctx.logger.warn({ err: error, sessionId: session.id }, 'session not registered: store unavailable');
-  }
-}
-
-async function pendingOf(session: Session): Promise<PendingFrame[]> {
-  const { ctx } = session;
-  try {
-    const [pending] = await ctx.store.pendingFor([{ sessionId: session.id, epoch: session.epoch! }]);
-    return pending ?? [];
-  } catch {
-    return [];
   }
 }
 

@@ -7,6 +7,8 @@
 export const CLOSE_CODES = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** WebSocket pings beyond the rate limit (a flood), or a message in too many fragments */
+  POLICY_VIOLATION: 1008,
   /** the frame exceeded the hard frame cap, so it could not even be read */
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,

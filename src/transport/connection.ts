@@ -71,6 +71,7 @@ export class Connection implements Outbound {
   attach(session: Session): void {
     this.session = session;
     this.ws.on('message', onMessage);
+    this.ws.on('ping', onPing);
     this.ws.on('pong', onPong);
     this.ws.on('error', onError);
     this.ws.on('close', onClose);
@@ -107,6 +108,13 @@ export class Connection implements Outbound {
     }
     this.alive = false;
     this.ws.ping();
+  }
+
+  /** @internal the socket's 'ping' listener (ws answers the pong itself) */
+  pinged(): void {
+    if (this.bucket.take()) return;
+    this.metrics.framesIn.inc({ type: 'rate_limited' });
+    this.close(CLOSE_CODES.POLICY_VIOLATION, 'ping flood: too many pings');
   }
 
   /** @internal the socket's 'message' listener */
@@ -147,6 +155,12 @@ export class Connection implements Outbound {
 
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   (this as ConnectionSocket).connection.receive(data, isBinary);
+}
+
+/** A WebSocket ping costs a rate token like a frame; a client out of tokens is flooding: cut it (1008). */
+function onPing(this: WebSocket): void {
+  const connection = (this as ConnectionSocket).connection;
+  connection.pinged();
 }
 
 function onPong(this: WebSocket): void {

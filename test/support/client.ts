@@ -16,6 +16,8 @@ type Request = ClientMessageInput extends infer M ? (M extends unknown ? Omit<M,
 export class TestClient {
   readonly ws: WebSocket;
   readonly frames: Frame[] = [];
+  /** every frame received, in order, whether or not a test took it */
+  readonly received: Frame[] = [];
   welcome!: Of<'welcome'>;
   private waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   private nextId = 0;
@@ -29,6 +31,7 @@ export class TestClient {
     this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
     ws.on('message', (data) => {
       const frame = ServerSchema.parse(JSON.parse(String(data)));
+      this.received.push(frame);
       if ('seq' in frame) {
         if (frame.seq !== this.seen + 1) this.gaps.push(`expected seq ${this.seen + 1}, got ${frame.seq}`);
         this.seen = frame.seq;
@@ -55,7 +58,11 @@ export class TestClient {
     const client = new TestClient(ws);
     client.seen = resume?.lastSeq ?? 0;
     await once(ws, 'open');
-    client.welcome = await client.next('welcome');
+    // a connection closed before its welcome (1013, a refused resume) rejects instead of hanging
+    const closedFirst = client.closed.then(({ code, reason }) => {
+      throw new Error(`closed with ${code} (${reason}) before welcome`);
+    });
+    client.welcome = await Promise.race([client.next('welcome'), closedFirst]);
     return client;
   }
 

@@ -4,6 +4,7 @@
  * pass `makeBus` / `makeStore` to run the same nodes on real backends. `token()` mints tokens
  * the nodes accept. Call `stop()` in afterEach.
  */
+import { once } from 'node:events';
 import { mintToken, type DevTokenRequest } from '../../src/auth/dev-tokens.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
@@ -12,6 +13,7 @@ import { TetherNode } from '../../src/node.ts';
 import { MemoryStore, MemoryStoreData } from '../../src/store/memory.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClient } from './client.ts';
+import type { Interceptor } from './interceptor.ts';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const TEST_ISSUER = 'tether-test';
@@ -20,14 +22,21 @@ export interface ClusterOptions {
   config?: Partial<Record<keyof Config, string | number>>;
   makeBus?: (index: number) => Bus;
   makeStore?: (index: number) => Store;
+  /** wraps node `index`'s bus and store (named `bus` and `store`) so a test can hold or fail their calls */
+  intercept?: (index: number) => Interceptor | undefined;
 }
 
 export class Cluster {
   readonly nodes: TetherNode[];
+  /** the in-memory broker and store data the nodes share, unless the test gave its own backends */
+  readonly broker: MemoryBroker;
+  readonly data: MemoryStoreData;
   private readonly clients: TestClient[] = [];
 
-  constructor(nodes: TetherNode[]) {
+  constructor(nodes: TetherNode[], broker: MemoryBroker, data: MemoryStoreData) {
     this.nodes = nodes;
+    this.broker = broker;
+    this.data = data;
   }
 
   url(index = 0): string {
@@ -66,6 +75,16 @@ export class Cluster {
     return Promise.resolve();
   }
 
+  /** Resolves once the node serving `client` has seen its socket close (its cleanup may still run). */
+  serverClosed(client: TestClient): Promise<void> {
+    for (const node of this.nodes) {
+      for (const connection of node.gateway.connections) {
+        if (connection.session.id === client.welcome.sessionId) return once(connection.ws, 'close').then(() => {});
+      }
+    }
+    return Promise.resolve();
+  }
+
   /** Drops `client`'s connection as a lost network does, and waits until its node has noticed. */
   async drop(client: TestClient): Promise<void> {
     const ended = this.serverEnded(client);
@@ -77,6 +96,11 @@ export class Cluster {
     await Promise.allSettled(this.clients.map((c) => c.close()));
     await Promise.allSettled(this.nodes.map((n) => n.shutdown(0)));
   }
+}
+
+function intercepted(interceptor: Interceptor | undefined, deps: { bus: Bus; store: Store }): { bus: Bus; store: Store } {
+  if (!interceptor) return deps;
+  return { bus: interceptor.wrap(deps.bus, 'bus'), store: interceptor.wrap(deps.store, 'store') };
 }
 
 export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
@@ -96,12 +120,12 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
           JWT_ISSUER: TEST_ISSUER,
           ...options.config,
         }),
-        {
+        intercepted(options.intercept?.(i), {
           bus: options.makeBus?.(i) ?? new MemoryBus(broker),
           store: options.makeStore?.(i) ?? new MemoryStore({ data }),
-        },
+        }),
       ),
   );
   await Promise.all(nodes.map((n) => n.start()));
-  return new Cluster(nodes);
+  return new Cluster(nodes, broker, data);
 }
