@@ -216,7 +216,7 @@ describe('session core regressions', () => {
     const carol = await cluster.connect(0, carolId);
     const pat = await cluster.connect(1, patId);
     for (const n of [1, 2]) await carol.ok(signal('user:pat', ice(n)));
-    for (const n of [1, 2]) await pat.next('signal');
+    for (const n of [1, 2]) expect(await pat.next('signal')).toMatchObject({ seq: n });
     node1.fail('store.logDeliveries:before', new Error('store unreachable'));
     await carol.ok(signal('user:pat', ice(3)));
     expect(await pat.next('signal')).toMatchObject({ seq: 3 });
