@@ -12,6 +12,8 @@ import { Relay } from './core/relay.ts';
 import { Batcher } from './core/batcher.ts';
 import { catchUp } from './core/catch-up.ts';
 import { DeliveryLog } from './core/delivery-log.ts';
+import { DirectWriter } from './core/direct-writer.ts';
+import { EndRetries } from './core/end-retries.ts';
 import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
@@ -83,7 +85,8 @@ export class TetherNode {
       store: this.store,
       relay: (this.relay = new Relay(this.bus)),
       deliveryLog: new DeliveryLog(this.store),
-      directs: new Batcher((batch) => this.store.appendDirect(batch, Date.now())),
+      ends: new EndRetries(this.store),
+      directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
         await this.store.recordRequests(batch);
         return batch.map(() => undefined);

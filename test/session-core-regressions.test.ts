@@ -257,8 +257,10 @@ describe('session core regressions', () => {
     const taking = node1.hold('store.takeOver:before');
     const resuming = cluster.resume(1, patId, pat);
     await taking.reached;
-    await cluster.nodes[1]!.presence.tick();
+    // a renewal issued now, while the session's id on node 1 is still a temporary one
+    const ticking = cluster.nodes[1]!.presence.tick();
     taking.release();
+    await ticking;
     await resuming;
     await cluster.nodes[1]!.presence.tick();
     const live = await cluster.nodes[0]!.store.userSessions('pat', Date.now());

@@ -125,6 +125,11 @@ export class MemoryBus implements Bus {
     }
   }
 
+  /** @internal channels this bus receives (for tests' leak checks) */
+  boundHere(): string[] {
+    return [...this.channels];
+  }
+
   /**
    * @internal for outage tests, as a lost broker connection: while down every call is refused,
    * this node's bindings are gone (so messages to its channels are unroutable) and what it had

@@ -1,33 +1,56 @@
+import type { PendingFrame } from '../store/store.ts';
 import type { CoreContext } from './context.ts';
 import type { Session } from './session.ts';
 
 /** sessions per `pendingFor` call */
 const CHUNK = 1_000;
+/** reads tried while the sessions hold their deliveries: a Redis blip should not cost order */
+const TRIES = 3;
+/** ms before sessions whose read kept failing are caught up again (their deliveries flow meanwhile) */
+export const CATCH_UP_RETRY_MS = 1_000;
 
 /**
  * After this node's bus connection came back (its queue, and whatever was routed into it, died
  * with the old one), delivers to every live session the direct messages still owed to it: one
  * `pendingFor` call per chunk of sessions. Each session holds live deliveries meanwhile, so a
  * sender's messages stay in order; copies it already has are dropped by offset. Sessions the
- * Store says were taken over elsewhere are closed. If the Store is unreachable nothing is caught
- * up (the messages stay owed for a resume).
+ * Store says were taken over elsewhere are closed.
+ *
+ * If the Store cannot be read after `TRIES` attempts, the sessions' deliveries flow again and
+ * they are caught up later, every `CATCH_UP_RETRY_MS` until it works or they end: what is owed then
+ * arrives after newer messages rather than never.
  */
 export async function catchUp(ctx: CoreContext, sessions: readonly Session[]): Promise<void> {
   const live = sessions.filter((s) => s.state === 'live' && s.epoch !== null);
+  for (const session of live) session.hold();
+  // publishes the outage failed are being withdrawn: what is owed is read once they are
+  await ctx.directs.settled();
   for (let i = 0; i < live.length; i += CHUNK) {
     const chunk = live.slice(i, i + CHUNK);
-    for (const session of chunk) session.hold();
     const held = chunk.map((s) => ({ sessionId: s.id, epoch: s.epoch! }));
-    const pending = await ctx.store.pendingFor(held).catch((error: unknown) => {
-      ctx.logger.warn({ err: error, sessions: chunk.length }, 'direct messages not caught up after the bus returned: store unavailable');
-      return chunk.map(() => []);
-    });
+    const pending = await read(ctx, held);
+    if (!pending) {
+      for (const session of chunk) session.release();
+      ctx.logger.warn({ sessions: chunk.length, retryInMs: CATCH_UP_RETRY_MS }, 'direct messages not caught up after the bus returned: store unavailable');
+      setTimeout(() => void catchUp(ctx, chunk), CATCH_UP_RETRY_MS).unref();
+      continue;
+    }
     chunk.forEach((session, j) => {
       const owed = pending[j];
       // an epoch that changed meanwhile is the node's own re-registration, not a takeover
       if (owed === null && session.epoch === held[j]!.epoch) session.takenOver();
-      else if (owed === null) session.release();
-      else session.release(owed);
+      else session.release(owed ?? []);
     });
   }
+}
+
+async function read(ctx: CoreContext, held: Array<{ sessionId: string; epoch: number }>): Promise<Array<PendingFrame[] | null> | null> {
+  for (let attempt = 0; attempt < TRIES; attempt++) {
+    try {
+      return await ctx.store.pendingFor(held);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+  return null;
 }

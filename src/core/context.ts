@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import type { ErrorCode } from '../protocol/index.ts';
-import type { DirectMessage, DirectOutcome, JournalRecord, ResumeBounds, Store } from '../store/store.ts';
+import type { JournalRecord, ResumeBounds, Store } from '../store/store.ts';
 import type { Batcher } from './batcher.ts';
 import type { DeliveryLog } from './delivery-log.ts';
+import type { DirectWriter } from './direct-writer.ts';
+import type { EndRetries } from './end-retries.ts';
 import type { Relay } from './relay.ts';
 
 /** What the core reports; implemented with prom-client in src/observability. */
@@ -40,10 +42,12 @@ export interface CoreContext {
   relay: Relay;
   /** node-wide, batched: logs frames before they are sent */
   deliveryLog: DeliveryLog;
-  /** node-wide, batched `Store.appendDirect` */
-  directs: Batcher<DirectMessage, DirectOutcome>;
+  /** node-wide: direct messages kept before they are published, and withdrawn when that fails */
+  directs: DirectWriter;
   /** node-wide, batched `Store.recordRequests` */
   journal: Batcher<JournalRecord, undefined>;
+  /** session ends the Store could not take, retried when it is back */
+  ends: EndRetries;
   limits: SessionLimits;
   metrics: CoreMetrics;
   logger: Logger;

@@ -50,20 +50,26 @@ export class PresenceKeeper {
   /** Registers every live session again; resolves when done (failures are logged). */
   async restore(): Promise<void> {
     const { ctx } = this;
+    await ctx.ends.flush();
     const live = this.live();
     for (let i = 0; i < live.length; i += REGISTER_CHUNK) {
       const chunk = live.slice(i, i + REGISTER_CHUNK);
       try {
         await ctx.store.touchSessions(chunk.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), ctx.now() + ctx.limits.presenceTtlMs);
+        await this.endAgain(chunk.filter((s) => s.ended));
         const outcomes = await ctx.store.registerAgain(
           chunk.map((s) => ({ record: resumeRecord(s), epoch: s.epoch, seq: s.seq })),
           ctx.now(),
         );
+        const closedMeanwhile: Array<[Session, number]> = [];
         chunk.forEach((session, j) => {
           const outcome = outcomes[j]!;
           if (outcome === 'taken') session.takenOver();
           else if (!session.ended) session.epoch = outcome.epoch;
+          // closed while this ran: its own end named the epoch it had (none, or one since replaced)
+          else closedMeanwhile.push([session, outcome.epoch]);
         });
+        await Promise.all(closedMeanwhile.map(([session, epoch]) => this.endAgain([session], epoch)));
         await Promise.all(chunk.filter((s) => !s.ended).map((s) => this.rejoinRooms(s)));
       } catch (error) {
         ctx.logger.warn({ err: error, sessions: chunk.length }, 'sessions not registered again; retried when the store returns');
@@ -97,6 +103,7 @@ export class PresenceKeeper {
     const { ctx } = this;
     if (ctx.store.state !== 'up') return;
     try {
+      await ctx.ends.flush();
       const live = this.live();
       if (live.length > 0) {
         await ctx.store.touchSessions(live.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), ctx.now() + ctx.limits.presenceTtlMs);
@@ -125,14 +132,13 @@ export class PresenceKeeper {
    * can land first). Fenced as any end; a session cleanly closed is forgotten again, any other
    * stays resumable until a window from now.
    */
-  private async endAgain(sessions: readonly Session[]): Promise<void> {
+  private async endAgain(sessions: readonly Session[], epoch?: number): Promise<void> {
     const { ctx } = this;
     await Promise.all(
-      sessions.map((s) =>
-        ctx.store
-          .endSession(s.id, s.epoch, { resumableUntil: s.cleanClose ? null : ctx.now() + ctx.limits.resumeWindowMs, now: ctx.now() })
-          .catch(() => {}),
-      ),
+      sessions.map((s) => {
+        const end = { resumableUntil: s.cleanClose ? null : ctx.now() + ctx.limits.resumeWindowMs, now: ctx.now() };
+        return ctx.store.endSession(s.id, epoch ?? s.epoch, end).catch(() => ctx.ends.add(s.id, epoch ?? s.epoch, end));
+      }),
     );
   }
 }

@@ -34,9 +34,20 @@ export class Relay {
   private readonly bus: Bus;
   private readonly observers: ChannelObserver[] = [];
 
+  /** how many times the bus went down: a step that spans a change may have missed messages */
+  outages = 0;
+
   constructor(bus: Bus) {
     this.bus = bus;
     bus.onMessage((channel, message) => this.dispatch(channel, message));
+    bus.onState((state) => {
+      if (state === 'down') this.outages++;
+    });
+  }
+
+  /** True while subscribes can be made live (`up`, or `blocked`: binds still work). */
+  get usable(): boolean {
+    return this.bus.state === 'up' || this.bus.state === 'blocked';
   }
 
   observe(observer: ChannelObserver): void {
@@ -49,7 +60,7 @@ export class Relay {
    */
   async add(channel: string, subscriber: Subscriber): Promise<void> {
     let entry = this.channels.get(channel);
-    if (entry && this.bus.state !== 'up' && this.bus.state !== 'blocked') {
+    if (entry && !this.usable) {
       throw new BusError('UNAVAILABLE', `bus is ${this.bus.state}`);
     }
     if (!entry) {

@@ -5,8 +5,7 @@ import { type Session, SessionEnded } from './session.ts';
 
 export type Answer = Ack | ErrorFrame;
 
-/** What is kept of a request that took effect: its answer, or (a direct signal sent before a resume) the offset to send it under again. */
-type Remembered = { answer: Answer } | { offset: number };
+
 
 /** Requests that change something; a retry of one must not act twice. Reads are simply run again. */
 const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe']);
@@ -18,12 +17,13 @@ const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscrib
  * small), the newest `capacity`; a retryable error keeps nothing, so its retry runs again.
  *
  * Across a resume the session's journal (recorded in the Store when each write took effect)
- * seeds it: a write retried on the new connection is answered from there, and a direct signal is
- * published again under its first offset, so a recipient that already has it drops the copy.
+ * seeds it, so a location or room signal retried on the new connection is answered from there.
+ * A direct signal is not: it runs again, and the Store, which knows it was sent, hands back its
+ * first offset (see sendSignal).
  */
 export class RequestLedger {
   private readonly running = new Map<string, Promise<Answer | null>>();
-  private readonly done = new Map<string, Remembered>();
+  private readonly done = new Map<string, Answer>();
   private readonly capacity: number;
 
   constructor(capacity: number) {
@@ -38,15 +38,14 @@ export class RequestLedger {
       return;
     }
     const past = this.done.get(id);
-    if (past && 'answer' in past) {
-      session.send(past.answer);
+    if (past) {
+      session.send(past);
       return;
     }
-    const offset = past?.offset;
     const answer = session.queue
       .run(async () => {
         session.assertOpen();
-        return handleRequest(session, message, offset);
+        return handleRequest(session, message);
       })
       .then((pending) => pending.result)
       .then(
@@ -57,19 +56,17 @@ export class RequestLedger {
     void answer.then((frame) => {
       this.running.delete(id);
       if (frame === null) return;
-      if (WRITES.has(message.type) && !(frame.type === 'error' && frame.retryable)) this.remember(id, { answer: frame });
+      if (WRITES.has(message.type) && !(frame.type === 'error' && frame.retryable)) this.remember(id, frame);
       session.send(frame);
     });
   }
 
-  /** Requests the session made before a resume (see SessionRecords.recordRequests). */
+  /** Requests the session made before a resume (see SessionRecords.recordRequests); direct signals are left to the Store. */
   restore(journal: ReadonlyArray<{ requestId: string; offset?: number }>): void {
-    for (const { requestId, offset } of journal) {
-      this.remember(requestId, offset === undefined ? { answer: { type: 'ack', id: requestId } } : { offset });
-    }
+    for (const { requestId, offset } of journal) if (offset === undefined) this.remember(requestId, { type: 'ack', id: requestId });
   }
 
-  private remember(id: string, entry: Remembered): void {
+  private remember(id: string, entry: Answer): void {
     this.done.delete(id);
     this.done.set(id, entry);
     if (this.done.size > this.capacity) this.done.delete(this.done.keys().next().value!);

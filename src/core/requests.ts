@@ -25,8 +25,7 @@ export interface Pending {
 
 const done = (result: AckResult): Pending => ({ result: Promise.resolve(result) });
 
-/** `redo`: see sendSignal */
-export async function handleRequest(session: Session, message: ClientMessage, redo?: number): Promise<Pending> {
+export async function handleRequest(session: Session, message: ClientMessage): Promise<Pending> {
   switch (message.type) {
     case 'subscribe':
       return done(await subscribe(session, message.channel));
@@ -34,7 +33,7 @@ export async function handleRequest(session: Session, message: ClientMessage, re
       await unsubscribe(session, message.channel);
       return done(undefined);
     case 'signal':
-      return { result: (await sendSignal(session, message, redo)).confirmed };
+      return { result: (await sendSignal(session, message)).confirmed };
     case 'location':
       return { result: (await publishLocation(session, message.position, message.id)).confirmed };
     case 'history':

@@ -16,7 +16,8 @@ export async function closeSession(session: Session, clean: boolean): Promise<vo
   const until = clean ? null : ctx.now() + ctx.limits.resumeWindowMs;
   const end = { resumableUntil: until, now: ctx.now(), ...(session.unlogged ? { unlogged: session.unlogged } : {}) };
   const current = await ctx.store.endSession(session.id, session.epoch, end).catch((error: unknown) => {
-    ctx.logger.warn({ err: error, sessionId: session.id }, 'session not ended: store unavailable; its presence lapses by itself');
+    ctx.logger.warn({ err: error, sessionId: session.id }, 'session not ended: store unavailable; ended again when it returns');
+    ctx.ends.add(session.id, session.epoch, end);
     return true;
   });
   if (current) for (const channel of channels) if (channel.startsWith('room:')) announce(session, channel, 'left');

@@ -1,6 +1,8 @@
 import { type Welcome, parseChannel, userChannel } from '../protocol/index.ts';
-import type { TakeOver } from '../store/store.ts';
+import { BusError } from '../bus/bus.ts';
+import type { PendingFrame, TakeOver } from '../store/store.ts';
 import { maySubscribe } from './authorize.ts';
+import { CATCH_UP_RETRY_MS, catchUp } from './catch-up.ts';
 import { resumeRecord } from './session-record.ts';
 import type { Session } from './session.ts';
 import { announce } from './subscriptions.ts';
@@ -31,16 +33,17 @@ export function openSession(session: Session, resume: ResumeParams | null, welco
   return session.queue.run(async () => {
     const { ctx } = session;
     const own = userChannel(session.identity.userId);
+    const outages = ctx.relay.outages;
     await ctx.relay.add(own, session);
     session.subscriptions.add(own);
     if (session.ended) return abandon(session, false);
     let failure: ResumeFailure | null = null;
     if (resume) {
       const taken = await takeOver(session, resume);
-      if (typeof taken !== 'string') return resumeWith(session, taken, welcome);
+      if (typeof taken !== 'string') return resumeWith(session, taken, outages, welcome);
       failure = taken;
     }
-    await openFresh(session, (outcome) => welcome(failure ? { ...outcome, resumed: { ok: false, reason: failure } } : outcome));
+    await openFresh(session, outages, (outcome) => welcome(failure ? { ...outcome, resumed: { ok: false, reason: failure } } : outcome));
   });
 }
 
@@ -49,12 +52,14 @@ export function openSession(session: Session, resume: ResumeParams | null, welco
  * for it (sent after the record) is published after the binding and arrives live: nothing is
  * owed to it from before. Deliveries wait until `welcome` has been sent.
  */
-async function openFresh(session: Session, welcome: (outcome: OpenOutcome) => void): Promise<void> {
+async function openFresh(session: Session, outages: number, welcome: (outcome: OpenOutcome) => void): Promise<void> {
   await registerSession(session);
   if (session.ended) return abandon(session, false);
+  const owed = await stillLive(session, outages, [], false);
+  if (owed === null) return;
   session.markLive();
   welcome({ resume: resumeToken(session) });
-  session.release();
+  session.release(owed);
 }
 
 /** Live in presence and resumable (sets `epoch`); leaves `epoch` null when the Store is down. */
@@ -90,7 +95,12 @@ async function takeOver(session: Session, params: ResumeParams): Promise<Extract
   return taken;
 }
 
-async function resumeWith(session: Session, taken: Extract<TakeOver, { complete: true }>, welcome: (outcome: OpenOutcome) => void): Promise<void> {
+async function resumeWith(
+  session: Session,
+  taken: Extract<TakeOver, { complete: true }>,
+  outages: number,
+  welcome: (outcome: OpenOutcome) => void,
+): Promise<void> {
   const { ctx } = session;
   if (session.ended) return abandon(session, true);
   await ctx.store
@@ -104,11 +114,47 @@ async function resumeWith(session: Session, taken: Extract<TakeOver, { complete:
     throw error;
   }
   if (session.ended) return abandon(session, true);
+  const owed = await stillLive(session, outages, taken.pending, true);
+  if (owed === null) return;
   session.markLive();
-  welcome({ resume: resumeToken(session), resumed: { ok: true, replayed: taken.missed.length + taken.pending.length } });
+  welcome({ resume: resumeToken(session), resumed: { ok: true, replayed: taken.missed.length + owed.length } });
   session.rememberRequests(taken.journal);
-  session.replay(taken.missed);
-  session.release(taken.pending);
+  session.replay(taken.delivered, taken.missed);
+  session.release(owed);
+}
+
+/** tries of `stillLive` before the open gives up with 1013 */
+const SETTLE_TRIES = 3;
+
+/**
+ * The last check before welcome: the bus must be up now, and if it went down at any point since
+ * the user channel was bound (its queue, and what was routed into it, went with it), the direct
+ * messages still owed to the session are read again. Returns what is owed; null when the session
+ * ended (undone); throws, undone, when the bus is not up.
+ */
+async function stillLive(session: Session, since: number, owed: PendingFrame[], resumable: boolean): Promise<PendingFrame[] | null> {
+  const { ctx } = session;
+  for (let attempt = 0; attempt < SETTLE_TRIES; attempt++) {
+    if (!ctx.relay.usable) break;
+    if (ctx.relay.outages === since || session.epoch === null) return owed;
+    since = ctx.relay.outages;
+    await ctx.directs.settled();
+    const read = await ctx.store.pendingFor([{ sessionId: session.id, epoch: session.epoch }]).then(
+      ([found]) => found,
+      () => {
+        // caught up once live instead: what is owed arrives after the first live messages
+        setTimeout(() => void catchUp(ctx, [session]), CATCH_UP_RETRY_MS).unref();
+        return owed;
+      },
+    );
+    if (session.ended) {
+      await abandon(session, resumable);
+      return null;
+    }
+    owed = read ?? owed;
+  }
+  await abandon(session, resumable);
+  throw new BusError('UNAVAILABLE', 'the message bus went down while the session opened');
 }
 
 /**
@@ -128,8 +174,9 @@ async function restoreChannels(session: Session, saved: readonly string[]): Prom
     await Promise.all(allowed.map((channel) => ctx.relay.remove(channel, session).catch(() => {})));
     throw failed.reason;
   }
-  if (session.ended) return;
+  // from here on they are the session's: whoever cleans it up (abandon) takes them out too
   for (const channel of allowed) session.subscriptions.add(channel);
+  if (session.ended) return;
   await Promise.all(allowed.filter((c) => c.startsWith('room:')).map((c) => rejoin(session, c)));
   if (allowed.length + 1 !== saved.length) {
     ctx.store.saveSubscriptions(session.id, session.epoch!, [...session.subscriptions]).catch(() => {});
@@ -158,7 +205,11 @@ async function abandon(session: Session, resumable: boolean): Promise<void> {
   await Promise.all(channels.map((c) => ctx.relay.remove(c, session).catch(() => {})));
   const keep = resumable && session.state !== 'closing';
   const until = keep ? ctx.now() + ctx.limits.resumeWindowMs : null;
-  await ctx.store.endSession(session.id, session.epoch, { resumableUntil: until, now: ctx.now() }).catch((error: unknown) => ctx.logger.warn({ err: error, sessionId: session.id }, 'abandoned session not ended: store unavailable'));
+  const end = { resumableUntil: until, now: ctx.now() };
+  await ctx.store.endSession(session.id, session.epoch, end).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, sessionId: session.id }, 'abandoned session not ended: store unavailable; ended again when it returns');
+    ctx.ends.add(session.id, session.epoch, end);
+  });
   for (const channel of channels) if (channel.startsWith('room:')) announce(session, channel, 'left');
   session.markEnded(session.state === 'closing');
   session.markClosed();

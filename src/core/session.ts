@@ -27,6 +27,15 @@ export interface Outbound {
  */
 export type SessionState = 'opening' | 'live' | 'detached' | 'closing' | 'closed';
 
+interface Held {
+  /** holds not yet released */
+  holders: number;
+  /** live deliveries that arrived meanwhile, with their offsets */
+  deliveries: Array<[SessionDelivery, number | undefined]>;
+  /** direct messages the holders found still owed */
+  owed: PendingFrame[];
+}
+
 /** Thrown inside a step that finds its session ended after an await; its answer goes nowhere. */
 export class SessionEnded extends Error {
   override name = 'SessionEnded';
@@ -68,8 +77,8 @@ export class Session implements Subscriber, LoggedSession {
   private readonly outbound: Outbound;
   /** made on the first request: a connection that only waits for calls never needs it */
   private ledger: RequestLedger | undefined;
-  /** deliveries waiting while held, with their offsets */
-  private held: Array<[SessionDelivery, number | undefined]> | null = [];
+  /** while deliveries are held (opening, catching up): null otherwise, so an idle session holds nothing */
+  private held: Held | null = { holders: 1, deliveries: [], owed: [] };
   /** made on the first direct message */
   private offsets: OffsetFilter | undefined;
 
@@ -99,7 +108,7 @@ export class Session implements Subscriber, LoggedSession {
 
   deliver(message: SessionDelivery, offset?: number): void {
     if (this.held) {
-      this.held.push([message, offset]);
+      this.held.deliveries.push([message, offset]);
       return;
     }
     if (this.state !== 'live') return;
@@ -133,29 +142,57 @@ export class Session implements Subscriber, LoggedSession {
     for (const { frame, text } of frames) this.outbound.send(frame, text);
   }
 
-  /** Holds live deliveries until `release` (while missed frames are replayed or caught up). */
+  /**
+   * Holds live deliveries until the matching `release` (while missed frames are replayed or
+   * caught up). Holds nest: deliveries flow again when the last holder releases.
+   */
   hold(): void {
-    this.held ??= [];
+    if (this.ended) return;
+    if (this.held) this.held.holders++;
+    else this.held = { holders: 1, deliveries: [], owed: [] };
   }
 
-  /** Delivers the direct messages still owed (oldest first), then what was held meanwhile. */
+  /**
+   * One holder is done, with the direct messages it found still owed. When it is the last, the
+   * session delivers what was owed and what was held meanwhile, merged so that each sender's
+   * messages keep their order: the held ones in arrival order, each preceded by the owed ones
+   * with lower offsets (offsets grow in the order messages are sent), the rest after. Copies it
+   * already has are dropped by offset.
+   */
   release(pending: readonly PendingFrame[] = []): void {
-    const held = this.held ?? [];
+    const held = this.held;
+    if (!held) return;
+    held.owed.push(...pending);
+    if (--held.holders > 0) return;
     this.held = null;
-    for (const { offset, frame } of pending) {
-      const message = UnnumberedDelivery.safeParse(JSON.parse(frame));
-      if (message.success) this.deliver(message.data, offset);
-      else this.ctx.logger.error({ sessionId: this.id, offset }, 'unreadable pending message skipped');
+    const owed = held.owed.sort((a, b) => a.offset - b.offset);
+    let next = 0;
+    const owedBelow = (limit: number): void => {
+      for (; next < owed.length && owed[next]!.offset < limit; next++) this.deliverOwed(owed[next]!);
+    };
+    for (const [message, offset] of held.deliveries) {
+      if (offset !== undefined) owedBelow(offset);
+      this.deliver(message, offset);
     }
-    for (const [message, offset] of held) this.deliver(message, offset);
+    owedBelow(Infinity);
   }
 
-  /** Sends frames the session's log already holds, with their own numbers (a resume's replay). */
-  replay(frames: readonly LoggedFrame[]): void {
-    for (const { frame, offset } of frames) {
-      if (offset !== undefined) (this.offsets ??= new OffsetFilter()).admit(offset);
-      this.outbound.send(JSON.parse(frame) as ServerMessage, frame);
+  private deliverOwed({ offset, frame }: PendingFrame): void {
+    const message = UnnumberedDelivery.safeParse(JSON.parse(frame));
+    if (message.success) this.deliver(message.data, offset);
+    else this.ctx.logger.error({ sessionId: this.id, offset }, 'unreadable pending message skipped');
+  }
+
+  /**
+   * A resume: remembers the direct messages the session's log says it was delivered (copies of
+   * them are dropped), then sends the frames the client missed with their own numbers.
+   */
+  replay(delivered: readonly number[], frames: readonly LoggedFrame[]): void {
+    if (delivered.length > 0) {
+      const offsets = (this.offsets ??= new OffsetFilter());
+      for (const offset of delivered) offsets.admit(offset);
     }
+    for (const { frame } of frames) this.outbound.send(JSON.parse(frame) as ServerMessage, frame);
   }
 
   // --- requests

@@ -22,10 +22,13 @@ export interface Issued {
  * user's channel bound right now, the ack says `queued` (kept for the user's sessions that are
  * reconnecting or opening); if the user has no session at all, PEER_UNAVAILABLE at once.
  *
- * `redo`: the offset this request was kept under by an earlier connection of the session (a
- * retry across a resume); it is published again under it, and a recipient that has it drops it.
+ * Retries are idempotent: the Store recognizes a request the session already sent (on this or an
+ * earlier connection) and gives back its offset, so it is published again under it and a
+ * recipient that has it drops the copy. A signal whose publish fails is withdrawn before its
+ * sender is told (so it cannot arrive later, out of order), unless a retry of it already took it
+ * over.
  */
-export async function sendSignal(session: Session, message: z.infer<typeof SendSignal>, redo?: number): Promise<Issued> {
+export async function sendSignal(session: Session, message: z.infer<typeof SendSignal>): Promise<Issued> {
   const target = parseChannel(message.to);
   if (target.kind === 'room') {
     if (!session.subscriptions.has(message.to)) {
@@ -47,27 +50,27 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
     const published = ctx.relay.publish(message.to, { delivery }, { mandatory: false, ttlMs: ctx.limits.signalTtlMs });
     return { confirmed: mapped(published).then(() => journal(session, message.id)) };
   }
-  const kept: DirectOutcome | null =
-    redo === undefined ? await keep(session, target.id, delivery, message.id) : { kind: 'duplicate', offset: redo };
+  const kept = await keep(session, target.id, delivery, message.id);
   if (kept?.kind === 'nobody') throw new TetherError('PEER_UNAVAILABLE');
-  const offset = kept?.kind === 'kept' || kept?.kind === 'duplicate' ? kept.offset : undefined;
+  const offset = kept === null ? undefined : kept.offset;
+  // kept for a session that is not bound right now: acked `queued`; live only: it must be routed
+  const owed = kept?.kind === 'kept' || kept?.kind === 'duplicate';
   const published = ctx.relay.publish(message.to, offset === undefined ? { delivery } : { delivery, offset }, {
     mandatory: true,
     ttlMs: ctx.limits.signalTtlMs,
   });
+  // the sender is told it failed: the message must not arrive later, and a retry of it is new
+  const withdraw = async (): Promise<void> => {
+    if (kept?.kind !== 'kept' && kept?.kind !== 'live-only') return;
+    await ctx.directs
+      .withdraw({ userId: target.id, senderSessionId: session.id, requestId: message.id }, kept.offset)
+      .catch((failure: unknown) => ctx.logger.warn({ err: failure, sessionId: session.id }, 'failed direct message not withdrawn'));
+  };
   const confirmed = published.then(
     () => undefined,
     async (error: unknown): Promise<{ queued: true }> => {
-      if (error instanceof BusError && error.code === 'UNROUTABLE') {
-        if (offset !== undefined) return { queued: true };
-        throw new TetherError('PEER_UNAVAILABLE');
-      }
-      // the sender is told it failed, so the message must not reach anyone later
-      if (kept?.kind === 'kept') {
-        await ctx.store
-          .voidDirect({ userId: target.id, senderSessionId: session.id, requestId: message.id }, kept.offset)
-          .catch((failure: unknown) => ctx.logger.warn({ err: failure, sessionId: session.id }, 'failed direct message not withdrawn'));
-      }
+      if (error instanceof BusError && error.code === 'UNROUTABLE' && owed) return { queued: true };
+      await withdraw();
       throw toTetherError(error);
     },
   );
@@ -78,7 +81,7 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
 async function keep(session: Session, userId: string, delivery: UnnumberedDelivery, requestId: string): Promise<DirectOutcome | null> {
   const { ctx } = session;
   try {
-    return await ctx.directs.add({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, requestId });
+    return await ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, requestId });
   } catch (error) {
     ctx.logger.debug({ err: error, sessionId: session.id }, 'direct message not kept: store unavailable');
     return null;

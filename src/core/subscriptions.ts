@@ -19,7 +19,10 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
   if (!maySubscribe(session.identity, parsed)) {
     throw new TetherError('FORBIDDEN', `your token does not grant ${channel}`);
   }
-  if (session.subscriptions.has(channel)) return describe(session, channel, false);
+  if (session.subscriptions.has(channel)) {
+    if (!ctx.relay.usable) throw new TetherError('BUS_UNAVAILABLE', 'message bus unavailable');
+    return describe(session, channel, false);
+  }
   if (session.subscriptions.size >= ctx.limits.maxSubscriptions) {
     throw new TetherError('TOO_MANY_SUBSCRIPTIONS', `at most ${ctx.limits.maxSubscriptions} subscriptions per connection`);
   }
@@ -29,6 +32,8 @@ export async function subscribe(session: Session, channel: string): Promise<Subs
     session.assertOpen();
     result = await describe(session, channel, true);
     session.assertOpen();
+    // never acked while the bus is down, even if it bound before it went
+    if (!ctx.relay.usable) throw new TetherError('BUS_UNAVAILABLE', 'message bus unavailable');
   } catch (error) {
     await undoSubscribe(session, channel);
     throw error;

@@ -2,6 +2,9 @@ import type { Member } from '../protocol/index.ts';
 import type { JournalEntry, LoggedFrame, PendingFrame, ResumeBounds } from './session-records.ts';
 import type { PositionFix } from './store.ts';
 
+/** offsets remembered per user as handed out: more than a session keeps pending */
+export const HANDED_KEPT = 1_024;
+
 /** One session as the memory store knows it: presence, rooms and its resume record together. */
 export interface SessionEntry {
   member: Member;
@@ -28,6 +31,8 @@ export interface ResumeState {
   hole: number;
   /** a pending message was dropped for space */
   lost: boolean;
+  /** offsets of direct messages sent without being logged (declared `unlogged`), newest 256 */
+  unloggedOffsets: number[];
   log: LoggedFrame[];
   logBytes: number;
   /** ordered by offset */
@@ -35,6 +40,8 @@ export interface ResumeState {
   pendingBytes: number;
   /** by request id, oldest first */
   journal: Map<string, JournalEntry>;
+  /** request ids of direct messages sent again (a retry): no longer withdrawn by `voidDirect` */
+  claimed: Set<string>;
 }
 
 /**
@@ -47,6 +54,8 @@ export class MemoryStoreData {
   readonly userSessions = new Map<string, Set<string>>();
   /** the last offset given to a direct message, per user */
   readonly offsets = new Map<string, number>();
+  /** per user: offsets of direct messages handed to a session to deliver (takeOver, pendingFor), newest HANDED_KEPT */
+  readonly handed = new Map<string, Set<number>>();
   readonly positions = new Map<string, PositionFix>();
   readonly trails = new Map<string, PositionFix[]>();
   epochs = 0;

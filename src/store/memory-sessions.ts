@@ -1,5 +1,5 @@
 import type { DirectMessage, DirectOutcome, HeldSession } from './direct-inbox.ts';
-import type { MemoryStoreData, ResumeState, SessionEntry } from './memory-data.ts';
+import { HANDED_KEPT, type MemoryStoreData, type ResumeState, type SessionEntry } from './memory-data.ts';
 import type {
   JournalRecord,
   LogOutcome,
@@ -98,12 +98,14 @@ export class MemorySessions {
     record.epoch = this.nextEpoch(now);
     record.attached = true;
     record.until = now + record.attachedTtlMs;
+    this.handOut(entry.member.userId, record.pending);
     return {
       complete: true,
       epoch: record.epoch,
       member: { ...entry.member },
       subscriptions: [...record.subscriptions],
       missed: record.log.filter((f) => f.seq > lastSeq).map((f) => ({ ...f })),
+      delivered: [...record.unloggedOffsets, ...record.log.flatMap((f) => (f.offset === undefined ? [] : [f.offset]))],
       lastSeq: record.last,
       pending: record.pending.map((p) => ({ ...p })),
       journal: [...record.journal.values()].map((j) => ({ ...j })),
@@ -121,27 +123,47 @@ export class MemorySessions {
     return batch.map((message) => {
       const sender = this.d.sessions.get(message.senderSessionId)?.record;
       const earlier = sender?.journal.get(message.requestId);
-      if (earlier?.offset !== undefined) return { kind: 'duplicate', offset: earlier.offset };
-      const owed = [...this.d.ofUser(message.userId)].filter((e) => e.record !== null && e.record.until > now);
-      if (owed.length === 0) {
-        const live = [...this.d.ofUser(message.userId)].some((e) => e.liveUntil >= now);
-        return { kind: live ? 'live-only' : 'nobody' };
+      if (earlier?.offset !== undefined) {
+        sender!.claimed.add(message.requestId);
+        return { kind: 'duplicate', offset: earlier.offset };
       }
+      // not owed to the sender's own session: it never receives its own messages
+      const owed = [...this.d.ofUser(message.userId)].filter(
+        (e) => e.record !== null && e.record.until > now && e.member.sessionId !== message.senderSessionId,
+      );
+      const live = owed.length > 0 || [...this.d.ofUser(message.userId)].some((e) => e.liveUntil >= now);
+      if (!live) return { kind: 'nobody' };
       const offset = Math.max((this.d.offsets.get(message.userId) ?? 0) + 1, now * 1000);
       this.d.offsets.set(message.userId, offset);
       for (const entry of owed) addPending(entry.record!, { offset, frame: message.frame });
       if (sender) remember(sender, { requestId: message.requestId, offset });
-      return { kind: 'kept', offset, sessions: owed.length };
+      return owed.length === 0 ? { kind: 'live-only', offset } : { kind: 'kept', offset, sessions: owed.length };
     });
   }
 
   voidDirect(message: Pick<DirectMessage, 'userId' | 'senderSessionId' | 'requestId'>, offset: number): void {
+    const sender = this.d.sessions.get(message.senderSessionId)?.record;
+    if (sender?.claimed.has(message.requestId) || this.d.handed.get(message.userId)?.has(offset)) return;
     for (const entry of this.d.ofUser(message.userId)) if (entry.record) removePending(entry.record, offset);
-    this.d.sessions.get(message.senderSessionId)?.record?.journal.delete(message.requestId);
+    sender?.journal.delete(message.requestId);
   }
 
   pendingFor(sessions: readonly HeldSession[]): Array<PendingFrame[] | null> {
-    return sessions.map(({ sessionId, epoch }) => this.owned(sessionId, epoch)?.pending.map((p) => ({ ...p })) ?? null);
+    return sessions.map(({ sessionId, epoch }) => {
+      const record = this.owned(sessionId, epoch);
+      if (!record) return null;
+      this.handOut(this.d.sessions.get(sessionId)!.member.userId, record.pending);
+      return record.pending.map((p) => ({ ...p }));
+    });
+  }
+
+  /** Remembers that these messages went to a session to deliver: no longer withdrawn by `voidDirect`. */
+  private handOut(userId: string, pending: readonly PendingFrame[]): void {
+    if (pending.length === 0) return;
+    let handed = this.d.handed.get(userId);
+    if (!handed) this.d.handed.set(userId, (handed = new Set()));
+    for (const { offset } of pending) handed.add(offset);
+    while (handed.size > HANDED_KEPT) handed.delete(handed.values().next().value!);
   }
 
   /** Forgets resumable records that expired (called from claimLapsed's sweep). */
@@ -163,11 +185,13 @@ export class MemorySessions {
       last: seq,
       hole: seq,
       lost: false,
+      unloggedOffsets: [],
       log: [],
       logBytes: 0,
       pending: [],
       pendingBytes: 0,
       journal: new Map(),
+      claimed: new Set(),
     };
   }
 
@@ -197,6 +221,8 @@ function declareUnlogged(record: ResumeState, unlogged: NonNullable<SessionFrame
   record.hole = Math.max(record.hole, unlogged.toSeq);
   record.last = Math.max(record.last, unlogged.toSeq);
   for (const offset of unlogged.offsets) removePending(record, offset);
+  record.unloggedOffsets.push(...unlogged.offsets);
+  record.unloggedOffsets.splice(0, Math.max(0, record.unloggedOffsets.length - 256));
 }
 
 function addPending(record: ResumeState, frame: PendingFrame): void {
@@ -219,7 +245,11 @@ function removePending(record: ResumeState, offset: number): void {
 function remember(record: ResumeState, entry: { requestId: string; offset?: number }): void {
   record.journal.delete(entry.requestId);
   record.journal.set(entry.requestId, entry);
-  while (record.journal.size > record.bounds.journalSize) record.journal.delete(record.journal.keys().next().value!);
+  while (record.journal.size > record.bounds.journalSize) {
+    const oldest = record.journal.keys().next().value!;
+    record.journal.delete(oldest);
+    record.claimed.delete(oldest);
+  }
 }
 
 /** UTF-8 length, as Redis counts it */

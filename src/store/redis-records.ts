@@ -30,6 +30,8 @@ export const redisKeys = {
   sessionPending: (prefix: string, id: string): string => `${prefix}session:${id}:pending`,
   /** hash: request id -> `n|offset` of requests that took effect (n orders them), newest `js` */
   sessionJournal: (prefix: string, id: string): string => `${prefix}session:${id}:journal`,
+  /** zset: offsets of direct messages to the user handed to a session to deliver (no longer withdrawn), newest 1 024; expires after 7 days unused */
+  userHanded: (prefix: string, userId: string): string => `${prefix}user:${userId}:handed`,
   /** string: the last offset given to a direct message to the user; expires after 7 days unused */
   userOffset: (prefix: string, userId: string): string => `${prefix}user:${userId}:offset`,
   /** set: the user's session ids; TTL at least that of each session's keys; ids of gone sessions removed lazily */

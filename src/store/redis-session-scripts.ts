@@ -3,9 +3,9 @@ import { LuaScript } from './redis-scripts.ts';
 /**
  * Lua scripts of `RedisSessions` (contracts in session-records.ts and direct-inbox.ts). Layout of a
  * session's keys (redis-records.ts): the hash holds the record (epoch, secret digest, subs,
- * attached, until, ttl, the bounds lf lb pf pb js dpu, last, hole, lost, lbytes, pbytes, jn);
+ * attached, until, ttl, the bounds lf lb pf pb js dpu, last, hole, lost, lbytes, pbytes, jn, unl);
  * `log` is a list of `seq|offset|frame`; `pending` a zset of `offset|frame` scored by offset;
- * `journal` a hash of request id -> `n|offset` (n orders them).
+ * `journal` a hash of request id -> `n|offset`, or `n|offset|c` once sent again (n orders them).
  *
  * The record is resumable and kept while `now < until` (caller's clock); key TTLs only bound what
  * is left behind (see `settle` in redis-scripts.ts).
@@ -31,10 +31,16 @@ local function remove_pending(id, offset)
   redis.call('HINCRBY', skey(id), 'pbytes', -frame_len(found[1], 1))
 end
 -- frames sent up to seq without being logged: a hole, and their direct messages are not owed
+-- (their offsets are kept, newest 256, in 'unl': the client may hold them)
 local function declare_unlogged(id, to, offsets)
-  local f = redis.call('HMGET', skey(id), 'last', 'hole')
+  local f = redis.call('HMGET', skey(id), 'last', 'hole', 'unl')
   redis.call('HSET', skey(id), 'hole', int(math.max(tonumber(f[2]), to)), 'last', int(math.max(tonumber(f[1]), to)))
   for _, o in ipairs(offsets) do remove_pending(id, o) end
+  if #offsets == 0 then return end
+  local kept = {}
+  for o in string.gmatch(f[3] or '', '%d+') do kept[#kept + 1] = o end
+  for _, o in ipairs(offsets) do kept[#kept + 1] = o end
+  redis.call('HSET', skey(id), 'unl', table.concat(kept, ',', math.max(1, #kept - 255)))
 end
 local function journal_add(id, request, offset)
   local h, key = skey(id), skey(id, 'journal')
@@ -51,11 +57,22 @@ local function journal_add(id, request, offset)
     redis.call('HDEL', key, at)
   end
 end
+-- remembers offsets handed to a session to deliver, so a failed publish no longer withdraws them
+local function hand_out(uid, members)
+  if #members == 0 then return end
+  local key = P .. 'user:' .. uid .. ':handed'
+  for _, m in ipairs(members) do
+    local offset = string.match(m, '^(%d+)|')
+    redis.call('ZADD', key, offset, offset)
+  end
+  redis.call('ZREMRANGEBYRANK', key, 0, -1025)
+  redis.call('PEXPIRE', key, 7 * 24 * 3600000)
+end
 -- drops the record and what it keeps; the member stays while the session is still in presence
 local function drop_record(id, uid)
   if redis.call('ZSCORE', PRESENCE, id) then
     redis.call('HDEL', skey(id), 'epoch', 'secret', 'subs', 'attached', 'until', 'ttl', 'lf', 'lb', 'pf', 'pb', 'js', 'dpu',
-      'last', 'hole', 'lost', 'lbytes', 'pbytes', 'jn')
+      'last', 'hole', 'lost', 'lbytes', 'pbytes', 'jn', 'unl')
     redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
   else
     forget(id, uid)
@@ -73,6 +90,7 @@ local function new_record(id, i, now, seq)
     'until', int(now + tonumber(ARGV[i + 4])), 'ttl', ARGV[i + 4],
     'lf', ARGV[i + 5], 'lb', ARGV[i + 6], 'pf', ARGV[i + 7], 'pb', ARGV[i + 8], 'js', ARGV[i + 9], 'dpu', ARGV[i + 10],
     'last', seq, 'hole', seq, 'lost', '0', 'lbytes', '0', 'pbytes', '0', 'jn', '0')
+  redis.call('HDEL', h, 'unl')
   settle(id, uid)
   return epoch
 end
@@ -192,15 +210,15 @@ return 1
 
 /**
  * ARGV: sessionId, secret digest, userId, lastSeq, now. nil when not resumable; {0} when
- * incomplete (the record is dropped); else {1, epoch, member, subs, last, missed[], pending[], journal[]}
- * with journal as flat request id, offset pairs.
+ * incomplete (the record is dropped); else {1, epoch, member, subs, last, missed[], pending[], journal[],
+ * delivered[]} with journal as flat request id, offset pairs, delivered the offsets in the log.
  */
 export const TAKE_OVER = new LuaScript(
   'takeOver',
   `${SESSION_HELPERS}
 local id, lastSeq, now = ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8])
 local h = skey(id)
-local f = redis.call('HMGET', h, 'member', 'uid', 'secret', 'until', 'subs', 'ttl', 'last', 'hole', 'lost')
+local f = redis.call('HMGET', h, 'member', 'uid', 'secret', 'until', 'subs', 'ttl', 'last', 'hole', 'lost', 'unl')
 if not f[1] or not f[3] or f[3] ~= ARGV[5] or f[2] ~= ARGV[6] or tonumber(f[4]) <= now then return false end
 local last, hole = tonumber(f[7]), tonumber(f[8])
 local log = redis.call('LRANGE', skey(id, 'log'), 0, -1)
@@ -212,18 +230,23 @@ if f[9] == '1' or lastSeq < hole or lastSeq > last or lastSeq < first - 1 then
 end
 local epoch = next_number(P .. 'epoch')
 redis.call('HSET', h, 'epoch', epoch, 'attached', '1', 'until', int(now + tonumber(f[6])))
-local missed = {}
+local missed, delivered = {}, {}
+for o in string.gmatch(f[10] or '', '%d+') do delivered[#delivered + 1] = o end
 for _, entry in ipairs(log) do
-  if tonumber(string.match(entry, '^(%d+)')) > lastSeq then missed[#missed + 1] = entry end
+  local seq, offset = string.match(entry, '^(%d+)|(%d*)|')
+  if tonumber(seq) > lastSeq then missed[#missed + 1] = entry end
+  if offset ~= '' then delivered[#delivered + 1] = offset end
 end
 local journal = {}
 local flat = redis.call('HGETALL', skey(id, 'journal'))
 for i = 1, #flat, 2 do
   journal[#journal + 1] = flat[i]
-  journal[#journal + 1] = string.match(flat[i + 1], '|(%d*)$')
+  journal[#journal + 1] = string.match(flat[i + 1], '^%d+|(%d*)')
 end
 settle(id, f[2])
-return { 1, epoch, f[1], f[5], f[7], missed, redis.call('ZRANGE', skey(id, 'pending'), 0, -1), journal }
+local pending = redis.call('ZRANGE', skey(id, 'pending'), 0, -1)
+hand_out(f[2], pending)
+return { 1, epoch, f[1], f[5], f[7], missed, pending, journal, delivered }
 `,
 );
 
@@ -239,7 +262,7 @@ end
 
 /**
  * ARGV: now, then per message: userId, frame, sender sessionId, requestId. Per message:
- * {'d', offset} duplicate, {'k', offset, sessions} kept, {'l'} live only, {'n'} nobody.
+ * {'d', offset} duplicate, {'k', offset, sessions} kept, {'l', offset} live only, {'n'} nobody.
  */
 export const APPEND_DIRECT = new LuaScript(
   'appendDirect',
@@ -247,9 +270,11 @@ export const APPEND_DIRECT = new LuaScript(
 local now, out = tonumber(ARGV[4]), {}
 for i = 5, #ARGV, 4 do
   local uid, frame, sender, request = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local earlier = redis.call('HGET', skey(sender, 'journal'), request)
-  local earlier_offset = earlier and string.match(earlier, '|(%d+)$')
+  local jkey = skey(sender, 'journal')
+  local earlier = redis.call('HGET', jkey, request)
+  local earlier_offset = earlier and string.match(earlier, '^%d+|(%d+)')
   if earlier_offset then
+    if not string.find(earlier, '|c$') then redis.call('HSET', jkey, request, earlier .. '|c') end
     out[#out + 1] = { 'd', earlier_offset }
   else
     local owed, live = {}, false
@@ -257,15 +282,15 @@ for i = 5, #ARGV, 4 do
       local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until')
       if not f[1] then
         redis.call('SREM', ukey(uid), id)
-      elseif f[2] and tonumber(f[3]) > now then
+      elseif f[2] and tonumber(f[3]) > now and id ~= sender then
         owed[#owed + 1] = id
       elseif not live then
         local score = redis.call('ZSCORE', PRESENCE, id)
         live = score and tonumber(score) >= now
       end
     end
-    if #owed == 0 then
-      if live then out[#out + 1] = { 'l' } else out[#out + 1] = { 'n' } end
+    if #owed == 0 and not live then
+      out[#out + 1] = { 'n' }
     else
       local offset = next_number(P .. 'user:' .. uid .. ':offset', 7 * 24 * 3600000)
       local member = offset .. '|' .. frame
@@ -284,7 +309,7 @@ for i = 5, #ARGV, 4 do
         end
       end
       if redis.call('HEXISTS', skey(sender), 'secret') == 1 then journal_add(sender, request, offset) end
-      out[#out + 1] = { 'k', offset, #owed }
+      if #owed == 0 then out[#out + 1] = { 'l', offset } else out[#out + 1] = { 'k', offset, #owed } end
     end
   end
 end
@@ -292,10 +317,13 @@ return out
 `,
 );
 
-/** ARGV: userId, offset, sender sessionId, requestId */
+/** ARGV: userId, offset, sender sessionId, requestId. A request sent again (`|c`), or a message handed out, is left alone. */
 export const VOID_DIRECT = new LuaScript(
   'voidDirect',
   `${SESSION_HELPERS}
+local entry = redis.call('HGET', skey(ARGV[6], 'journal'), ARGV[7])
+if entry and string.find(entry, '|c$') then return end
+if redis.call('ZSCORE', P .. 'user:' .. ARGV[4] .. ':handed', ARGV[5]) then return end
 for _, id in ipairs(redis.call('SMEMBERS', ukey(ARGV[4]))) do remove_pending(id, ARGV[5]) end
 redis.call('HDEL', skey(ARGV[6], 'journal'), ARGV[7])
 `,
@@ -309,7 +337,9 @@ local out = {}
 for i = 4, #ARGV, 2 do
   if owned(ARGV[i], ARGV[i + 1]) then
     local reply = { 1 }
-    for _, m in ipairs(redis.call('ZRANGE', skey(ARGV[i], 'pending'), 0, -1)) do reply[#reply + 1] = m end
+    local pending = redis.call('ZRANGE', skey(ARGV[i], 'pending'), 0, -1)
+    for _, m in ipairs(pending) do reply[#reply + 1] = m end
+    hand_out(redis.call('HGET', skey(ARGV[i]), 'uid'), pending)
     out[#out + 1] = reply
   else
     out[#out + 1] = { 0 }

@@ -92,7 +92,7 @@ export class RedisSessions {
     const { sessionId, secret, userId, lastSeq } = request;
     const reply = await this.scripts.call(TAKE_OVER, [sessionId, digest(secret), userId, lastSeq, now]);
     if (reply === null) return null;
-    const [complete, epoch, member, subs, last, missed, pending, journal] = arrayReply(reply);
+    const [complete, epoch, member, subs, last, missed, pending, journal, delivered] = arrayReply(reply);
     if (complete !== 1) return { complete: false };
     const decoded = decodeMember(stringReply(member));
     if (!decoded.ok) throw new Error(`unreadable member of session ${sessionId}`, { cause: decoded.error });
@@ -107,6 +107,7 @@ export class RedisSessions {
       member: decoded.member,
       subscriptions: decodeStrings(stringReply(subs)),
       missed: arrayReply(missed).map((raw) => decodeLogged(stringReply(raw))),
+      delivered: arrayReply(delivered).map((raw) => Number(stringReply(raw))),
       lastSeq: Number(stringReply(last)),
       pending: arrayReply(pending).map((raw) => decodePending(stringReply(raw))),
       journal: entries,
@@ -127,7 +128,7 @@ export class RedisSessions {
         case 'k':
           return { kind: 'kept', offset: Number(stringReply(offset)), sessions: Number(sessions) };
         case 'l':
-          return { kind: 'live-only' };
+          return { kind: 'live-only', offset: Number(stringReply(offset)) };
         default:
           return { kind: 'nobody' };
       }

@@ -140,6 +140,8 @@ export type TakeOver =
       subscriptions: string[];
       /** logged frames after `lastSeq`, oldest first */
       missed: LoggedFrame[];
+      /** offsets of the direct messages among every frame still in the log, and of those declared unlogged (the client may hold them) */
+      delivered: number[];
       /** the highest seq numbered for the session; live frames continue after it */
       lastSeq: number;
       /** direct messages owed to the session and not yet delivered, oldest first */

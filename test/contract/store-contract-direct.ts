@@ -13,7 +13,7 @@ export function directContract(t: ContractContext): void {
   });
 
   function offsetOf(outcome: DirectOutcome | undefined): number {
-    if (outcome?.kind !== 'kept' && outcome?.kind !== 'duplicate') throw new Error(`expected an offset, got ${JSON.stringify(outcome)}`);
+    if (!outcome || outcome.kind === 'nobody') throw new Error(`expected an offset, got ${JSON.stringify(outcome)}`);
     return outcome.offset;
   }
 
@@ -37,12 +37,18 @@ export function directContract(t: ContractContext): void {
     expect(await b.takeOver(request(phone), now)).toMatchObject({ complete: true, pending: owed });
   });
 
-  it('says whether a user with nothing resumable is live anyway, or has no session at all', async () => {
+  it('says whether a user with nothing resumable is live anyway (still numbered and journaled), or has no session at all', async () => {
     const alice = member('alice', 'patient');
+    const carol = record(member('carol', 'caregiver'));
     const now = Date.now();
+    await a.openSession(carol, now);
     expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'nobody' }]);
     await live(b, now + 60_000, alice);
-    expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'live-only' }]);
+    const sent = direct(alice.userId, 'f', { sessionId: carol.member.sessionId, requestId: 'r1' });
+    const [liveOnly] = await a.appendDirect([sent], now);
+    expect(liveOnly).toEqual({ kind: 'live-only', offset: expect.any(Number) });
+    // a retry of it is recognized: same offset, so a recipient drops the copy
+    expect(await b.appendDirect([sent], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(liveOnly) }]);
     await endNow(b, alice.sessionId);
     expect(await a.appendDirect([direct(alice.userId, 'f')], now)).toEqual([{ kind: 'nobody' }]);
   });
@@ -86,6 +92,55 @@ export function directContract(t: ContractContext): void {
     const [retried] = await a.appendDirect([sent], now);
     expect(retried).toMatchObject({ kind: 'kept' });
     expect(offsetOf(retried)).toBeGreaterThan(offsetOf(kept));
+  });
+
+  it('never keeps a message for the sender\'s own session (it receives nothing of its own)', async () => {
+    const user = member('carol', 'caregiver').userId;
+    const phone = record({ userId: user, role: 'caregiver', sessionId: ids('session') });
+    const laptop = record({ userId: user, role: 'caregiver', sessionId: ids('session') });
+    const now = Date.now();
+    const phoneEpoch = await a.openSession(phone, now);
+    const laptopEpoch = await a.openSession(laptop, now);
+    const [kept] = await b.appendDirect([direct(user, 'note to self', { sessionId: phone.member.sessionId })], now);
+    expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
+    expect(await a.pendingFor([{ sessionId: phone.member.sessionId, epoch: phoneEpoch }, { sessionId: laptop.member.sessionId, epoch: laptopEpoch }])).toEqual([
+      [],
+      [{ offset: offsetOf(kept), frame: 'note to self' }],
+    ]);
+  });
+
+  it('voidDirect leaves a message alone once its request was sent again: the retry owns it', async () => {
+    const carol = record(member('carol', 'caregiver'));
+    const pat = record(member('pat', 'patient'));
+    const now = Date.now();
+    await a.openSession(carol, now);
+    const patEpoch = await a.openSession(pat, now);
+    const sent = direct(pat.member.userId, 'f', { sessionId: carol.member.sessionId, requestId: 'r1' });
+    const [first] = await a.appendDirect([sent], now);
+    expect(await b.appendDirect([sent], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(first) }]);
+    await a.voidDirect(sent, offsetOf(first));
+    expect(await b.pendingFor([{ sessionId: pat.member.sessionId, epoch: patEpoch }])).toEqual([[{ offset: offsetOf(first), frame: 'f' }]]);
+    expect(await b.appendDirect([sent], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(first) }]);
+  });
+
+  it('voidDirect leaves a message alone once it was handed to a session to deliver', async () => {
+    const carol = record(member('carol', 'caregiver'));
+    const [pat, other] = [record(member('pat', 'patient')), record(member('pat', 'patient'))];
+    const now = Date.now();
+    await a.openSession(carol, now);
+    const patEpoch = await a.openSession(pat, now);
+    const handed = direct(pat.member.userId, 'handed', { sessionId: carol.member.sessionId, requestId: 'r1' });
+    const [first] = await a.appendDirect([handed], now);
+    expect(await b.pendingFor([{ sessionId: pat.member.sessionId, epoch: patEpoch }])).toEqual([[{ offset: offsetOf(first), frame: 'handed' }]]);
+    await a.voidDirect(handed, offsetOf(first));
+    expect(await a.appendDirect([handed], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(first) }]);
+    // through a takeover too
+    await a.openSession(other, now);
+    const taken = direct(other.member.userId, 'taken', { sessionId: carol.member.sessionId, requestId: 'r2' });
+    const [second] = await a.appendDirect([taken], now);
+    expect(await b.takeOver(request(other), now)).toMatchObject({ pending: [{ frame: 'taken' }] });
+    await a.voidDirect(taken, offsetOf(second));
+    expect(await a.appendDirect([taken], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(second) }]);
   });
 
   it('pendingFor answers null for a session not held at that epoch', async () => {

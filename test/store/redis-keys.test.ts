@@ -53,17 +53,21 @@ describe('RedisStore keys', () => {
     await store.joinRoom('r1', alice, now);
     const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
     await store.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
-    // a direct message from another device of hers: owed to her session, journaled for the sender
-    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: alice.sessionId, requestId: 'r1' }], now);
+    // a direct message from bob: owed to her session, journaled for bob's
+    const bob = member('bob');
+    await store.openSession({ member: bob, secret: 'bbb', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
+    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, requestId: 'r1' }], now);
     expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
     const session = `${ns}session:${alice.sessionId}`;
-    const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:pending`, `${session}:journal`];
+    const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:pending`];
     const userKey = `${ns}user:${alice.userId}:sessions`;
     const offsetKey = `${ns}user:${alice.userId}:offset`;
+    const bobKeys = [`${ns}session:${bob.sessionId}`, `${ns}session:${bob.sessionId}:journal`, `${ns}user:${bob.userId}:sessions`];
     const [roster, last, trail, presence, epochKey] = ['room:r1:members', 'loc:p1:last', 'loc:p1:trail', 'presence', 'epoch'].map((k) => ns + k);
-    expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, userKey, offsetKey, roster!, last!, trail!, presence!, epochKey!].sort());
+    expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, ...bobKeys, userKey, offsetKey, roster!, last!, trail!, presence!, epochKey!].sort());
+    expectWithin(await raw.pttl(bobKeys[1]!), 200_000 + GRACE);
 
     expect(await raw.pttl(epochKey!)).toBe(-1);
     expectWithin(await raw.pttl(offsetKey), 7 * 24 * 3_600_000);

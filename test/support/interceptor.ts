@@ -13,8 +13,14 @@
  *   return a promise to wait on, or an error to throw.
  * - `calls(point)`: how many calls passed a point.
  *
+ * Order is kept as the real backends keep it: calls in one lane (all of a Store's calls: one Redis
+ * connection answers in order; a Bus's publishes; a Bus's binds and unbinds) pass each point in
+ * the order they were made, so a call waiting at a point holds up the ones behind it, as a slow
+ * command holds up a connection. Calls in different lanes overtake each other freely.
+ *
  * To extend: points are `<name>.<method>:<before|after>` for every method returning a promise;
- * getters and synchronous methods (`state`, `onMessage`, `onState`) pass through untouched.
+ * getters and synchronous methods (`state`, `onMessage`, `onState`) pass through untouched. A new
+ * backend names its lanes in `laneOf`.
  */
 export type Phase = 'before' | 'after';
 
@@ -31,7 +37,13 @@ export type Policy = (point: string, args: unknown[]) => Promise<void> | Error |
 export class Interceptor {
   private rules: Rule[] = [];
   private readonly counts = new Map<string, number>();
+  /** per lane and phase: settles when the last call that entered it has passed */
+  private readonly tails = new Map<string, Promise<void>>();
   policy: Policy | undefined;
+  /** told of every call the real backend rejected (not the failures this interceptor makes) */
+  onRejected: ((call: string, args: unknown[]) => void) | undefined;
+  /** told of every call the real backend answered, with its result */
+  onResolved: ((call: string, args: unknown[], result: unknown) => void) | undefined;
 
   hold(point: string, match: (args: unknown[]) => boolean = () => true): Held {
     const reached = Promise.withResolvers<unknown[]>();
@@ -63,14 +75,33 @@ export class Interceptor {
           return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
         }
         const method = value as (...a: unknown[]) => Promise<unknown>;
+        const lane = laneOf(name, key);
         return async (...args: unknown[]) => {
-          await this.at(`${name}.${key}:before`, args);
-          const result = await method.apply(obj, args);
-          await this.at(`${name}.${key}:after`, args);
-          return result;
+          await this.inLane(`${lane}:before`, `${name}.${key}:before`, args);
+          const result = method.apply(obj, args);
+          // the reply waits its turn whether the call succeeded or not
+          const outcome = await result.then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, error }),
+          );
+          if (!outcome.ok) this.onRejected?.(`${name}.${key}`, args);
+          else this.onResolved?.(`${name}.${key}`, args, outcome.value);
+          await this.inLane(`${lane}:after`, `${name}.${key}:after`, args);
+          if (!outcome.ok) throw outcome.error;
+          return outcome.value;
         };
       },
     });
+  }
+
+  /** Passes `point` once every earlier call in `lane` has. */
+  private inLane(lane: string, point: string, args: unknown[]): Promise<void> {
+    const mine = (this.tails.get(lane) ?? Promise.resolve()).then(() => this.at(point, args));
+    this.tails.set(
+      lane,
+      mine.catch(() => {}),
+    );
+    return mine;
   }
 
   private async at(point: string, args: unknown[]): Promise<void> {
@@ -86,6 +117,12 @@ export class Interceptor {
     if (chosen instanceof Error) throw chosen;
     if (chosen) await chosen;
   }
+}
+
+/** Calls that a real backend answers in order, one after another. */
+function laneOf(name: string, method: string): string {
+  if (name === 'bus') return method === 'publish' ? 'bus.publish' : 'bus.bind';
+  return name;
 }
 
 /** Synchronous methods and listeners: never delayed. */
