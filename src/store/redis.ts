@@ -111,8 +111,6 @@ export class RedisStore implements Store {
         sentinelPassword: options.sentinel.password,
         // one pass over the Sentinels per attempt; `scheduleReconnect` paces the next
         sentinelRetryStrategy: () => null,
-        // a switch-master announced by the Sentinels drops the connection to the old primary
-        failoverDetector: true,
       }),
     });
     const scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', options.sessionGraceMs ?? 15 * 60_000);
