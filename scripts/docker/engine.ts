@@ -14,7 +14,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +32,21 @@ export interface DockerEngine {
   docker(args: readonly string[], options?: { timeoutMs?: number; input?: string; cwd?: string }): Promise<string>;
   /** stops the daemon (and so its containers) and removes its temp dir; idempotent */
   stop(): Promise<void>;
+}
+
+/** `docker <args>` against the engine whose environment is `env` (from `DockerEngine.env`) */
+export function dockerCli(env: NodeJS.ProcessEnv): DockerEngine['docker'] {
+  return (args, options = {}) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(
+        'docker',
+        [...args],
+        { env, cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`docker ${args.join(' ')}: ${stderr || error.message}`.slice(0, 8000))) : resolve(stdout),
+      );
+      if (options.input !== undefined) child.stdin?.end(options.input);
+    });
 }
 
 export async function startDockerEngine(): Promise<DockerEngine> {
@@ -75,17 +90,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
   process.once('exit', killOnExit);
   const exited = once(daemon, 'exit');
 
-  const docker: DockerEngine['docker'] = (args, options = {}) =>
-    new Promise((resolve, reject) => {
-      const child = execFile(
-        'docker',
-        [...args],
-        { env, cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) =>
-          error ? reject(new Error(`docker ${args.join(' ')}: ${stderr || error.message}`.slice(0, 8000))) : resolve(stdout),
-      );
-      if (options.input !== undefined) child.stdin?.end(options.input);
-    });
+  const docker = dockerCli(env);
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -98,6 +103,8 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       clearTimeout(timer);
     }
     process.off('exit', killOnExit);
+    // dockerd leaves its network namespace file bind-mounted under the exec root
+    for (const mount of await mountsUnder(dir)) await unmount(mount);
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -116,6 +123,20 @@ export async function startDockerEngine(): Promise<DockerEngine> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { env, docker, stop };
+}
+
+/** mount points at or below `dir`, deepest first */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  return mounts
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+function unmount(point: string): Promise<void> {
+  return new Promise((resolve) => execFile('umount', ['-l', point], () => resolve()));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
