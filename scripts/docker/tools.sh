@@ -8,12 +8,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COMPOSE_VERSION=v2.40.3
 bin="$root/tools/bin/docker-compose"
 if [ -x "$bin" ] && "$bin" version --short 2>/dev/null | grep -qx "${COMPOSE_VERSION#v}"; then exit 0; fi
-command -v go >/dev/null || { echo "go not found: Docker Compose is built from source (install Go 1.24+)" >&2; exit 1; }
+# the machine's Go; /usr/local/go is where it lives when it is not on PATH
+go="$(command -v go || echo /usr/local/go/bin/go)"
+[ -x "$go" ] || { echo "go not found: Docker Compose is built from source (install Go 1.24+)" >&2; exit 1; }
 export GOPATH="$root/tools/go" GOMODCACHE="$root/tools/go/mod" GOFLAGS=-modcacherw
 # its go.mod has exclude directives, which `go install pkg@version` refuses: build it as the main module
-dir="$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+dir="$("$go" mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
 src="$root/tools/src-compose-$COMPOSE_VERSION"
 rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
-(cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" -o "$bin" ./cmd)
+(cd "$src" && "$go" build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" -o "$bin" ./cmd)
 rm -rf "$src"
 "$bin" version
