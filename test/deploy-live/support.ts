@@ -39,6 +39,8 @@ export async function readyz(port: number): Promise<{ ready: boolean; bus: strin
 }
 
 export interface AlertmanagerPost {
+  /** the request path: which receiver's URL Alertmanager posted to */
+  path: string;
   status: string;
   alerts: Array<{ status: string; labels: Record<string, string> }>;
 }
@@ -52,7 +54,7 @@ export async function webhookReceiver(port: number) {
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       res.end('ok');
-      const post = JSON.parse(body) as AlertmanagerPost;
+      const post = { ...(JSON.parse(body) as Omit<AlertmanagerPost, 'path'>), path: req.url ?? '' };
       posts.push(post);
       for (const w of waiters.splice(0)) {
         if (w.match(post)) w.resolve(post);
