@@ -95,6 +95,8 @@ describe('Compose and Swarm files (docker compose config, docker stack config)',
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     const compose = need(join(ROOT, 'tools/bin/docker-compose'), 'run scripts/docker/tools.sh (.ci/run does)');
+    const cli = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'docker')).find((path) => existsSync(path));
+    if (!cli) throw new Error('the docker CLI is not on PATH: apt-get install -y docker.io (.ci/run does)');
     dockerConfig = await mkdtemp(join(tmpdir(), 'tether-docker-config-'));
     await mkdir(join(dockerConfig, 'cli-plugins'));
     await symlink(compose, join(dockerConfig, 'cli-plugins/docker-compose'));
