@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'loadtest/**'],
+    files: ['scripts/**', 'loadtest/**', 'deploy/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'client-sdk/test/**/*.test.ts'],
+    // the live container tests run apart, with their engine: npm run test:deploy
+    exclude: [...configDefaults.exclude, 'test/deploy-live/**'],
     globalSetup: ['test/setup/backends.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -10,16 +10,28 @@ import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
 
 /**
- * Picks the Bus and Store the config names: RabbitMQ when RABBITMQ_URL is set, Redis when
- * REDIS_URL is set, in-memory otherwise (a single node; nothing is shared between processes).
+ * Picks the Bus and Store the config names: RabbitMQ when RABBITMQ_URL is set (one URL, or a
+ * comma-separated list of a cluster's nodes), Redis when REDIS_URL is set (through Sentinel when
+ * REDIS_SENTINELS is), in-memory otherwise (a single node; nothing is shared between processes).
  */
 export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store } {
   const store = config.REDIS_URL
-    ? new RedisStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'store' }) })
+    ? new RedisStore({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        logger: logger.child({ part: 'store' }),
+        ...(config.REDIS_SENTINELS.length > 0 && {
+          sentinel: {
+            addresses: config.REDIS_SENTINELS,
+            master: config.REDIS_SENTINEL_MASTER,
+            password: config.REDIS_SENTINEL_PASSWORD,
+          },
+        }),
+      })
     : new MemoryStore();
   const bus = config.RABBITMQ_URL
     ? new AmqpBus({
-        url: config.RABBITMQ_URL,
+        url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
         topology: config.BUS_TOPOLOGY,
         exchange: config.BUS_EXCHANGE,
         nodeId: config.NODE_ID,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -31,11 +32,17 @@ export const ConfigSchema = z
     /** browser Origins allowed to connect; `*` allows any; requests without Origin are always allowed */
     ALLOWED_ORIGINS: list,
 
+    /** one broker URL, or several separated by commas (the nodes of a RabbitMQ cluster): tried in turn */
     RABBITMQ_URL: z.string().optional(),
     BUS_TOPOLOGY: z.enum(['routed', 'fanout']).default('routed'),
     /** exchange name; default `tether.<topology>`. Every node of a cluster must use the same one. */
     BUS_EXCHANGE: z.string().min(1).optional(),
     REDIS_URL: z.string().optional(),
+    /** `host:port` of Redis Sentinels; when set, the store asks them for the current primary */
+    REDIS_SENTINELS: list.pipe(z.array(z.string().regex(/^[^:,\s]+:\d{1,5}$/, 'each entry must be host:port'))),
+    /** the master group name the Sentinels monitor */
+    REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
     /** prefix of every Redis key; clusters sharing one Redis need different ones */
     REDIS_PREFIX: z.string().min(1).default('tether:'),
 
@@ -74,6 +81,9 @@ export const ConfigSchema = z
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'production needs JWT_SECRET or JWT_JWKS_URL (or NODE_ENV=development for dev tokens)' });
     }
+    if (c.REDIS_SENTINELS.length > 0 && !c.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'REDIS_SENTINELS needs REDIS_URL for credentials and database (its host is not used)' });
+    }
     if (c.HARD_MAX_FRAME_BYTES < c.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['HARD_MAX_FRAME_BYTES'], message: 'must be at least MAX_FRAME_BYTES' });
     }
@@ -85,14 +95,33 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads config from `env`, throwing one ConfigError that names every bad variable. */
+/**
+ * Reads config from `env`, throwing one ConfigError that names every bad variable. Any variable
+ * may instead name a file with `<NAME>_FILE` (Docker and Kubernetes secrets); the file's content,
+ * less one trailing newline, is the value. Setting both is an error.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const unreadable: string[] = [];
   const picked = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+    Object.keys(ConfigSchema.shape).map((key) => {
+      const value = env[key] === '' ? undefined : env[key];
+      const file = env[`${key}_FILE`] === '' ? undefined : env[`${key}_FILE`];
+      if (file === undefined) return [key, value];
+      if (value !== undefined) {
+        unreadable.push(`  ${key}: set both ${key} and ${key}_FILE; set one`);
+        return [key, value];
+      }
+      try {
+        return [key, readFileSync(file, 'utf8').replace(/\r?\n$/, '')];
+      } catch (error) {
+        unreadable.push(`  ${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        return [key, undefined];
+      }
+    }),
   );
   const parsed = ConfigSchema.safeParse(picked);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+  if (parsed.success && unreadable.length === 0) return parsed.data;
+  const lines = [...unreadable, ...(parsed.error?.issues ?? []).map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)];
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }
 

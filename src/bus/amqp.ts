@@ -7,8 +7,13 @@ import { type BusLogger, silentBusLogger } from './bus-logger.ts';
 import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
 
 export interface AmqpBusOptions {
-  /** amqp://user:pass@host:port/vhost; a `heartbeat` query parameter overrides `heartbeatSeconds` */
-  url: string;
+  /**
+   * amqp://user:pass@host:port/vhost; a `heartbeat` query parameter overrides `heartbeatSeconds`.
+   * Several URLs (the nodes of one RabbitMQ cluster): the bus connects to the first that answers,
+   * and after a failed attempt or a lost connection tries the next one, round robin, with the
+   * same backoff.
+   */
+  url: string | readonly string[];
   /** default `routed`; every node of a cluster must use the same topology and exchange */
   topology?: AmqpTopology;
   /** default `tether.routed` / `tether.fanout` */
@@ -64,6 +69,9 @@ export class AmqpBus implements Bus {
   private readonly listeners: Array<(state: BusState) => void> = [];
   private readonly delay = new CancellableDelay();
   private readonly config: SessionConfig;
+  /** broker URLs with the heartbeat set; `urlIndex` is the one the next attempt uses */
+  private readonly urls: string[];
+  private urlIndex = 0;
   private readonly options: AmqpBusOptions;
   private readonly metrics: AmqpBusMetrics;
   private readonly logger: BusLogger;
@@ -73,10 +81,14 @@ export class AmqpBus implements Bus {
     this.metrics = options.metrics ?? noopAmqpBusMetrics;
     this.logger = options.logger ?? silentBusLogger;
     const kind = options.topology ?? 'routed';
-    const url = new URL(options.url);
-    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 10));
+    this.urls = (typeof options.url === 'string' ? [options.url] : [...options.url]).map((raw) => {
+      const url = new URL(raw);
+      if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 10));
+      return url.toString();
+    });
+    if (this.urls.length === 0) throw new Error('AmqpBus needs at least one URL');
     this.config = {
-      url: url.toString(),
+      url: this.urls[0]!,
       topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
       prefetch: options.prefetch ?? 1000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
@@ -155,8 +167,9 @@ export class AmqpBus implements Bus {
     for (let attempt = 0; ; attempt++) {
       if (this.state === 'closed') throw new BusError('UNAVAILABLE', 'bus closed');
       const snapshot = [...this.channels];
+      const url = this.urls[this.urlIndex % this.urls.length]!;
       try {
-        const session = await AmqpSession.open(this.config, snapshot, {
+        const session = await AmqpSession.open({ ...this.config, url }, snapshot, {
           lost: (error) => this.lost(session, error),
           blocked: (blocked) => this.blocked(session, blocked),
           delivery: (channel, content) => this.deliver(channel, content),
@@ -173,12 +186,13 @@ export class AmqpBus implements Bus {
         return;
       } catch (error) {
         if (this.isClosed()) throw error;
+        this.urlIndex++;
         const wait = fullJitterDelay(attempt, {
           baseMs: this.options.backoff?.baseMs ?? 100,
           capMs: this.options.backoff?.capMs ?? 5000,
         });
         if (Date.now() + wait >= deadline) throw error;
-        this.logger.warn({ err: error, attempt, retryInMs: Math.round(wait) }, 'RabbitMQ connect failed');
+        this.logger.warn({ err: error, attempt, broker: brokerAddress(url), retryInMs: Math.round(wait) }, 'RabbitMQ connect failed');
         await this.delay.wait(wait);
       }
     }
@@ -187,12 +201,14 @@ export class AmqpBus implements Bus {
   private lost(session: AmqpSession, error: Error): void {
     if (session !== this.session || this.state === 'closed') return;
     this.session = undefined;
+    // that broker is likely gone: the first reconnect attempt goes to the next one
+    this.urlIndex++;
     this.logger.warn({ err: error }, 'RabbitMQ connection lost; reconnecting');
     this.metrics.disconnected();
     this.setState('down');
     this.connect().then(
       () => {
-        this.logger.info({ channels: this.channels.size }, 'RabbitMQ reconnected');
+        this.logger.info({ channels: this.channels.size, broker: brokerAddress(this.urls[this.urlIndex % this.urls.length]!) }, 'RabbitMQ reconnected');
         this.metrics.reconnected();
       },
       () => {},
@@ -239,4 +255,10 @@ export class AmqpBus implements Bus {
     this.state = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** `host:port` of a broker URL, for logs: never the credentials */
+function brokerAddress(url: string): string {
+  const { hostname, port, protocol } = new URL(url);
+  return `${hostname}:${port || (protocol === 'amqps:' ? '5671' : '5672')}`;
 }

@@ -28,8 +28,13 @@ import type {
 import { StoreError } from './store.ts';
 
 export interface RedisStoreOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://...` */
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`; with `sentinel`, its host and port are not used */
   url: string;
+  /**
+   * Find the primary through Redis Sentinel: every (re)connect asks the Sentinels for the current
+   * primary of `master` and checks its role, so after a failover the store follows the new one.
+   */
+  sentinel?: { addresses: readonly string[]; master: string; password?: string | undefined };
   /** namespace of every key; default `tether:`. Clusters sharing one Redis need distinct prefixes. */
   prefix?: string;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -106,6 +111,16 @@ export class RedisStore implements Store {
       // no ioredis reconnects: every lost connection ends, and `scheduleReconnect` opens the
       // next one, on a timer that close() can cancel
       retryStrategy: () => null,
+      ...(options.sentinel && {
+        sentinels: options.sentinel.addresses.map((address) => {
+          const at = address.lastIndexOf(':');
+          return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+        }),
+        name: options.sentinel.master,
+        sentinelPassword: options.sentinel.password,
+        // one pass over the Sentinels per attempt; `scheduleReconnect` paces the next
+        sentinelRetryStrategy: () => null,
+      }),
     });
     const scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', options.sessionGraceMs ?? 15 * 60_000);
     this.presence = new RedisPresence(scripts, options.roomTtlMs ?? 24 * HOUR_MS, options.logger);
