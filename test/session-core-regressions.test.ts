@@ -4,9 +4,13 @@
  * the bug. Races are forced with an Interceptor holding one Bus or Store call at a named point,
  * never with sleeps. Three in-process nodes share one in-memory broker and store.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory.ts';
 import { MemoryStore, MemoryStoreData } from '../src/store/memory.ts';
+import { RedisStore } from '../src/store/redis.ts';
 import { TestClient } from './support/client.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
 import { Interceptor } from './support/interceptor.ts';
@@ -304,6 +308,56 @@ describe('session core regressions', () => {
     const carol = await cluster.connect(0, carolId);
     await carol.ok(signal('user:pat', offer));
     expect(await resumed.next('signal')).toMatchObject({ seq: 1 });
+  });
+
+  it('14. a malformed upgrade URL is answered 400, without a stack trace, and the node stays up', async () => {
+    cluster = await startCluster(1);
+    const { port } = new URL(cluster.http());
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'GET //[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    const [reply] = (await once(socket, 'data')) as [Buffer];
+    socket.destroy();
+    expect(reply.toString().split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(reply.toString().split('\r\n\r\n')[1]!)).toEqual({ code: 'BAD_REQUEST', message: 'malformed request URL' });
+    await (await cluster.connect(0, patId)).ok({ type: 'ping' });
+  });
+
+  it('14. a resume id naming other Redis keys names no session: UNKNOWN, on a new session', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    cluster = await startCluster(1, { makeStore: () => new RedisStore({ url: inject('redisUrl'), prefix }) });
+    const pat = await cluster.connect(0, patId);
+    for (const token of [`${pat.welcome.sessionId}:log.${'a'.repeat(24)}`, `${pat.welcome.sessionId}.x.y`, '../../etc.passwd']) {
+      const other = await cluster.connect(0, patId, { token, lastSeq: 0 });
+      expect(other.welcome.resumed).toEqual({ ok: false, reason: 'UNKNOWN' });
+      expect(other.welcome.resume).toMatchObject({ token: expect.stringContaining(other.welcome.sessionId) });
+    }
+  });
+
+  it('12. a bus message handler that throws neither crashes the node nor stops delivery', async () => {
+    cluster = await startCluster(2);
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    // a location observer's bug, as any code the handler runs could have
+    cluster.nodes[1]!.relay.observe({
+      channelAdded: () => {},
+      channelRemoved: () => {},
+      relayed: () => {
+        throw new Error('observer bug');
+      },
+    });
+    await carol.ok({ type: 'subscribe', channel: 'location:pat' });
+    await pat.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await carol.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await pat.ok({ type: 'location', position: { lat: 1, lng: 2, accuracy: 3, timestamp: 4 } });
+    await carol.ok(signal('room:care-1', offer));
+    await carol.ok(signal('user:pat', ice(1)));
+    expect((await pat.next('signal')).signal).toEqual(offer);
+    expect((await pat.next('signal')).signal).toEqual(ice(1));
+    await pat.ok({ type: 'ping' });
   });
 
   it('15. a signal resent after a resume, with the id whose ack the dropped connection never got, is delivered once', async () => {

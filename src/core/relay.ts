@@ -108,16 +108,17 @@ export class Relay {
     return this.channels.size;
   }
 
+  /** Subscribers first, observers after: an observer that throws costs nobody a message. */
   private dispatch(channel: string, { delivery, offset }: BusMessage): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    for (const o of this.observers) o.relayed(channel, delivery);
     const sender = delivery.from.sessionId;
     if (entry.subscribers instanceof Set) {
       for (const subscriber of entry.subscribers) if (subscriber.id !== sender) subscriber.deliver(delivery, offset);
     } else if (entry.subscribers.id !== sender) {
       entry.subscribers.deliver(delivery, offset);
     }
+    for (const o of this.observers) o.relayed(channel, delivery);
   }
 
   private enqueue(channel: string, op: () => Promise<void>): Promise<void> {
