@@ -19,6 +19,8 @@ export const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'production']).default('production'),
     HOST: z.string().default('0.0.0.0'),
     PORT: int(8080),
+    /** pending TCP connections the listener queues (capped by the kernel's net.core.somaxconn): a reconnect storm arrives at once */
+    LISTEN_BACKLOG: int(4096, 1),
     /** this node's name in logs, metrics and the welcome frame */
     NODE_ID: z.string().min(1).default(`${hostname()}-${randomBytes(3).toString('hex')}`),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,6 +39,8 @@ export const ConfigSchema = z
     BUS_TOPOLOGY: z.enum(['routed', 'fanout']).default('routed'),
     /** exchange name; default `tether.<topology>`. Every node of a cluster must use the same one. */
     BUS_EXCHANGE: z.string().min(1).optional(),
+    /** ms a channel stays bound on a node after its last local subscriber left there, in case one comes back (a reconnect) */
+    UNBIND_DELAY_MS: int(3_000),
     REDIS_URL: z.string().optional(),
     /** `host:port` of Redis Sentinels; when set, the store asks them for the current primary */
     REDIS_SENTINELS: list.pipe(z.array(z.string().regex(/^[^:,\s]+:\d{1,5}$/, 'each entry must be host:port'))),

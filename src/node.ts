@@ -83,7 +83,7 @@ export class TetherNode {
       nodeId: config.NODE_ID,
       bus: this.bus,
       store: this.store,
-      relay: (this.relay = new Relay(this.bus)),
+      relay: (this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS)),
       deliveryLog: new DeliveryLog(this.store),
       ends: new EndRetries(this.store),
       directs: new DirectWriter(this.store, Date.now),
@@ -145,7 +145,7 @@ export class TetherNode {
 
   async start(): Promise<{ port: number }> {
     await Promise.all([this.bus.start(), this.store.start()]);
-    await this.app.listen({ host: this.config.HOST, port: this.config.PORT });
+    await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;

@@ -245,18 +245,26 @@ export class TetherClient {
         if (frame.id === null) this.events.emit('error', new RequestError(frame));
         else this.outbox.settle(frame);
         return;
-      // numbered deliveries: a seq not above the last delivered one is a replayed duplicate
+      // numbered deliveries: a seq not above the last delivered one is a replayed duplicate; one
+      // past the next is a gap: resume from the last one delivered, to get the missing frames
       case 'signal':
-        return this.resume.accept(frame.seq) ? this.events.emit('signal', frame) : undefined;
+        return this.numbered(frame) ? this.events.emit('signal', frame) : undefined;
       case 'location':
-        return this.resume.accept(frame.seq) ? this.events.emit('location', frame) : undefined;
+        return this.numbered(frame) ? this.events.emit('location', frame) : undefined;
       case 'presence':
-        return this.resume.accept(frame.seq) ? this.events.emit('presence', frame) : undefined;
+        return this.numbered(frame) ? this.events.emit('presence', frame) : undefined;
       case 'stale':
-        return this.resume.accept(frame.seq) ? this.events.emit('stale', frame) : undefined;
+        return this.numbered(frame) ? this.events.emit('stale', frame) : undefined;
       default:
         return assertNever(frame);
     }
+  }
+
+  /** True when a numbered frame is the next one; on a gap, drops the link to resume from the last delivered. */
+  private numbered(frame: { seq: number }): boolean {
+    const verdict = this.resume.accept(frame.seq);
+    if (verdict === 'gap') this.link.drop(`seq ${frame.seq} after ${this.resume.lastSeq}: frames missing; resuming to get them`);
+    return verdict === 'deliver';
   }
 
   /** An unreadable frame: if it answers a request, that request fails instead of timing out. */

@@ -27,8 +27,8 @@ export interface LinkHandlers {
  */
 const RECONNECT_CLOSE = 4000;
 
-/** Refused upgrades that another attempt cannot fix: bad request, bad token, bad Origin, wrong path. */
-const TERMINAL_HTTP = new Set([400, 401, 403, 404]);
+/** Refused upgrades that another attempt cannot fix: bad request, bad Origin, wrong path. */
+const TERMINAL_HTTP = new Set([400, 403, 404]);
 
 type Cause = Pick<StateChange, 'closeCode' | 'httpStatus'> & { reason: string; cause?: unknown };
 
@@ -49,6 +49,8 @@ export class Link implements OutboxLink {
   private failures = 0;
   /** attempts over the client's lifetime: picks the URL */
   private attempts = 0;
+  /** upgrades refused with 401 in a row: the first may be an expired token (retried with a fresh one), a second is not */
+  private unauthorized = 0;
   /** bumped whenever the current attempt is abandoned, so its late callbacks are ignored */
   private epoch = 0;
   private timer: unknown = null;
@@ -125,6 +127,7 @@ export class Link implements OutboxLink {
     this.welcomed = true;
     this.clearTimer();
     this.failures = 0;
+    this.unauthorized = 0;
     const previous = this.state;
     this.state = 'open';
     this.handlers.onWelcome(frame, previous);
@@ -137,7 +140,10 @@ export class Link implements OutboxLink {
     this.handlers.onDown(why);
     const cause: Cause = { closeCode: code, reason: why };
     if (httpStatus !== undefined) cause.httpStatus = httpStatus;
-    if ((httpStatus !== undefined && TERMINAL_HTTP.has(httpStatus)) || !shouldReconnect(code)) this.terminate(cause);
+    // 401: the server refuses an expired token too (TOKEN_EXPIRED, past its clock tolerance); the
+    // next attempt asks `token()` again, so one retry with a fresh token, and a second 401 is final
+    const refusedAgain = httpStatus === 401 && ++this.unauthorized > 1;
+    if ((httpStatus !== undefined && TERMINAL_HTTP.has(httpStatus)) || refusedAgain || !shouldReconnect(code)) this.terminate(cause);
     else this.retry(cause);
   }
 

@@ -61,8 +61,8 @@ const RATE_LIMIT_FALLBACK_MS = 1_000;
  * is open; otherwise it waits in the bounded SendQueue.
  *
  * Attempts: a sent request that gets no answer within `requestTimeoutMs` is re-sent with the
- * same id (the server answers a repeated id from its per-connection cache, so nothing acts
- * twice), unless no frame at all arrived meanwhile: then the link is presumed dead, dropped,
+ * same id (the server recognizes a repeated id of the session, also after a resume, so nothing
+ * acts twice), unless no frame at all arrived meanwhile: then the link is presumed dead, dropped,
  * and the request goes out again after the reconnect. A request in flight when the connection
  * is lost is put back at the head of the queue. Both count as attempts; after `maxAttempts`
  * the request rejects (TimeoutError / ConnectionClosedError). A RATE_LIMITED answer is re-sent

@@ -7,9 +7,11 @@ import type { Welcome } from '../../src/protocol/index.ts';
  * every frame numbered after `lastSeq` before live traffic.
  *
  * Contract:
- * - `accept(seq)` is true exactly once per seq and only in increasing order within a session:
- *   a frame with `seq <= lastSeq` is a duplicate (a replay overlapping what already arrived)
- *   and must not reach the app.
+ * - `accept(seq)` says `deliver` exactly once per seq and only in increasing order within a
+ *   session: a frame with `seq <= lastSeq` is a `duplicate` (a replay overlapping what already
+ *   arrived) and must not reach the app; one with `seq > lastSeq + 1` is a `gap`: frames were
+ *   lost, and it must not reach the app either. The client then reconnects and resumes from
+ *   `lastSeq`, and the server replays what is missing (or says it cannot: a new session).
  * - A welcome that does not report `resumed.ok` starts a new session: numbering restarts, so
  *   `lastSeq` goes back to 0.
  * - `forget()` (the app closed on purpose) drops the token: nothing resumes after it.
@@ -36,11 +38,12 @@ export class ResumeState {
     return resumed;
   }
 
-  /** True when a frame numbered `seq` is new and should be delivered; records it. */
-  accept(seq: number): boolean {
-    if (seq <= this.seq) return false;
+  /** What to do with a frame numbered `seq`; records it when it is to be delivered. */
+  accept(seq: number): 'deliver' | 'duplicate' | 'gap' {
+    if (seq <= this.seq) return 'duplicate';
+    if (seq > this.seq + 1) return 'gap';
     this.seq = seq;
-    return true;
+    return 'deliver';
   }
 
   /** The query parameters that ask to resume (without a leading `&`), or null for a new session. */

@@ -157,7 +157,7 @@ describe('the SDK against a three-node cluster', () => {
     await watch.stop();
   });
 
-  it('stops for good when the token is refused (401), with the status', async () => {
+  it('stops for good when the token is refused (401, twice), with the status', async () => {
     const refused = testClient({ url: cluster.url(0), token: 'not-a-jwt' });
     const closed = await nextEvent(refused, 'state', (s) => s.state === 'closed');
     expect(closed).toMatchObject({ httpStatus: 401, error: { code: 'CONNECTION_CLOSED', retryable: false } });

@@ -127,7 +127,7 @@ describe('watchLocation', () => {
     const watches = [0, 1].map((i) => client.watchLocation('pat', (f) => seen[i]!.push(f.position.timestamp)));
     for (let i = 0; i < 2; i++) conn.ack((await conn.next('subscribe')).id, { channel: 'location:pat', last: null });
     const [a, b] = await Promise.all(watches);
-    for (const t of [5, 4, 5, 6]) conn.send({ type: 'location', seq: t, channel: 'location:pat', from, ts: t, position: fix(t) });
+    for (const [i, t] of [5, 4, 5, 6].entries()) conn.send({ type: 'location', seq: i + 1, channel: 'location:pat', from, ts: t, position: fix(t) });
     await nextEvent(client, 'location', (l) => l.position.timestamp === 6);
     expect(seen).toEqual([[5, 6], [5, 6]]);
 

@@ -83,15 +83,27 @@ describe('reconnecting by close code', () => {
     expect(server.connections).toHaveLength(1);
   });
 
-  it('stops for good when the upgrade is refused with 401, saying so', async () => {
+  it('stops for good when the upgrade is refused with 401 twice in a row (once could be an expired token), saying so', async () => {
     const server = await start();
-    server.refusals.push(401);
-    const client = testClient({ url: server.url });
+    server.refusals.push(401, 401);
+    const tokens: string[] = [];
+    const client = testClient({ url: server.url, getToken: async () => `t${tokens.push('asked')}` });
     const closed = await nextEvent(client, 'state', (s) => s.state === 'closed');
-    expect(closed).toMatchObject({ previous: 'connecting', httpStatus: 401, reason: 'upgrade refused with HTTP 401' });
+    expect(closed).toMatchObject({ previous: 'reconnecting', httpStatus: 401, reason: 'upgrade refused with HTTP 401' });
     await expect(client.ready()).rejects.toMatchObject({ name: 'ConnectionClosedError', httpStatus: 401 });
     await expect(client.ping()).rejects.toBeInstanceOf(ConnectionClosedError);
     expect(server.connections).toHaveLength(0);
+    expect(tokens).toHaveLength(2);
+  });
+
+  it('asks for a fresh token and connects when one upgrade is refused with 401 (an expired token)', async () => {
+    const server = await start();
+    server.refusals.push(401);
+    let asked = 0;
+    const client = testClient({ url: server.url, getToken: async () => `token-${++asked}` });
+    const connection = await server.nextConnection();
+    expect(connection.query.get('token')).toBe('token-2');
+    await client.ready();
   });
 
   it('tries the next URL of a list on every attempt', async () => {

@@ -74,6 +74,26 @@ describe('session resume', () => {
     expect(Object.fromEntries(third2.query)).toMatchObject({ resume: 's1.secret2', lastSeq: '5' });
   });
 
+  it('on a gap in seq, delivers nothing past it and resumes from the last frame delivered, to get the missing ones', async () => {
+    server = await FakeServer.start({ autoWelcome: false });
+    const client = testClient({ url: server.url });
+    const calls: string[] = [];
+    client.on('signal', (s) => calls.push(s.callId));
+    const first = await server.nextConnection();
+    first.welcome('u1', { sessionId: 's1', resume: resume('s1.secret') });
+    const second = nextEvent(client, 'signal', (s) => s.callId === 'c2');
+    first.deliverSeqs(1, 2, 4, 5); // 3 never arrived
+    await second;
+    const back = await server.nextConnection();
+    expect(Object.fromEntries(back.query)).toMatchObject({ resume: 's1.secret', lastSeq: '2' });
+    back.welcome('u1', { sessionId: 's1', resume: resume('s1.secret'), resumed: { ok: true, replayed: 3 }, subscriptions: ['user:u1'] });
+    const fifth = nextEvent(client, 'signal', (s) => s.callId === 'c5');
+    back.deliverSeqs(3, 4, 5);
+    await fifth;
+    expect(calls).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+    expect((await first.closed).code).toBe(4000);
+  });
+
   it('starts over after a failed resume: seq restarts at 1 and every channel is subscribed again', async () => {
     server = await FakeServer.start({ autoWelcome: false });
     const client = testClient({ url: server.url });
@@ -83,7 +103,7 @@ describe('session resume', () => {
     first.ack((await first.next('subscribe')).id, { channel: 'room:r1' });
     await joined;
     const seen = nextEvent(client, 'signal', (s) => s.seq === 7);
-    first.deliverSeqs(7);
+    first.deliverSeqs(1, 2, 3, 4, 5, 6, 7);
     await seen;
 
     first.ws.terminate();

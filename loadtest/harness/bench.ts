@@ -21,7 +21,7 @@ import { describeMachine, sourceRevision } from './lib/machine.ts';
 import { type LadderOptions, type RunningSystem, runLadders } from './lib/open-loop.ts';
 import { MESSAGE_BYTES } from './lib/payload.ts';
 import { type BenchResults, renderMarkdown } from './lib/report.ts';
-import { memoryTarget, relayTargets, topologyTarget } from './lib/targets.ts';
+import { memoryTarget, relayTargets, stormTargets, topologyTarget } from './lib/targets.ts';
 import { startAmqpCeiling } from './scenarios/amqp-ceiling.ts';
 import { runCallSetup } from './scenarios/call-setup.ts';
 import { runIdleMemory } from './scenarios/idle-memory.ts';
@@ -86,7 +86,7 @@ const settings = {
     workers: 4,
     settleMs: quick ? 2_000 : 5_000,
     soakMs: quick ? 5_000 : 25_000,
-    stormCount: quick ? 400 : 5_000,
+    storms: quick ? [400, 2_000] : [5_000, 18_000],
     heartbeatMs: 10_000,
     env: Object.fromEntries(values['memory-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   },
@@ -171,9 +171,9 @@ try {
   if (only.has('memory')) {
     log('\nidle connections, soak and reconnect storm (one node)');
     results.idleMemory = await runIdleMemory(infra, { ...settings.idleMemory, log });
-    results.targets.push(memoryTarget(results.idleMemory));
+    results.targets.push(memoryTarget(results.idleMemory), ...stormTargets(results.idleMemory));
     log('\nthe same without the launch flags (V8 sizes the young generation itself)');
-    results.idleMemoryWithoutFlags = await runIdleMemory(infra, { ...settings.idleMemory, nodeFlags: [], log });
+    results.idleMemoryWithoutFlags = await runIdleMemory(infra, { ...settings.idleMemory, storms: [], nodeFlags: [], log });
   }
 } finally {
   await infra.stop();

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jos
 import { ZodError } from 'zod';
 import type { Identity } from '../core/identity.ts';
 import { identityFromClaims } from './claims.ts';
+import { Hs256Error, verifyHs256 } from './hs256.ts';
 
 export interface VerifierOptions {
   /** HS256 shared secret */
@@ -31,38 +32,40 @@ export class AuthUnavailableError extends Error {
 }
 
 /**
- * Builds the token check run before every WebSocket upgrade: signature (HS256 with the
- * secret, or RS256/ES256 from the JWKS), `exp` (required), `iss` and `aud` when configured, and
+ * Builds the token check run before every WebSocket upgrade: signature (HS256 with the secret,
+ * checked by hs256.ts; or RS256/ES256 from the JWKS, by jose), `exp` (required), `iss` and `aud`
+ * when configured, and
  * the Tether claims' shape, allowing `clockToleranceS` of skew. Rejects with TokenExpiredError,
  * AuthError (the token is bad; the message never contains it) or AuthUnavailableError (the keys
  * could not be fetched: any failure of the JWKS endpoint other than a token naming a key it does
  * not have). The identity's `expiresAt` includes the tolerance.
  */
 export function createVerifier(options: VerifierOptions): Verify {
-  let key: Uint8Array | JWTVerifyGetKey;
-  let algorithms: string[];
   const toleranceS = options.clockToleranceS ?? 30;
-  if (options.jwksUrl) {
-    key = unavailableUnlessTokenFault(createRemoteJWKSet(new URL(options.jwksUrl)));
-    algorithms = ['RS256', 'ES256'];
-  } else if (options.secret) {
-    key = new TextEncoder().encode(options.secret);
-    algorithms = ['HS256'];
-  } else {
-    throw new AuthError('no JWT key configured');
+  if (options.secret && !options.jwksUrl) {
+    const secret = new TextEncoder().encode(options.secret);
+    return async (token) => {
+      try {
+        return withTolerance(identityFromClaims(verifyHs256(token, { secret, issuer: options.issuer, audience: options.audience, clockToleranceS: toleranceS })), toleranceS);
+      } catch (error) {
+        if (error instanceof Hs256Error && error.expired) throw new TokenExpiredError('token expired');
+        if (error instanceof ZodError) throw new AuthError(`token claims invalid: ${error.issues[0]?.path.join('.')}`);
+        throw new AuthError(error instanceof Error ? error.message : 'token rejected');
+      }
+    };
   }
+  if (!options.jwksUrl) throw new AuthError('no JWT key configured');
+  const key = unavailableUnlessTokenFault(createRemoteJWKSet(new URL(options.jwksUrl)));
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, key as Uint8Array, {
-        algorithms,
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['RS256', 'ES256'],
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['exp', 'sub'],
         clockTolerance: toleranceS,
       });
-      const identity = identityFromClaims(payload);
-      if (identity.expiresAt !== null) identity.expiresAt += toleranceS * 1000;
-      return identity;
+      return withTolerance(identityFromClaims(payload), toleranceS);
     } catch (error) {
       if (error instanceof AuthUnavailableError) throw error;
       if (error instanceof ZodError) throw new AuthError(`token claims invalid: ${error.issues[0]?.path.join('.')}`);
@@ -71,6 +74,12 @@ export function createVerifier(options: VerifierOptions): Verify {
       throw new AuthError(error.message);
     }
   };
+}
+
+/** The identity with its expiry moved by the tolerance: the connection is closed when the token would be refused. */
+function withTolerance(identity: Identity, toleranceS: number): Identity {
+  if (identity.expiresAt !== null) identity.expiresAt += toleranceS * 1000;
+  return identity;
 }
 
 /** A JWKS key getter whose failures are AuthUnavailableError unless the token itself names no (single) key. */

@@ -10,6 +10,8 @@ export interface SessionConfig {
   topology: TopologyConfig;
   /** max unacknowledged deliveries the broker pushes to this node */
   prefetch: number;
+  /** channels on the consume connection that carry binds and unbinds, in parallel */
+  bindChannels: number;
   /** ms a TCP connect + AMQP handshake may take */
   connectTimeoutMs: number;
   /** shown in the broker's connection list, suffixed with the role */
@@ -41,6 +43,10 @@ interface Pending {
  * Deliveries are acknowledged right after they are handed on, in one `multiple` ack per socket
  * read: acks exist only so that `prefetch` bounds what the broker pushes. Delivery stays at most
  * once: the exclusive queue dies with its connection, so nothing is ever redelivered.
+ *
+ * Binds and unbinds travel on `bindChannels` channels of the consume connection (an exclusive
+ * queue belongs to the connection, not a channel), each channel answering one request at a time:
+ * a reconnect storm's binds go out several at once instead of one round trip after another.
  * @internal
  */
 export class AmqpSession {
@@ -52,6 +58,8 @@ export class AmqpSession {
   private publishSocket: Socket | undefined;
   private corked = false;
   private consumeChannel: Channel | undefined;
+  /** binds and unbinds: the channel a routing key hashes to, so one key's changes stay in order */
+  private bindChannels: Channel[] = [];
   private queue = '';
   private seq = 0;
   private opened = false;
@@ -138,11 +146,17 @@ export class AmqpSession {
 
   /** Resolves once the broker confirms the binding of `channel` to this node's queue. */
   async bind(channel: string): Promise<void> {
-    await this.consumeChannel!.bindQueue(this.queue, this.config.topology.exchange, channel);
+    await this.bindChannelOf(channel).bindQueue(this.queue, this.config.topology.exchange, channel);
   }
 
   async unbind(channel: string): Promise<void> {
-    await this.consumeChannel!.unbindQueue(this.queue, this.config.topology.exchange, channel);
+    await this.bindChannelOf(channel).unbindQueue(this.queue, this.config.topology.exchange, channel);
+  }
+
+  private bindChannelOf(channel: string): Channel {
+    let hash = 0;
+    for (let i = 0; i < channel.length; i++) hash = (Math.imul(hash, 31) + channel.charCodeAt(i)) | 0;
+    return this.bindChannels[(hash >>> 0) % this.bindChannels.length]!;
   }
 
   /** Ends the session without reporting `lost`; unconfirmed publishes reject with UNAVAILABLE. */
@@ -165,7 +179,14 @@ export class AmqpSession {
     this.watch(consume, 'consume channel');
     this.consumeChannel = consume;
     await consume.prefetch(this.config.prefetch);
-    this.queue = await declareTopology(consume, this.config.topology, channels);
+    this.bindChannels = await Promise.all(
+      Array.from({ length: Math.max(1, this.config.bindChannels) }, async (_, i) => {
+        const channel = await consumeConnection.createChannel();
+        this.watch(channel, `bind channel ${i}`);
+        return channel;
+      }),
+    );
+    this.queue = await declareTopology(this.bindChannels, this.config.topology, channels);
     await consume.consume(this.queue, (message) => this.deliver(message), { noAck: false });
   }
 

@@ -18,16 +18,17 @@ export interface TopologyConfig {
 /**
  * Declares the exchange and this node's server-named exclusive queue (deleted by the broker when
  * the consume connection closes; RabbitMQ 4 refuses transient non-exclusive queues), then binds
- * `channels` (routed) or the queue once (fanout). Resolves with the queue name once every bind
- * is confirmed.
+ * `channels` (routed, spread over the given AMQP channels) or the queue once (fanout). Resolves
+ * with the queue name once every bind is confirmed.
  */
-export async function declareTopology(ch: Channel, config: TopologyConfig, channels: Iterable<string>): Promise<string> {
+export async function declareTopology(chs: readonly Channel[], config: TopologyConfig, channels: Iterable<string>): Promise<string> {
+  const ch = chs[0]!;
   await ch.assertExchange(config.exchange, config.kind === 'routed' ? 'direct' : 'fanout', {
     durable: config.durable,
     autoDelete: false,
   });
   const { queue } = await ch.assertQueue('', { exclusive: true, durable: false, autoDelete: true });
   if (config.kind === 'fanout') await ch.bindQueue(queue, config.exchange, '');
-  else await Promise.all(Array.from(channels, (channel) => ch.bindQueue(queue, config.exchange, channel)));
+  else await Promise.all(Array.from(channels, (channel, i) => chs[i % chs.length]!.bindQueue(queue, config.exchange, channel)));
   return queue;
 }

@@ -22,6 +22,8 @@ export interface AmqpBusOptions {
   durableExchange?: boolean;
   /** max unacknowledged deliveries the broker pushes to this node, default 1000 */
   prefetch?: number;
+  /** AMQP channels carrying binds and unbinds in parallel, default 8 */
+  bindChannels?: number;
   /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
   heartbeatSeconds?: number;
   /** ms a connect + handshake may take, default 5000 */
@@ -91,6 +93,7 @@ export class AmqpBus implements Bus {
       url: this.urls[0]!,
       topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
       prefetch: options.prefetch ?? 1000,
+      bindChannels: options.bindChannels ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       connectionName: options.nodeId ?? 'tether',
       metrics: this.metrics,

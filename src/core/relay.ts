@@ -20,15 +20,24 @@ export interface ChannelObserver {
 
 /**
  * This node's subscriptions: which local sessions listen to which channel. It keeps the Bus
- * subscribed to exactly the channels that have at least one local subscriber, and hands each
- * incoming message to every local subscriber except the session that sent it.
+ * subscribed to the channels that have at least one local subscriber, and hands each incoming
+ * message to every local subscriber except the session that sent it.
  *
  * Bus subscribe and unsubscribe calls for one channel are issued strictly in sequence, so a
  * leave followed at once by a join can never end with the channel unbound. `remove` takes the
- * subscriber out at once (nothing more is delivered to it), before the unbind it may start.
+ * subscriber out at once (nothing more is delivered to it).
+ *
+ * A channel whose last subscriber left stays bound for `unbindDelayMs` (idle): a session that
+ * comes back to this node within it (a client whose network blinked, a reconnect storm) needs no
+ * broker round trip to bind again. Messages on an idle channel reach nobody here; direct
+ * messages are owed to their sessions in the Store all the same (src/store/direct-inbox.ts).
  */
 export class Relay {
   private readonly channels = new Map<string, ChannelEntry>();
+  /** idle channels still bound, and when to unbind them (ms) */
+  private readonly idle = new Map<string, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly unbindDelayMs: number;
   /** last bus operation issued per channel; the next one waits for it */
   private readonly ops = new Map<string, Promise<void>>();
   private readonly bus: Bus;
@@ -37,8 +46,9 @@ export class Relay {
   /** how many times the bus went down: a step that spans a change may have missed messages */
   outages = 0;
 
-  constructor(bus: Bus) {
+  constructor(bus: Bus, unbindDelayMs = 0) {
     this.bus = bus;
+    this.unbindDelayMs = unbindDelayMs;
     bus.onMessage((channel, message) => this.dispatch(channel, message));
     bus.onState((state) => {
       if (state === 'down') this.outages++;
@@ -63,7 +73,16 @@ export class Relay {
     if (entry && !this.usable) {
       throw new BusError('UNAVAILABLE', `bus is ${this.bus.state}`);
     }
-    if (!entry) {
+    if (!entry && this.idle.delete(channel)) {
+      if (!this.usable) {
+        this.idle.set(channel, Date.now());
+        throw new BusError('UNAVAILABLE', `bus is ${this.bus.state}`);
+      }
+      // still bound (or bound again by the bus's own reconnect): live at once
+      entry = { subscribers: subscriber, live: undefined };
+      this.channels.set(channel, entry);
+      for (const o of this.observers) o.channelAdded(channel);
+    } else if (!entry) {
       const live = this.enqueue(channel, () => this.bus.subscribe(channel));
       const created: ChannelEntry = { subscribers: subscriber, live };
       // a live channel's entry keeps no promise (memory per idle connection)
@@ -82,13 +101,42 @@ export class Relay {
     }
   }
 
-  /** Stops delivering `channel` to `subscriber`; unbinds the channel when nobody local is left. */
+  /**
+   * Stops delivering `channel` to `subscriber`; when nobody local is left the channel goes idle,
+   * and is unbound `unbindDelayMs` later unless someone here subscribes again.
+   */
   async remove(channel: string, subscriber: Subscriber): Promise<void> {
     const entry = this.channels.get(channel);
     if (!entry || removeSubscriber(entry, subscriber) !== 0) return;
     this.channels.delete(channel);
     for (const o of this.observers) o.channelRemoved(channel);
-    await this.enqueue(channel, () => this.bus.unsubscribe(channel));
+    // one still binding is unbound at once: nobody was ever told it is live
+    if (this.unbindDelayMs <= 0 || entry.live !== undefined) {
+      await this.enqueue(channel, () => this.bus.unsubscribe(channel));
+      return;
+    }
+    this.idle.set(channel, Date.now() + this.unbindDelayMs);
+    this.sweeper ??= setInterval(() => this.sweep(Date.now()), Math.max(100, this.unbindDelayMs / 2)).unref();
+  }
+
+  /** Unbinds every idle channel now (shutdown, tests); resolves when the bus has. */
+  async unbindIdle(): Promise<void> {
+    await this.sweep(Infinity);
+  }
+
+  /** Channels bound here with nobody local subscribed, waiting to be unbound. */
+  get idleCount(): number {
+    return this.idle.size;
+  }
+
+  private sweep(now: number): Promise<unknown> {
+    const due = [...this.idle].filter(([, at]) => at <= now).map(([channel]) => channel);
+    for (const channel of due) this.idle.delete(channel);
+    if (this.idle.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+    return Promise.all(due.map((channel) => this.enqueue(channel, () => this.bus.unsubscribe(channel)).catch(() => {})));
   }
 
   publish(channel: string, message: BusMessage, options: PublishOptions): Promise<void> {

@@ -71,8 +71,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     violations.push(...welcomeFirst(devices), ...seqsContiguous(devices), ...onceAndInOrder(devices, world), ...noLostDirectSignal(devices, world));
     violations.push(...world.violations);
     await closeAll(devices, world);
-    // ends the store could not take during an outage are retried when it returned
+    // ends the store could not take during an outage are retried when it returned; channels
+    // left idle (bound a while in case someone comes back) are unbound now rather than later
     await Promise.all(world.nodes.map((n) => n.presence.lastRestore));
+    await Promise.all(world.nodes.map((n) => n.relay.unbindIdle()));
     violations.push(...leftovers(world));
     if (process.env.HUNTER_DEBUG && violations.length > 0) detail.push(...describe(devices), `chaos failed: ${world.failed.join(', ')}`, ...world.appends);
   } finally {

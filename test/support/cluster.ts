@@ -118,6 +118,8 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
           LOG_LEVEL: 'silent',
           JWT_SECRET: TEST_SECRET,
           JWT_ISSUER: TEST_ISSUER,
+          // channels unbind as soon as they are left, so tests can see bindings come and go
+          UNBIND_DELAY_MS: 0,
           ...options.config,
         }),
         intercepted(options.intercept?.(i), {

@@ -215,8 +215,21 @@ function idleMemorySection(title: string, i: IdleMemoryResult): string[] {
       ]),
     ),
     '',
-    `Soak: ${i.soak.seconds} s at ${i.soak.open} connections: ${i.soak.dropped} dropped by the server, RSS drift ${i.soak.rssDriftKB} KB. ` +
-      `Reconnect storm: ${i.storm.count} connections cut and reconnected at once: ${i.storm.ok} welcomed again (${i.storm.resumed} resumed) ` +
-      `in ${i.storm.seconds} s, ${i.storm.failed} failed; connect to welcome p50 / p99 / p99.9 ${lat(i.storm.welcomeMs)} ms.`,
+    `Soak: ${i.soak.seconds} s at ${i.soak.open} connections: ${i.soak.dropped} dropped by the server, RSS drift ${i.soak.rssDriftKB} KB.`,
+    '',
+    'Reconnect storms, one after the other: connections cut without a close frame and reconnected at once, each resuming its session.',
+    '',
+    table(
+      ['connections', 'welcomed again', 'resumed', 'failed', 'all welcomed in', 'connect to welcome p50 / p99 / p99.9', 'cores used (node / RabbitMQ / Redis / clients)'],
+      (i.storms ?? []).map((s) => [
+        s.count,
+        s.ok,
+        s.resumed,
+        s.failed,
+        `${s.seconds} s`,
+        `${lat(s.welcomeMs)} ms`,
+        [s.cores['tether nodes'], s.cores.rabbitmq, s.cores.redis, s.cores['load clients']].map((c) => (c ?? 0).toFixed(2)).join(' / '),
+      ]),
+    ),
   ];
 }

@@ -62,11 +62,31 @@ export function memoryTarget(memory: IdleMemoryResult): Target {
   const kb = top?.rssPerConnectionKB ?? null;
   return {
     name: `RSS per idle connection at ${top?.connections ?? '?'} connections, one node`,
-    goal: '<= 10 KB',
+    goal: '<= 9.5 KB (aim 8)',
     measured: top ? `${kb} KB RSS (${top.heapPerConnectionKB} KB heap) per connection` : 'not measured',
-    ratio: kb === null ? null : round(kb / 10),
-    pass: kb === null ? null : kb <= 10,
+    ratio: kb === null ? null : round(kb / 9.5),
+    pass: kb === null ? null : kb <= 9.5,
   };
+}
+
+/** Seconds a storm of each size may take, on this machine (issue: a session core that keeps the contract). */
+const STORM_GOALS: Record<number, number> = { 5_000: 2, 18_000: 6 };
+
+/** Every session of a storm resumed, and all welcomed again within the goal for its size. */
+export function stormTargets(memory: IdleMemoryResult): Target[] {
+  return memory.storms
+    .filter((s) => STORM_GOALS[s.count] !== undefined)
+    .map((s) => {
+      const goal = STORM_GOALS[s.count]!;
+      const complete = s.resumed === s.count && s.failed === 0;
+      return {
+        name: `reconnect storm: ${s.count} sessions resumed at once, one node`,
+        goal: `all resumed, <= ${goal} s`,
+        measured: `${s.resumed} of ${s.count} resumed (${s.failed} failed) in ${s.seconds} s`,
+        ratio: round(s.seconds / goal),
+        pass: complete && s.seconds <= goal,
+      };
+    });
 }
 
 /** Routed must deliver each message to exactly the nodes with subscribers (within 2 %). */

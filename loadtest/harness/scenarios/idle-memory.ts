@@ -10,11 +10,14 @@
  *    (now - at rest) / connections. The ramp rate and connect-to-welcome times are recorded.
  * 3. Soak: hold the last level for `soakMs` (several heartbeats); count connections the server
  *    dropped and the RSS drift.
- * 4. Storm: cut `stormCount` connections at once without a close frame and reconnect them all at
- *    once, resuming their sessions: time until all are welcomed again, failures, resumed count.
+ * 4. Storms, one after the other, for each of `storms`: cut that many connections at once without
+ *    a close frame (a network blip, or a node's clients moving) and reconnect them all at once,
+ *    resuming their sessions: time until all are welcomed again, failures, and how many resumed
+ *    (a storm that does not resume every session is not the storm the target is about).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { CpuWatch } from '../lib/cpu.ts';
 import { type Infra, startCluster } from '../lib/infra.ts';
 import { sample, scrape } from '../lib/prom.ts';
 import { type LatencySummary, ms, round, summarize } from '../lib/stats.ts';
@@ -40,7 +43,21 @@ export interface IdleMemoryResult {
   atRest: { rssBytes: number; heapBytes: number };
   levels: MemoryLevel[];
   soak: { seconds: number; dropped: number; open: number; rssDriftKB: number };
-  storm: { count: number; ok: number; failed: number; resumed: number; seconds: number; welcomeMs: LatencySummary };
+  storms: Storm[];
+}
+
+export interface Storm {
+  count: number;
+  ok: number;
+  failed: number;
+  resumed: number;
+  /** sessions not resumed, by the reason their welcome gave */
+  notResumed: Record<string, number>;
+  /** from the first reconnect to the last welcome */
+  seconds: number;
+  welcomeMs: LatencySummary;
+  /** cores each kind of process used over the storm, cut included */
+  cores: Record<string, number>;
 }
 
 interface Reply {
@@ -49,6 +66,8 @@ interface Reply {
   welcomeMs: number[];
   elapsedMs: number;
   resumed?: number;
+  /** storms: sessions not resumed, by the welcome's reason */
+  notResumed?: Record<string, number>;
   open?: number;
   dropped?: number;
 }
@@ -97,7 +116,8 @@ export async function runIdleMemory(
     workers: number;
     settleMs: number;
     soakMs: number;
-    stormCount: number;
+    /** connections cut and reconnected at once, per storm, run in this order after the soak */
+    storms: number[];
     heartbeatMs: number;
     /** extra node environment (allocator experiments) */
     env?: Record<string, string>;
@@ -161,18 +181,35 @@ export async function runIdleMemory(
     };
     options.log(`  soak ${soak.seconds} s: ${soak.open} open, ${soak.dropped} dropped by the server, RSS drift ${soak.rssDriftKB} KB`);
 
-    const t0 = performance.now();
-    const stormed = await Promise.all(workers.map((w) => w.ask({ cmd: 'storm', count: Math.floor(options.stormCount / options.workers) })));
-    const storm = {
-      count: stormed.reduce((s, r) => s + r.ok + r.failed, 0),
-      ok: stormed.reduce((s, r) => s + r.ok, 0),
-      failed: stormed.reduce((s, r) => s + r.failed, 0),
-      resumed: stormed.reduce((s, r) => s + (r.resumed ?? 0), 0),
-      seconds: round((performance.now() - t0) / 1000, 2),
-      welcomeMs: rounded(stormed.flatMap((r) => r.welcomeMs)),
-    };
-    options.log(`  storm: ${storm.count} cut and reconnected at once: ${storm.ok} back (${storm.resumed} resumed) in ${storm.seconds} s, ${storm.failed} failed`);
-    return { heartbeatMs: options.heartbeatMs, atRest: { rssBytes: atRest.rssBytes, heapBytes: atRest.heapBytes }, levels, soak, storm };
+    const storms: Storm[] = [];
+    for (const count of options.storms) {
+      const share = (i: number): number => Math.floor(count / options.workers) + (i < count % options.workers ? 1 : 0);
+      const watch = new CpuWatch();
+      watch.start();
+      const stormed = await Promise.all(workers.map((w, i) => w.ask({ cmd: 'storm', count: share(i) })));
+      const cpu = watch.stop();
+      const storm = {
+        count: stormed.reduce((s, r) => s + r.ok + r.failed, 0),
+        ok: stormed.reduce((s, r) => s + r.ok, 0),
+        failed: stormed.reduce((s, r) => s + r.failed, 0),
+        resumed: stormed.reduce((s, r) => s + (r.resumed ?? 0), 0),
+        notResumed: stormed.reduce<Record<string, number>>((all, r) => {
+          for (const [reason, n] of Object.entries(r.notResumed ?? {})) all[reason] = (all[reason] ?? 0) + n;
+          return all;
+        }, {}),
+        // the workers start together: the storm lasts as long as the slowest of them
+        seconds: round(Math.max(...stormed.map((r) => r.elapsedMs)) / 1000, 2),
+        welcomeMs: rounded(stormed.flatMap((r) => r.welcomeMs)),
+        cores: cpu.cores,
+      };
+      storms.push(storm);
+      options.log(
+        `  storm: ${storm.count} cut and reconnected at once: ${storm.ok} back (${storm.resumed} resumed${Object.keys(storm.notResumed).length ? `; not: ${JSON.stringify(storm.notResumed)}` : ''}) in ${storm.seconds} s, ${storm.failed} failed; ` +
+          `cores: ${Object.entries(cpu.cores).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      );
+      await new Promise((r) => setTimeout(r, options.settleMs)); // the node finishes detaching the cut sessions
+    }
+    return { heartbeatMs: options.heartbeatMs, atRest: { rssBytes: atRest.rssBytes, heapBytes: atRest.heapBytes }, levels, soak, storms };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await cluster.stop();

@@ -6,7 +6,7 @@
  * - `{ cmd: 'connect', url, count }`: opens `count` more connections (distinct users, at most
  *   CONCURRENCY handshakes in flight) -> `{ ok, failed, welcomeMs, elapsedMs }`
  * - `{ cmd: 'storm', count }`: cuts `count` connections without a close frame (a network blip)
- *   and reconnects them all at once, resuming their sessions -> `{ ok, failed, resumed, welcomeMs, elapsedMs }`
+ *   and reconnects them all at once, resuming their sessions -> `{ ok, failed, resumed, notResumed (by reason), welcomeMs, elapsedMs }`
  * - `{ cmd: 'status' }`: `{ open, dropped }`: sockets open now, and closed by the server so far
  * - `{ cmd: 'close' }`: cuts every connection and exits
  *
@@ -76,17 +76,22 @@ async function storm(count: number): Promise<object> {
   stormActive = false;
   const url = victims[0]!.client.ws.url.split('?')[0]!;
   let resumed = 0;
+  const notResumed: Record<string, number> = {};
   const t0 = performance.now();
   const times = await timedAll(victims.length, victims.length, async (k) => {
     const { client, i } = victims[k]!;
     const resume = client.welcome.resume ? { token: client.welcome.resume.token, lastSeq: client.lastSeq } : undefined;
     const next = await LoadClient.connect(url, tokens[i]!, { timeoutMs: 60_000, ...(resume ? { resume } : {}) });
     if (next.welcome.resumed?.ok) resumed++;
+    else {
+      const reason = next.welcome.resumed?.reason ?? 'not asked';
+      notResumed[reason] = (notResumed[reason] ?? 0) + 1;
+    }
     clients[i] = next;
     watch(next);
   });
   const ok = times.filter((t): t is number => t !== null);
-  return { ok: ok.length, failed: victims.length - ok.length, resumed, welcomeMs: ok, elapsedMs: performance.now() - t0 };
+  return { ok: ok.length, failed: victims.length - ok.length, resumed, notResumed, welcomeMs: ok, elapsedMs: performance.now() - t0 };
 }
 
 process.on('message', (command: Command) => {
