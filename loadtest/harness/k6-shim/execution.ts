@@ -1,5 +1,9 @@
-/** `k6/execution`: the parts the Tether scripts use, and `test.abort()` (exit code 108). */
-import { TestAbort, currentVu } from './vu.ts';
+/**
+ * `k6/execution`: the parts the Tether scripts use, and `test.abort()` (exit code 108). k6
+ * interrupts the runtime there, so a try/catch around it cannot stop the abort: here the run is
+ * marked aborted before the error is thrown.
+ */
+import { TestAbort, Vu, currentVu } from './vu.ts';
 
 const execution = {
   get vu() {
@@ -12,7 +16,9 @@ const execution = {
   },
   test: {
     abort(reason?: string): never {
-      throw new TestAbort(reason ?? 'test aborted');
+      const why = reason === undefined ? 'test aborted' : `test aborted: ${reason}`;
+      Vu.onAbort(why);
+      throw new TestAbort(why);
     },
   },
 };

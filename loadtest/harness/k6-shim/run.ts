@@ -58,7 +58,7 @@ function parseArgs(argv: string[]): { script: string; env: Record<string, string
       env[name] = value.join('=');
     } else if (a.startsWith('--summary-export=')) summaryExport = a.slice('--summary-export='.length);
     else if (a === '--summary-export') summaryExport = args[++i] ?? '';
-    else if (a === '--quiet' || a === '-q' || a === '--no-color') continue;
+    else if (['--quiet', '-q', '--no-color', '--no-usage-report'].includes(a)) continue;
     else if (a.startsWith('-')) throw new Error(`k6 runner: option ${a} is not supported`);
     else script = a;
   }
@@ -111,7 +111,7 @@ const running = new Set<Vu>();
 Vu.onAbort = (reason) => {
   if (abortReason) return;
   abortReason = reason || 'test aborted';
-  console.error(`k6 runner: test aborted: ${abortReason}`);
+  console.error(`k6 runner: ${abortReason}`);
   for (const vu of running) vu.interrupt();
 };
 
