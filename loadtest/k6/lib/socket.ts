@@ -67,7 +67,14 @@ export class TetherSocket {
   private constructor(url: string, token: string, tags: Record<string, string>) {
     this.tags = tags;
     this.ws = new WebSocket(url, null, { headers: { Authorization: `Bearer ${token}` }, tags });
-    this.ws.onmessage = (event) => this.receive(event?.data);
+    this.ws.onmessage = (event) => {
+      try {
+        this.receive(event?.data);
+      } catch (error) {
+        // an exception here would end only this VU's iteration, and the run could still pass
+        exec.test.abort(`handling a frame: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
     this.ws.onclose = (event?: { code?: number }) => {
       this.closed = true;
       if (this.welcome && !this.closing) connectionsLost.add(1, { ...this.tags, code: String(event?.code ?? '') });
