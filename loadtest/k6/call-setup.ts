@@ -27,7 +27,8 @@
  * (user ids `<RUN_ID>-c<i>` callers, `<RUN_ID>-p<i>` callees, i from 0; see lib/config.ts).
  *
  * Options: PAIRS (default 50), DURATION seconds (60), CALL_INTERVAL seconds (5), ICE_CANDIDATES
- * (4), plus BASE_URL, NODE_URLS, TOKEN_URL, TOKENS_FILE, RUN_ID, TIMEOUT_MS (lib/config.ts).
+ * (4), the latency limits SETUP_P95_MS (1000) and ICE_P99_MS (200), plus BASE_URL, NODE_URLS,
+ * TOKEN_URL, TOKENS_FILE, RUN_ID, TIMEOUT_MS (lib/config.ts).
  */
 import { check } from 'k6';
 import exec from 'k6/execution';
@@ -44,6 +45,8 @@ const DURATION = numberEnv('DURATION', 60, 0.001);
 const CALL_INTERVAL = numberEnv('CALL_INTERVAL', 5, 0.001);
 const ICE_CANDIDATES = countEnv('ICE_CANDIDATES', 4, 0);
 const CALLS_PER_PAIR = Math.max(1, Math.floor(DURATION / CALL_INTERVAL));
+const SETUP_P95_MS = numberEnv('SETUP_P95_MS', 1000, 1);
+const ICE_P99_MS = numberEnv('ICE_P99_MS', 200, 1);
 
 export const options: Options = {
   setupTimeout: '120s',
@@ -56,8 +59,8 @@ export const options: Options = {
     signal_errors: ['count==0'],
     connect_failures: ['count==0'],
     connections_lost: ['count==0'],
-    call_setup_time: ['p(95)<1000'],
-    call_ice_rtt: ['p(99)<200'],
+    call_setup_time: [`p(95)<${SETUP_P95_MS}`],
+    call_ice_rtt: [`p(99)<${ICE_P99_MS}`],
     checks: ['rate==1'],
   },
 };
