@@ -15,6 +15,7 @@
  * Where it is not k6: all VUs share one process and one JavaScript realm (module state is shared,
  * k6 gives each VU its own), only the `per-vu-iterations` executor is supported, `sleep()` is
  * refused, HTTP calls block every VU for their duration, and its timings are not k6's.
+ * An unhandled promise rejection is logged, and does not end its VU as k6 would.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
@@ -27,6 +28,9 @@ import { sockets } from './websockets.ts';
 import { type Outcome, Vu } from './vu.ts';
 
 register('./hooks.ts', import.meta.url);
+// k6 ends the iteration of the VU whose promise was rejected unhandled; which VU that was is not
+// known here, so it is only logged (the VU's missing work still fails the count thresholds)
+process.on('unhandledRejection', (reason) => console.error(`k6 runner: Uncaught (in promise) ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 
 interface Scenario {
   executor?: string;
@@ -166,7 +170,7 @@ await Promise.all(
     clearTimeout(limit);
   }),
 );
-if (mod.teardown && !abortReason) await mod.teardown(data);
+if (mod.teardown && !abortReason) await new Vu(0, 'teardown', 0, Date.now()).start(() => mod.teardown!(data));
 for (const socket of sockets) socket.terminate();
 
 const durationS = Math.max(0.001, (Date.now() - started) / 1000);
