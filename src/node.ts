@@ -84,7 +84,7 @@ export class TetherNode {
       bus: this.bus,
       store: this.store,
       relay: (this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS)),
-      deliveryLog: new DeliveryLog(this.store),
+      deliveryLog: new DeliveryLog(this.store, this.logger),
       ends: new EndRetries(this.store),
       directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
