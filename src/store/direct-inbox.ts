@@ -11,10 +11,10 @@ export interface DirectInbox {
    * For each message, atomically: if the sender's session already sent `requestId`, reports the
    * offset it got (`duplicate`) and marks it sent again; otherwise gives the message the user's
    * next offset (increasing, never reused), keeps it pending for every resumable session of the
-   * user but the sender's own, and remembers the request in the sender's journal (`kept`). With no resumable session it keeps nothing and says
-   * whether the user is live anyway (`live-only`, e.g. a session opened while the Store was down:
-   * it still gets an offset and is journaled, so a retry is recognized) or has no session at all
-   * (`nobody`: nothing is recorded). The outcome array matches `batch`.
+   * user but the sender's own, and remembers the request in the sender's journal (`kept`). With
+   * no resumable session it keeps nothing and says whether the user is live anyway (`live-only`,
+   * e.g. a session opened while the Store was down: it still gets an offset and is journaled, so
+   * a retry is recognized) or has no session at all (`nobody`: nothing is recorded). The outcome array matches `batch`.
    */
   appendDirect(batch: readonly DirectMessage[], now: number): Promise<DirectOutcome[]>;
   /**
