@@ -27,7 +27,7 @@ export interface HuntResult {
   violations: string[];
   /** the operations, in order, for reading a failure */
   trace: string[];
-  /** each device's sessions: connections, what they received, what was sent (HUNTER_DEBUG=1) */
+  /** each device's sessions: connections, what they received, what was sent, and the calls made: filled when a seed fails */
   detail?: string[];
 }
 
@@ -76,7 +76,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     await Promise.all(world.nodes.map((n) => n.presence.lastRestore));
     await Promise.all(world.nodes.map((n) => n.relay.unbindIdle()));
     violations.push(...leftovers(world));
-    if (process.env.HUNTER_DEBUG && violations.length > 0) detail.push(...describe(devices), `chaos failed: ${world.failed.join(', ')}`, ...world.appends);
+    if (violations.length > 0) detail.push(...describe(devices), `chaos failed: ${world.failed.join(', ')}`, ...world.appends);
   } finally {
     await world.stop();
   }
