@@ -377,4 +377,31 @@ describe('session core regressions', () => {
     expect((await pat.next('signal')).signal).toEqual(ice(1));
     expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
   });
+  it('16. a signal its sender could not keep (store unreachable there) does not overtake the same sender\'s owed signals on a resume', async () => {
+    const node0 = new Interceptor();
+    const node2 = new Interceptor();
+    cluster = await startCluster(3, { intercept: (i) => (i === 0 ? node0 : i === 2 ? node2 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    await cluster.drop(pat);
+    expect(await carol.ok(signal('user:pat', offer))).toEqual({ queued: true });
+    const taking = node2.hold('store.takeOver:before');
+    const resuming = cluster.resume(2, patId, pat);
+    await taking.reached; // pat's channel is bound on node 2; the offer is still owed, not yet read
+    // a listener bound after node 2 hears a message after node 2 has
+    const spy = new MemoryBus(cluster.broker);
+    await spy.start();
+    const relayed = new Promise((resolve) => spy.onMessage(resolve));
+    await spy.subscribe('user:pat');
+    node0.fail('store.appendDirect:before', new Error('store unreachable'));
+    await carol.ok(signal('user:pat', ice(1))); // relayed live only
+    await relayed; // so it waits in the resume's hold
+    await spy.close();
+    taking.release();
+    const resumed = await resuming;
+    expect(resumed.welcome.resumed).toEqual({ ok: true, replayed: 1 });
+    const got = [await resumed.next('signal'), await resumed.next('signal')];
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1)]);
+    expect(got.map((s) => s.seq)).toEqual([pat.lastSeq + 1, pat.lastSeq + 2]);
+  });
 });
