@@ -10,7 +10,8 @@ import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
 import { Batcher } from './core/batcher.ts';
-import { catchUp } from './core/catch-up.ts';
+import { catchUp, holdForCatchUp } from './core/catch-up.ts';
+import type { Session } from './core/session.ts';
 import { DeliveryLog } from './core/delivery-log.ts';
 import { DirectWriter } from './core/direct-writer.ts';
 import { EndRetries } from './core/end-retries.ts';
@@ -60,16 +61,18 @@ export class TetherNode {
     this.metrics = deps.metrics ?? new NodeMetrics();
     this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
-    let busWasDown = false;
+    // live sessions hold their deliveries from the moment the bus goes down until they are caught up
+    let heldForOutage: Session[] | null = null;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
       this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
       this.logger.info({ bus: state }, 'bus state');
-      if (state === 'down') busWasDown = true;
-      if (state === 'up' && busWasDown) {
-        busWasDown = false;
+      if (state === 'down' && !heldForOutage) heldForOutage = holdForCatchUp(this.gateway.sessions());
+      if (state === 'up' && heldForOutage) {
+        const held = heldForOutage;
+        heldForOutage = null;
         // what was routed into the lost queue, or sent while nothing here was bound, is still owed
-        this.lastCatchUp = catchUp(ctx, [...this.gateway.sessions()]);
+        this.lastCatchUp = catchUp(ctx, held);
       }
     });
     this.store.onState((state) => {
@@ -86,6 +89,7 @@ export class TetherNode {
       relay: (this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS)),
       deliveryLog: new DeliveryLog(this.store, this.logger),
       ends: new EndRetries(this.store),
+      storeLost: () => this.presence.storeLost(),
       directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
         await this.store.recordRequests(batch);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { MemoryBus } from '../src/bus/memory.ts';
+import { MemoryBroker, MemoryBus } from '../src/bus/memory.ts';
 import { MemoryStore, MemoryStoreData } from '../src/store/memory.ts';
 import { RedisStore } from '../src/store/redis.ts';
 import { TestClient } from './support/client.ts';
@@ -403,5 +403,71 @@ describe('session core regressions', () => {
     const got = [await resumed.next('signal'), await resumed.next('signal')];
     expect(got.map((s) => s.signal)).toEqual([offer, ice(1)]);
     expect(got.map((s) => s.seq)).toEqual([pat.lastSeq + 1, pat.lastSeq + 2]);
+  });
+  it('17. after the bus returns, signals owed from the outage arrive before newer ones the new queue delivers first', async () => {
+    const broker = new MemoryBroker();
+    const buses: MemoryBus[] = [];
+    const node1 = new Interceptor();
+    cluster = await startCluster(2, { makeBus: (i) => (buses[i] = new MemoryBus(broker)), intercept: (i) => (i === 1 ? node1 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    buses[1]!.simulateOutage(true);
+    for (const n of [1, 2]) expect(await carol.ok(signal('user:pat', ice(n)))).toEqual({ queued: true });
+    // as RabbitMQ's new queue: bound and delivering before the bus says it is up
+    buses[1]!.simulateRebind();
+    const reading = node1.hold('store.pendingFor:before');
+    // a listener bound after node 1 hears a message after node 1 has
+    const spy = new MemoryBus(broker);
+    await spy.start();
+    const relayed = new Promise((resolve) => spy.onMessage(resolve));
+    await spy.subscribe('user:pat');
+    await carol.ok(signal('user:pat', ice(3)));
+    await relayed;
+    await spy.close();
+    buses[1]!.simulateOutage(false);
+    await reading.reached;
+    reading.release();
+    const got = [await pat.next('signal'), await pat.next('signal'), await pat.next('signal')];
+    expect(got.map((s) => s.signal)).toEqual([ice(1), ice(2), ice(3)]);
+  });
+  it('18. a store that lost its data (Redis restarted empty) closes no live session with 4509: the node registers them again', async () => {
+    cluster = await startCluster(2);
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    for (const client of [carol, pat]) await client.ok({ type: 'subscribe', channel: 'room:care-1' });
+    cluster.data.clear();
+    await carol.ok(signal('room:care-1', offer));
+    expect(await pat.next('signal')).toMatchObject({ signal: offer });
+    await cluster.nodes[1]!.presence.lastRestore;
+    await cluster.nodes[0]!.presence.restore();
+    await carol.ok(signal('user:pat', ice(1)));
+    expect(await pat.next('signal')).toMatchObject({ signal: ice(1) });
+    await pat.ok({ type: 'ping' }); // still connected
+    // resumable again, from after the loss
+    await cluster.drop(pat);
+    const resumed = await cluster.resume(0, patId, pat);
+    expect(resumed.welcome.resumed).toEqual({ ok: true, replayed: 0 });
+  });
+  it('19. a direct signal from a connection whose session moved on (resumed, then closed cleanly) is not sent again: the stale connection gets 4509', async () => {
+    const node2 = new Interceptor();
+    cluster = await startCluster(3, { intercept: (i) => (i === 2 ? node2 : undefined) });
+    const pat = await cluster.connect(1, patId);
+    const old = await cluster.connect(2, carolId);
+    const keeping = node2.hold('store.appendDirect:before');
+    old.send(signal('user:pat', offer, 'offer-1'));
+    await keeping.reached;
+    // the phone's link died silently; the app resumes on node 0, resends, and later signs out
+    old.ws.pause();
+    const again = await cluster.resume(0, carolId, old);
+    expect(await again.request(signal('user:pat', offer, 'offer-1'))).toMatchObject({ type: 'ack', id: 'offer-1' });
+    expect(await pat.next('signal')).toMatchObject({ signal: offer });
+    const gone = cluster.serverEnded(again);
+    await again.close();
+    await gone;
+    keeping.release();
+    old.ws.resume();
+    expect(await old.closed).toMatchObject({ code: 4509 });
+    await pat.ok({ type: 'ping' });
+    expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
   });
 });

@@ -133,6 +133,8 @@ export class Session implements Subscriber, LoggedSession {
     if (outcome === 'ok') {
       if (this.unlogged === declared) this.unlogged = undefined;
     } else {
+      // the Store lost its data: the node registers its sessions again (a record with a hole)
+      if (outcome === 'missing') this.ctx.storeLost();
       // sent anyway (signaling works without the Store); declared as a hole with the next write
       const last = frames.at(-1)!.seq;
       const offsets = frames.flatMap((f) => (f.offset === undefined ? [] : [f.offset]));

@@ -233,7 +233,7 @@ export class RedisStore implements Store {
     return this.run('voidDirect', () => this.sessions.voidDirect(message, offset));
   }
 
-  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | 'fenced' | 'missing'>> {
     return this.run('pendingFor', () => this.sessions.pendingFor(sessions));
   }
 

@@ -70,9 +70,32 @@ export function sessionsContract(t: ContractContext): void {
       { sessionId: ids('session'), epoch: 1, frames: frames(1, 1) },
       { sessionId: rb.member.sessionId, epoch: eb, frames: [] },
     ]);
-    expect(outcomes).toEqual(['ok', 'fenced', 'fenced', 'ok']);
+    expect(outcomes).toEqual(['ok', 'fenced', 'missing', 'ok']);
     expect((await takeOver(a, ra)).missed).toEqual(frames(1, 2));
     expect((await takeOver(a, rb)).missed).toEqual([]);
+  });
+
+  it('tells a session forgotten on purpose (fenced) from one the store has no trace of (missing: lost data)', async () => {
+    const [gone, lost] = [record(member('g', 'patient')), record(member('l', 'patient'))];
+    const now = Date.now();
+    const goneEpoch = await a.openSession(gone, now);
+    expect(await a.endSession(gone.member.sessionId, goneEpoch, { resumableUntil: null, now })).toBe(true);
+    const unknown = ids('session');
+    expect(await b.logDeliveries([
+      { sessionId: gone.member.sessionId, epoch: goneEpoch, frames: frames(1, 1) },
+      { sessionId: unknown, epoch: 7, frames: frames(1, 1) },
+    ])).toEqual(['fenced', 'missing']);
+    expect(await b.pendingFor([{ sessionId: gone.member.sessionId, epoch: goneEpoch }, { sessionId: unknown, epoch: 7 }])).toEqual(['fenced', 'missing']);
+    // ending it again is fenced; registering it again is refused; the one lost is recreated
+    expect(await b.endSession(gone.member.sessionId, goneEpoch, { resumableUntil: null, now })).toBe(false);
+    const again = await b.registerAgain([{ record: gone, epoch: goneEpoch, seq: 1 }, { record: lost, epoch: 7, seq: 3 }], now);
+    expect(again[0]).toBe('taken');
+    expect(again[1]).toMatchObject({ epoch: expect.any(Number) });
+    // so is a session dropped by a resume that found it incomplete
+    const incomplete = record(member('i', 'patient'));
+    const incompleteEpoch = await a.openSession(incomplete, now);
+    expect(await b.takeOver({ ...request(incomplete), lastSeq: 5 }, now)).toEqual({ complete: false });
+    expect(await a.logDeliveries([{ sessionId: incomplete.member.sessionId, epoch: incompleteEpoch, frames: frames(1, 1) }])).toEqual(['fenced']);
   });
 
   it('fences the old owner after a takeover: its log writes, subscriptions and end change nothing', async () => {
