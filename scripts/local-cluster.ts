@@ -46,7 +46,14 @@ export interface LocalCluster {
   readonly rabbitmqUrl: string;
   readonly redisUrl: string;
   readonly dir: string;
+  /** SIGKILL: the node process dies at once, as in a crash or an OOM kill */
   kill(index: number): Promise<void>;
+  /**
+   * SIGTERM: the node drains as in a deploy (readiness off, clients closed with 1012 spread over
+   * DRAIN_MS) and exits. Resolves once it has, with its exit code (null if a signal ended it).
+   */
+  drain(index: number): Promise<number | null>;
+  /** Starts node `index` again (after `kill` or `drain`) on its port; resolves once it is ready. */
   start(index: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -166,6 +173,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     redisUrl,
     dir,
     kill: (i) => stopChild(children[i]!, 'SIGKILL'),
+    async drain(i) {
+      const child = children[i]!;
+      await stopChild(child, 'SIGTERM');
+      return child.exitCode;
+    },
     start: (i) => startNode(i),
     async stop() {
       await stopChild(haproxy, 'SIGTERM');
