@@ -1,0 +1,179 @@
+/**
+ * The verdict on a counted-traffic scenario: the numbers for its summary line, and the contract
+ * breaches, each a readable line naming the pair, its nodes, the message numbers, their phase and
+ * what the receiver's connections did meanwhile (an empty list is a pass).
+ *
+ * The rules (docs/protocol.md sections 10 and 11, and the session core's promise that a direct
+ * signal is kept for its recipient's sessions before it is published):
+ * - every send gets exactly one answer (`unanswered` is a breach);
+ * - a send acked or acked `queued` reaches its receiver's app exactly once (`lost`, `duplicates`),
+ *   the receiver having stayed in its session: a failed resume of any client is a breach;
+ * - one sender's messages arrive in the order sent (`outOfOrder`: a number below one already
+ *   delivered, not a copy);
+ * - a send answered with an error may or may not arrive (the sender was told): counted only, but
+ *   its code must be one the contract names for the fault (`allowedErrors`).
+ * `away` counts what was acked while the receiver's SDK was not open, and how much of it arrived.
+ */
+import type { Party } from './party.ts';
+import { type Pair, type Send, owed } from './traffic.ts';
+
+export interface Tally {
+  sent: number;
+  acked: number;
+  queued: number;
+  errors: Record<string, number>;
+  unanswered: number;
+  /** acked + queued */
+  owed: number;
+  /** owed messages that arrived (once or more) */
+  delivered: number;
+  lost: number;
+  /** extra copies the app received */
+  duplicates: number;
+  outOfOrder: number;
+  /** answered with an error, and delivered all the same */
+  erroredButDelivered: number;
+  resumes: { ok: number; failed: number };
+  /** owed messages sent or answered while the receiver was away, and how many of them arrived */
+  away: { owed: number; delivered: number };
+  /** seq gaps the SDK saw (it resumes to fill them) */
+  gaps: number;
+  /** clients whose SDK gave up for good (a close code it must not reconnect after) */
+  closedForGood: number;
+}
+
+export function tally(pairs: readonly Pair[], parties: readonly Party[], allowedErrors: readonly string[]): { tally: Tally; breaches: string[] } {
+  const t: Tally = {
+    sent: 0, acked: 0, queued: 0, errors: {}, unanswered: 0, owed: 0, delivered: 0, lost: 0, duplicates: 0,
+    outOfOrder: 0, erroredButDelivered: 0, resumes: { ok: 0, failed: 0 }, away: { owed: 0, delivered: 0 }, gaps: 0, closedForGood: 0,
+  };
+  const breaches: string[] = [];
+  const refused = new Map<string, string[]>();
+  for (const pair of pairs) {
+    const copies = new Map<number, number>();
+    for (const d of pair.deliveries) copies.set(d.n, (copies.get(d.n) ?? 0) + 1);
+    const lost: Send[] = [];
+    const unanswered: Send[] = [];
+    for (const send of pair.sends) {
+      t.sent++;
+      const got = copies.get(send.n) ?? 0;
+      const outcome = send.outcome;
+      if (outcome === null) {
+        t.unanswered++;
+        unanswered.push(send);
+      } else if (outcome.kind === 'error') {
+        t.errors[outcome.code] = (t.errors[outcome.code] ?? 0) + 1;
+        if (got > 0) t.erroredButDelivered++;
+        if (!allowedErrors.includes(outcome.code)) {
+          const examples = refused.get(outcome.code) ?? [];
+          const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
+          examples.push(`pair ${pair.index} #${send.n} sent @${send.at} answered @${send.answeredAt} (${send.phase}, ${pair.sender.name} -> ${pair.receiver.name}, ${receiver}${got > 0 ? ', delivered anyway' : ''})`);
+          refused.set(outcome.code, examples);
+        }
+      } else {
+        t[outcome.kind]++;
+      }
+      if (!owed(send)) continue;
+      t.owed++;
+      if (send.receiverAway) t.away.owed++;
+      if (got === 0) {
+        t.lost++;
+        lost.push(send);
+        continue;
+      }
+      t.delivered++;
+      if (send.receiverAway) t.away.delivered++;
+    }
+    const sentNumbers = new Set(pair.sends.map((s) => s.n));
+    const seen = new Set<number>();
+    const twice: number[] = [];
+    const late: string[] = [];
+    const unknown: number[] = [];
+    let highest = 0;
+    for (const d of pair.deliveries) {
+      if (!sentNumbers.has(d.n)) unknown.push(d.n);
+      if (seen.has(d.n)) {
+        t.duplicates++;
+        twice.push(d.n);
+        continue;
+      }
+      seen.add(d.n);
+      if (d.n < highest) {
+        t.outOfOrder++;
+        late.push(`#${d.n} after #${highest} (seq ${d.seq}, ${d.phase})`);
+      }
+      highest = Math.max(highest, d.n);
+    }
+    const who = `pair ${pair.index} (${pair.sender.name} -> ${pair.receiver.name})`;
+    const story = `receiver: ${connectionsOf(pair.receiver)}; sender: ${connectionsOf(pair.sender)}`;
+    if (lost.length > 0) breaches.push(`${who}: ${lost.length} owed never arrived: ${describe(lost)}; ${story}`);
+    if (twice.length > 0) breaches.push(`${who}: delivered twice: ${ranges(twice)}; ${story}`);
+    if (late.length > 0) breaches.push(`${who}: out of order: ${late.slice(0, 10).join(', ')}${late.length > 10 ? ` (+${late.length - 10})` : ''}; ${story}`);
+    if (unanswered.length > 0) breaches.push(`${who}: ${unanswered.length} sends never answered: ${describe(unanswered)}; ${story}`);
+    if (unknown.length > 0) breaches.push(`${who}: delivered numbers never sent: ${ranges(unknown)}`);
+  }
+  for (const [code, examples] of refused) {
+    breaches.push(`${examples.length} sends answered ${code}, which the contract does not allow here: ${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`);
+  }
+  for (const party of parties) {
+    t.gaps += party.gaps.length;
+    const end = party.closedForGood;
+    if (end) t.closedForGood++;
+    if (end) breaches.push(`${party.name}: the SDK closed for good at @${end.at} (close ${end.closeCode ?? '-'}: ${end.reason}); ${connectionsOf(party)}`);
+    for (const w of party.welcomes.slice(1)) {
+      if (w.resumed?.ok) t.resumes.ok++;
+      else {
+        t.resumes.failed++;
+        breaches.push(`${party.name}: reconnect to ${w.nodeId} at +${w.at} ms did not resume (${w.resumed ? w.resumed.reason : 'no resume offered'}); ${connectionsOf(party)}`);
+      }
+    }
+  }
+  return { tally: t, breaches };
+}
+
+/** One line for the scenario's summary. */
+export function summaryLine(label: string, t: Tally): string {
+  const errors = Object.entries(t.errors).map(([code, count]) => `${code} ${count}`).join(', ');
+  return (
+    `[counted] ${label}: sent ${t.sent}, acked ${t.acked}, queued ${t.queued}, errors ${sum(t.errors)}${errors ? ` (${errors})` : ''}, ` +
+    `unanswered ${t.unanswered} | owed ${t.owed}, delivered ${t.delivered}, lost ${t.lost}, duplicates ${t.duplicates}, ` +
+    `out of order ${t.outOfOrder} | resumes ${t.resumes.ok} ok, ${t.resumes.failed} failed, closed for good ${t.closedForGood} | ` +
+    `acked while receiver away ${t.away.delivered}/${t.away.owed} arrived | errored but delivered ${t.erroredButDelivered} | seq gaps ${t.gaps}`
+  );
+}
+
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** A party's connections: node, session (short), how it opened, and its drops. */
+function connectionsOf(party: Party): string {
+  const events = [
+    ...party.welcomes.map((w) => ({ at: w.at, text: `welcome ${w.nodeId} ${w.sessionId.slice(0, 8)} ${w.resumed ? (w.resumed.ok ? `resumed(replayed ${w.resumed.replayed})` : `not resumed(${w.resumed.reason})`) : 'new'} @${w.at}` })),
+    ...party.drops.map((d) => ({ at: d.at, text: `drop ${d.closeCode ?? '-'} "${d.reason.slice(0, 60)}" @${d.at}` })),
+  ].sort((a, b) => a.at - b.at);
+  return events.map((e) => e.text).join(' > ');
+}
+
+/** Sends grouped by outcome and phase, as number ranges. */
+function describe(sends: readonly Send[]): string {
+  const groups = new Map<string, number[]>();
+  for (const s of sends) {
+    const key = `${s.outcome ? (s.outcome.kind === 'error' ? s.outcome.code : s.outcome.kind) : 'unanswered'}/${s.phase}${s.receiverAway ? '/receiver away' : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), s.n]);
+  }
+  const first = sends[0]!;
+  return `${[...groups].map(([key, ns]) => `${ranges(ns)} [${key}]`).join(', ')} (first sent @${first.at} ms)`;
+}
+
+function ranges(ns: readonly number[]): string {
+  const sorted = [...ns].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? `#${sorted[i]}` : `#${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(',');
+}
