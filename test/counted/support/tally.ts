@@ -90,6 +90,12 @@ export function tally(pairs: readonly Pair[], parties: readonly Party[], allowed
     const late: string[] = [];
     const unknown: number[] = [];
     let highest = 0;
+    const bySend = new Map(pair.sends.map((s) => [s.n, s]));
+    const how = (n: number): string => {
+      const send = bySend.get(n);
+      const outcome = send?.outcome;
+      return `${outcome ? (outcome.kind === 'error' ? outcome.code : outcome.kind) : 'unanswered'}, sent @${send?.at}`;
+    };
     for (const d of pair.deliveries) {
       if (!sentNumbers.has(d.n)) unknown.push(d.n);
       if (seen.has(d.n)) {
@@ -100,7 +106,7 @@ export function tally(pairs: readonly Pair[], parties: readonly Party[], allowed
       seen.add(d.n);
       if (d.n < highest) {
         t.outOfOrder++;
-        late.push(`#${d.n} after #${highest} (seq ${d.seq}, ${d.phase})`);
+        late.push(`#${d.n} (${how(d.n)}; arrived @${d.at} seq ${d.seq}) after #${highest} (${how(highest)})`);
       }
       highest = Math.max(highest, d.n);
     }
