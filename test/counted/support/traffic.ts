@@ -144,9 +144,14 @@ export class Traffic {
     return until(() => this.pairs.every((p) => p.sends.every((s) => s.outcome !== null)), (f) => this.subscribe(f), deadlineMs);
   }
 
-  /** Resolves true once every acked or queued send has reached its receiver, false at the deadline. */
+  /**
+   * Resolves true once every acked or queued send has reached its receiver, false at the
+   * deadline. A receiver whose SDK closed for good gets nothing more: it is not waited for (tally.ts
+   * reports it).
+   */
   arrived(deadlineMs: number): Promise<boolean> {
     const done = (pair: Pair): boolean => {
+      if (pair.receiver.closedForGood) return true;
       const got = new Set(pair.deliveries.map((d) => d.n));
       return pair.sends.every((s) => !owed(s) || got.has(s.n));
     };
