@@ -80,6 +80,7 @@ async function scenario(world: World, fault: Fault, label: string, annotate: (me
     if (!(await traffic.arrived(ARRIVED_WITHIN_MS))) problems.push(`owed signals still missing ${ARRIVED_WITHIN_MS} ms after every send was answered`);
     const verdict = tally(traffic.pairs, traffic.parties, fault.allowedErrors);
     await annotate(summaryLine(label, verdict.tally));
+    if (verdict.notes.length > 0) await annotate(`[counted] ${label}: answered with an error, delivered all the same:\n${verdict.notes.slice(0, 20).join('\n')}`);
     const failures = [...problems, ...verdict.breaches];
     if (failures.length > 0) {
       failures.push(`timeline (ms): ${traffic.marks.map((m) => `@${m.at} ${m.what}`).join('; ')}`);

@@ -42,13 +42,22 @@ export interface Tally {
   closedForGood: number;
 }
 
-export function tally(pairs: readonly Pair[], parties: readonly Party[], allowedErrors: readonly string[]): { tally: Tally; breaches: string[] } {
+/**
+ * `notes`: what is allowed but worth knowing, as evidence lines (a send answered with an error
+ * that arrived all the same: the app may retry it under a new id and get it twice).
+ */
+export function tally(
+  pairs: readonly Pair[],
+  parties: readonly Party[],
+  allowedErrors: readonly string[],
+): { tally: Tally; breaches: string[]; notes: string[] } {
   const t: Tally = {
     sent: 0, acked: 0, queued: 0, errors: {}, unanswered: 0, owed: 0, delivered: 0, lost: 0, duplicates: 0,
     outOfOrder: 0, erroredButDelivered: 0, resumes: { ok: 0, failed: 0 }, away: { owed: 0, delivered: 0 }, gaps: 0, closedForGood: 0,
   };
   const breaches: string[] = [];
   const refused = new Map<string, string[]>();
+  const notes: string[] = [];
   for (const pair of pairs) {
     const copies = new Map<number, number>();
     for (const d of pair.deliveries) copies.set(d.n, (copies.get(d.n) ?? 0) + 1);
@@ -63,7 +72,11 @@ export function tally(pairs: readonly Pair[], parties: readonly Party[], allowed
         unanswered.push(send);
       } else if (outcome.kind === 'error') {
         t.errors[outcome.code] = (t.errors[outcome.code] ?? 0) + 1;
-        if (got > 0) t.erroredButDelivered++;
+        if (got > 0) {
+          t.erroredButDelivered++;
+          const arrival = pair.deliveries.find((d) => d.n === send.n)!;
+          notes.push(`pair ${pair.index} #${send.n} answered ${outcome.code} @${send.answeredAt} (sent @${send.at}), delivered @${arrival.at} seq ${arrival.seq} (${pair.sender.name} -> ${pair.receiver.name})`);
+        }
         if (!allowedErrors.includes(outcome.code)) {
           const examples = refused.get(outcome.code) ?? [];
           const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
@@ -134,7 +147,7 @@ export function tally(pairs: readonly Pair[], parties: readonly Party[], allowed
       }
     }
   }
-  return { tally: t, breaches };
+  return { tally: t, breaches, notes };
 }
 
 /** One line for the scenario's summary. */
