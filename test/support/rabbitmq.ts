@@ -54,7 +54,21 @@ export interface RabbitMqInstance {
 
 let counter = 0;
 
+/** starts tried when the picked ports were taken between probing and binding */
+const PORT_ATTEMPTS = 3;
+
 export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqInstance> {
+  // another process on the machine can take a probed port before the broker binds it
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !String((error as Error).message).includes('eaddrinuse')) throw error;
+    }
+  }
+}
+
+async function startOnce(opts: { name: string }): Promise<RabbitMqInstance> {
   if (!existsSync(SERVER)) {
     throw new Error(
       `RabbitMQ is not installed (${SERVER} not found). Install it with ` +
