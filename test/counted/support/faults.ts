@@ -81,7 +81,7 @@ export const FAULTS: readonly Fault[] = [
       if (code !== 0) problems.push(`node-${FAULTED_NODE} exited with ${code} after SIGTERM, not 0`);
       return [...problems, ...closedWith(hit, 1012)];
     },
-    restore: ({ cluster }) => cluster.start(FAULTED_NODE),
+    restore: ({ cluster }) => startIfDown(cluster, FAULTED_NODE),
   },
   {
     name: 'kill-node',
@@ -97,7 +97,7 @@ export const FAULTS: readonly Fault[] = [
       away();
       return [...(await back), ...closedWith(hit, 1006)];
     },
-    restore: ({ cluster }) => cluster.start(FAULTED_NODE),
+    restore: ({ cluster }) => startIfDown(cluster, FAULTED_NODE),
   },
   {
     name: 'rabbitmq-restart',
@@ -116,7 +116,8 @@ export const FAULTS: readonly Fault[] = [
       traffic.mark('nodes report bus up');
       return problems;
     },
-    restore: () => Promise.resolve(),
+    // a no-op unless the scenario failed half-way
+    restore: ({ rabbit }) => rabbit.up(),
   },
   {
     name: 'redis-outage',
@@ -138,7 +139,7 @@ export const FAULTS: readonly Fault[] = [
       traffic.mark('nodes report store up');
       return problems;
     },
-    restore: () => Promise.resolve(),
+    restore: ({ redis }) => redis.start(),
   },
 ];
 
@@ -171,6 +172,12 @@ function keepAway(traffic: Traffic, hit: readonly Party[]): () => void {
 function closedWith(hit: readonly Party[], code: number): string[] {
   const wrong = hit.filter((p) => p.drops.at(-1)?.closeCode !== code);
   return wrong.length === 0 ? [] : [`expected close ${code}: ${wrong.map((p) => `${p.name} got ${p.drops.at(-1)?.closeCode ?? 'no drop'}`).join(', ')}`];
+}
+
+/** Starts node `index` again unless it still answers (a scenario that failed before its fault). */
+async function startIfDown(cluster: LocalCluster, index: number): Promise<void> {
+  const answers = await nodeStatus(cluster, index).then(() => true, () => false);
+  if (!answers) await cluster.start(index);
 }
 
 interface NodeStatus {
