@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../test/support/rabbitmq.ts';
 import { startRedis } from '../test/support/redis.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { freePort, freeStablePort } from '../test/support/free-port.ts';
 
 export { freePort };
 
@@ -103,7 +103,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const redisUrl = givenRedis ?? redis!.url;
   // a cluster of its own on a shared broker and Redis
   const namespace = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
+  // `start(i)` brings a node back on its port: one no outgoing connection can take meanwhile
+  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freeStablePort()));
   const children: Array<ChildProcess | null> = ports.map(() => null);
 
   const startNode = async (i: number): Promise<void> => {

@@ -22,7 +22,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
-import { freePort } from './free-port.ts';
+import { freeStablePort } from './free-port.ts';
 
 const SBIN = '/usr/lib/rabbitmq/bin';
 const SERVER = join(SBIN, 'rabbitmq-server');
@@ -77,7 +77,7 @@ async function startOnce(opts: { name: string }): Promise<RabbitMqInstance> {
   }
   const runAs = brokerUser();
   const dir = await mkdtemp(join(tmpdir(), `tether-rabbitmq-${opts.name}-`));
-  const [port, distPort] = await Promise.all([freePort(), freePort()]);
+  const [port, distPort] = await Promise.all([freeStablePort(), freeStablePort()]);
   const nodeName = `tether-${opts.name}-${process.pid}-${++counter}@localhost`;
   const env = await prepareDir(dir, runAs, { port, distPort, nodeName });
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
