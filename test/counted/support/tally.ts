@@ -13,6 +13,7 @@
  * - a send answered with an error may or may not arrive (the sender was told): counted only, but
  *   its code must be one the contract names for the fault (`allowedErrors`).
  * `away` counts what was acked while the receiver's SDK was not open, and how much of it arrived.
+ * And the load must have happened: every pair gets signals acked before the fault and after it.
  */
 import type { Party } from './party.ts';
 import { type Pair, type Send, owed } from './traffic.ts';
@@ -130,6 +131,10 @@ export function tally(
     if (late.length > 0) breaches.push(`${who}: out of order: ${late.slice(0, 10).join(', ')}${late.length > 10 ? ` (+${late.length - 10})` : ''}; ${story}`);
     if (unanswered.length > 0) breaches.push(`${who}: ${unanswered.length} sends never answered: ${describe(unanswered)}; ${story}`);
     if (unknown.length > 0) breaches.push(`${who}: delivered numbers never sent: ${ranges(unknown)}`);
+    // the load happened: each pair got signals through before the fault and again after it
+    for (const phase of ['before', 'after'] as const) {
+      if (!pair.sends.some((s) => s.phase === phase && owed(s))) breaches.push(`${who}: no signal acked ${phase} the fault; ${story}`);
+    }
   }
   for (const [code, examples] of refused) {
     breaches.push(`${examples.length} sends answered ${code}, which the contract does not allow here: ${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`);
