@@ -58,6 +58,7 @@ export function tally(
   };
   const breaches: string[] = [];
   const refused = new Map<string, string[]>();
+  const refusedAt = new Map<string, number[]>();
   const notes: string[] = [];
   for (const pair of pairs) {
     const copies = new Map<number, number>();
@@ -83,6 +84,7 @@ export function tally(
           const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
           examples.push(`pair ${pair.index} #${send.n} sent @${send.at} answered @${send.answeredAt} (${send.phase}, ${pair.sender.name} -> ${pair.receiver.name}, ${receiver}${got > 0 ? ', delivered anyway' : ''})`);
           refused.set(outcome.code, examples);
+          refusedAt.set(outcome.code, [...(refusedAt.get(outcome.code) ?? []), send.at]);
         }
       } else {
         t[outcome.kind]++;
@@ -137,7 +139,8 @@ export function tally(
     }
   }
   for (const [code, examples] of refused) {
-    breaches.push(`${examples.length} sends answered ${code}, which the contract does not allow here: ${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`);
+    const at = refusedAt.get(code)!;
+    breaches.push(`${examples.length} sends answered ${code}, which the contract does not allow here, sent @${Math.min(...at)}..@${Math.max(...at)} to ${new Set(examples.map((e) => e.split(' ')[1])).size} pairs: ${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`);
   }
   for (const party of parties) {
     t.gaps += party.gaps.length;
