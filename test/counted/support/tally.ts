@@ -52,15 +52,47 @@ export function tally(
   parties: readonly Party[],
   allowedErrors: readonly string[],
 ): { tally: Tally; breaches: string[]; notes: string[] } {
-  const t: Tally = {
+  const verdict = new Verdict(allowedErrors);
+  for (const pair of pairs) verdict.pair(pair);
+  verdict.refusals();
+  for (const party of parties) verdict.connections(party);
+  return { tally: verdict.t, breaches: verdict.breaches, notes: verdict.notes };
+}
+
+class Verdict {
+  readonly t: Tally = {
     sent: 0, acked: 0, queued: 0, errors: {}, unanswered: 0, owed: 0, delivered: 0, lost: 0, duplicates: 0,
     outOfOrder: 0, erroredButDelivered: 0, resumes: { ok: 0, failed: 0 }, away: { owed: 0, delivered: 0 }, gaps: 0, closedForGood: 0,
   };
-  const breaches: string[] = [];
-  const refused = new Map<string, string[]>();
-  const refusedAt = new Map<string, number[]>();
-  const notes: string[] = [];
-  for (const pair of pairs) {
+  readonly breaches: string[] = [];
+  readonly notes: string[] = [];
+  /** per refused code: example lines, and when each was sent */
+  private readonly refused = new Map<string, { examples: string[]; at: number[] }>();
+  private readonly allowedErrors: readonly string[];
+
+  constructor(allowedErrors: readonly string[]) {
+    this.allowedErrors = allowedErrors;
+  }
+
+  pair(pair: Pair): void {
+    const who = `pair ${pair.index} (${pair.sender.name} -> ${pair.receiver.name})`;
+    const story = `receiver: ${connectionsOf(pair.receiver)}; sender: ${connectionsOf(pair.sender)}`;
+    const { lost, unanswered } = this.sends(pair);
+    const { twice, late, unknown } = this.arrivals(pair);
+    if (lost.length > 0) this.breaches.push(`${who}: ${lost.length} owed never arrived: ${describe(lost)}; ${story}`);
+    if (twice.length > 0) this.breaches.push(`${who}: delivered twice: ${ranges(twice)}; ${story}`);
+    if (late.length > 0) this.breaches.push(`${who}: out of order: ${late.slice(0, 10).join(', ')}${late.length > 10 ? ` (+${late.length - 10})` : ''}; ${story}`);
+    if (unanswered.length > 0) this.breaches.push(`${who}: ${unanswered.length} sends never answered: ${describe(unanswered)}; ${story}`);
+    if (unknown.length > 0) this.breaches.push(`${who}: delivered numbers never sent: ${ranges(unknown)}`);
+    // the load happened: each pair got signals through before the fault and again after it
+    for (const phase of ['before', 'after'] as const) {
+      if (!pair.sends.some((s) => s.phase === phase && owed(s))) this.breaches.push(`${who}: no signal acked ${phase} the fault; ${story}`);
+    }
+  }
+
+  /** Counts each send by its answer and whether it arrived; returns the owed ones lost and those never answered. */
+  private sends(pair: Pair): { lost: Send[]; unanswered: Send[] } {
+    const { t } = this;
     const copies = new Map<number, number>();
     for (const d of pair.deliveries) copies.set(d.n, (copies.get(d.n) ?? 0) + 1);
     const lost: Send[] = [];
@@ -73,19 +105,7 @@ export function tally(
         t.unanswered++;
         unanswered.push(send);
       } else if (outcome.kind === 'error') {
-        t.errors[outcome.code] = (t.errors[outcome.code] ?? 0) + 1;
-        if (got > 0) {
-          t.erroredButDelivered++;
-          const arrival = pair.deliveries.find((d) => d.n === send.n)!;
-          notes.push(`pair ${pair.index} #${send.n} answered ${outcome.code} @${send.answeredAt} (sent @${send.at}), delivered @${arrival.at} seq ${arrival.seq} (${pair.sender.name} -> ${pair.receiver.name})`);
-        }
-        if (!allowedErrors.includes(outcome.code)) {
-          const examples = refused.get(outcome.code) ?? [];
-          const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
-          examples.push(`pair ${pair.index} #${send.n} sent @${send.at} answered @${send.answeredAt} (${send.phase}, ${pair.sender.name} -> ${pair.receiver.name}, ${receiver}${got > 0 ? ', delivered anyway' : ''})`);
-          refused.set(outcome.code, examples);
-          refusedAt.set(outcome.code, [...(refusedAt.get(outcome.code) ?? []), send.at]);
-        }
+        this.errorAnswer(pair, send, outcome.code, got > 0);
       } else {
         t[outcome.kind]++;
       }
@@ -100,62 +120,89 @@ export function tally(
       t.delivered++;
       if (send.receiverAway) t.away.delivered++;
     }
-    const sentNumbers = new Set(pair.sends.map((s) => s.n));
+    return { lost, unanswered };
+  }
+
+  private errorAnswer(pair: Pair, send: Send, code: string, delivered: boolean): void {
+    this.t.errors[code] = (this.t.errors[code] ?? 0) + 1;
+    const route = `${pair.sender.name} -> ${pair.receiver.name}`;
+    if (delivered) {
+      this.t.erroredButDelivered++;
+      const arrival = pair.deliveries.find((d) => d.n === send.n)!;
+      this.notes.push(`pair ${pair.index} #${send.n} answered ${code} @${send.answeredAt} (sent @${send.at}), delivered @${arrival.at} seq ${arrival.seq} (${route})`);
+    }
+    if (this.allowedErrors.includes(code)) return;
+    const refused = this.refused.get(code) ?? { examples: [], at: [] };
+    const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
+    refused.examples.push(`pair ${pair.index} #${send.n} sent @${send.at} answered @${send.answeredAt} (${send.phase}, ${route}, ${receiver}${delivered ? ', delivered anyway' : ''})`);
+    refused.at.push(send.at);
+    this.refused.set(code, refused);
+  }
+
+  /** Copies, order (a number below one delivered before, not a copy) and numbers never sent. */
+  private arrivals(pair: Pair): { twice: number[]; late: string[]; unknown: number[] } {
+    const bySend = new Map(pair.sends.map((s) => [s.n, s]));
+    const how = (n: number): string => {
+      const send = bySend.get(n);
+      return `${answerOf(send)}, sent @${send?.at}`;
+    };
     const seen = new Set<number>();
     const twice: number[] = [];
     const late: string[] = [];
     const unknown: number[] = [];
     let highest = 0;
-    const bySend = new Map(pair.sends.map((s) => [s.n, s]));
-    const how = (n: number): string => {
-      const send = bySend.get(n);
-      const outcome = send?.outcome;
-      return `${outcome ? (outcome.kind === 'error' ? outcome.code : outcome.kind) : 'unanswered'}, sent @${send?.at}`;
-    };
     for (const d of pair.deliveries) {
-      if (!sentNumbers.has(d.n)) unknown.push(d.n);
+      if (!bySend.has(d.n)) unknown.push(d.n);
       if (seen.has(d.n)) {
-        t.duplicates++;
+        this.t.duplicates++;
         twice.push(d.n);
         continue;
       }
       seen.add(d.n);
       if (d.n < highest) {
-        t.outOfOrder++;
+        this.t.outOfOrder++;
         late.push(`#${d.n} (${how(d.n)}; arrived @${d.at} seq ${d.seq}) after #${highest} (${how(highest)})`);
       }
       highest = Math.max(highest, d.n);
     }
-    const who = `pair ${pair.index} (${pair.sender.name} -> ${pair.receiver.name})`;
-    const story = `receiver: ${connectionsOf(pair.receiver)}; sender: ${connectionsOf(pair.sender)}`;
-    if (lost.length > 0) breaches.push(`${who}: ${lost.length} owed never arrived: ${describe(lost)}; ${story}`);
-    if (twice.length > 0) breaches.push(`${who}: delivered twice: ${ranges(twice)}; ${story}`);
-    if (late.length > 0) breaches.push(`${who}: out of order: ${late.slice(0, 10).join(', ')}${late.length > 10 ? ` (+${late.length - 10})` : ''}; ${story}`);
-    if (unanswered.length > 0) breaches.push(`${who}: ${unanswered.length} sends never answered: ${describe(unanswered)}; ${story}`);
-    if (unknown.length > 0) breaches.push(`${who}: delivered numbers never sent: ${ranges(unknown)}`);
-    // the load happened: each pair got signals through before the fault and again after it
-    for (const phase of ['before', 'after'] as const) {
-      if (!pair.sends.some((s) => s.phase === phase && owed(s))) breaches.push(`${who}: no signal acked ${phase} the fault; ${story}`);
+    return { twice, late, unknown };
+  }
+
+  /** One breach per error code the contract does not allow for the fault. */
+  refusals(): void {
+    for (const [code, { examples, at }] of this.refused) {
+      const pairs = new Set(examples.map((e) => e.split(' ')[1])).size;
+      this.breaches.push(
+        `${examples.length} sends answered ${code}, which the contract does not allow here, sent @${Math.min(...at)}..@${Math.max(...at)} to ${pairs} pairs: ` +
+          `${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`,
+      );
     }
   }
-  for (const [code, examples] of refused) {
-    const at = refusedAt.get(code)!;
-    breaches.push(`${examples.length} sends answered ${code}, which the contract does not allow here, sent @${Math.min(...at)}..@${Math.max(...at)} to ${new Set(examples.map((e) => e.split(' ')[1])).size} pairs: ${examples.slice(0, 8).join('; ')}${examples.length > 8 ? '; ...' : ''}`);
-  }
-  for (const party of parties) {
+
+  /** Resumes (every reconnect must resume), SDKs closed for good, seq gaps. */
+  connections(party: Party): void {
+    const { t } = this;
     t.gaps += party.gaps.length;
     const end = party.closedForGood;
-    if (end) t.closedForGood++;
-    if (end) breaches.push(`${party.name}: the SDK closed for good at @${end.at} (close ${end.closeCode ?? '-'}: ${end.reason}); ${connectionsOf(party)}`);
+    if (end) {
+      t.closedForGood++;
+      this.breaches.push(`${party.name}: the SDK closed for good at @${end.at} (close ${end.closeCode ?? '-'}: ${end.reason}); ${connectionsOf(party)}`);
+    }
     for (const w of party.welcomes.slice(1)) {
-      if (w.resumed?.ok) t.resumes.ok++;
-      else {
-        t.resumes.failed++;
-        breaches.push(`${party.name}: reconnect to ${w.nodeId} at +${w.at} ms did not resume (${w.resumed ? w.resumed.reason : 'no resume offered'}); ${connectionsOf(party)}`);
+      if (w.resumed?.ok) {
+        t.resumes.ok++;
+        continue;
       }
+      t.resumes.failed++;
+      this.breaches.push(`${party.name}: reconnect to ${w.nodeId} at @${w.at} did not resume (${w.resumed ? w.resumed.reason : 'no resume offered'}); ${connectionsOf(party)}`);
     }
   }
-  return { tally: t, breaches, notes };
+}
+
+function answerOf(send: Send | undefined): string {
+  const outcome = send?.outcome;
+  if (!outcome) return 'unanswered';
+  return outcome.kind === 'error' ? outcome.code : outcome.kind;
 }
 
 /** One line for the scenario's summary. */
@@ -186,7 +233,7 @@ function connectionsOf(party: Party): string {
 function describe(sends: readonly Send[]): string {
   const groups = new Map<string, number[]>();
   for (const s of sends) {
-    const key = `${s.outcome ? (s.outcome.kind === 'error' ? s.outcome.code : s.outcome.kind) : 'unanswered'}/${s.phase}${s.receiverAway ? '/receiver away' : ''}`;
+    const key = `${answerOf(s)}/${s.phase}${s.receiverAway ? '/receiver away' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), s.n]);
   }
   const first = sends[0]!;
