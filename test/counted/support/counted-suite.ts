@@ -27,6 +27,8 @@ import { Traffic } from './traffic.ts';
 const PAIRS = 27;
 /** ms between two sends of a sender: 10 per second */
 const INTERVAL_MS = 100;
+/** ms for every client to get its first welcome */
+const READY_WITHIN_MS = 20_000;
 /** ms of traffic before the fault, and after it is over: timed phases of the traffic */
 const PHASE_MS = 2_000;
 /** ms for every send to be answered once the traffic stopped (the SDK's worst case is 3 x 10 s) */
@@ -38,15 +40,18 @@ export function describeCounted(topology: 'routed' | 'fanout'): void {
   describe(`counted direct signals through faults (${topology})`, () => {
     const world = {} as World;
     beforeAll(async () => {
-      const [rabbit, redis] = await Promise.all([startRabbitMq({ name: `counted-${topology}` }), startRedis({ name: `counted-${topology}` })]);
-      Object.assign(world, { rabbit, redis });
+      const [rabbit, redis] = await Promise.allSettled([startRabbitMq({ name: `counted-${topology}` }), startRedis({ name: `counted-${topology}` })]);
+      // whichever started is stopped in afterAll, also when the other failed
+      if (rabbit.status === 'fulfilled') world.rabbit = rabbit.value;
+      if (redis.status === 'fulfilled') world.redis = redis.value;
+      for (const started of [rabbit, redis]) if (started.status === 'rejected') throw started.reason;
       world.cluster = await startLocalCluster({
         nodes: 3,
         port: 0,
         topology,
         loadBalancer: false,
-        rabbitmqUrl: rabbit.url,
-        redisUrl: redis.url,
+        rabbitmqUrl: world.rabbit.url,
+        redisUrl: world.redis.url,
         env: { LOG_LEVEL: 'warn' },
       });
     }, 90_000);
@@ -68,7 +73,8 @@ async function scenario(world: World, fault: Fault, label: string, annotate: (me
   const run = `${label.replace(/[^a-z]/g, '').slice(0, 12)}${Math.random().toString(36).slice(2, 7)}`;
   const traffic = new Traffic({ run, pairs: PAIRS, urls: world.cluster.nodeUrls, intervalMs: INTERVAL_MS });
   try {
-    const problems = await traffic.ready();
+    const problems = await traffic.ready(READY_WITHIN_MS);
+    if (problems.length > 0) return problems;
     traffic.start();
     await phase(PHASE_MS);
     traffic.phase = 'during';

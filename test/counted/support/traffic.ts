@@ -104,11 +104,15 @@ export class Traffic {
     return this.parties.filter((p) => p.home === index);
   }
 
-  /** Resolves once every client has its first welcome, with the clients not on their own node. */
-  async ready(): Promise<string[]> {
-    await Promise.all(this.parties.map((p) => p.client.ready()));
+  /**
+   * Resolves once every client has its first welcome (or `deadlineMs` passed), with what is wrong:
+   * clients not welcomed, or not on their own node.
+   */
+  async ready(deadlineMs: number): Promise<string[]> {
+    const all = await until(() => this.parties.every((p) => p.connections > 0), (f) => this.subscribe(f), deadlineMs);
     this.mark('clients ready');
-    return this.parties.filter((p) => p.welcomes[0]?.nodeId !== `node-${p.home}`).map((p) => `${p.name} opened on ${p.welcomes[0]?.nodeId}`);
+    if (!all) return [`not welcomed within ${deadlineMs} ms: ${this.parties.filter((p) => p.connections === 0).map((p) => p.name).join(', ')}`];
+    return this.parties.filter((p) => p.welcomes[0]!.nodeId !== `node-${p.home}`).map((p) => `${p.name} opened on ${p.welcomes[0]!.nodeId}`);
   }
 
   /** Notes a step of the scenario on its clock. */
