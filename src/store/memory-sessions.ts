@@ -32,12 +32,14 @@ export class MemorySessions {
 
   registerAgain(sessions: readonly Reregistration[], now: number): Reregistered[] {
     return sessions.map(({ record, epoch, seq }) => {
-      if (this.d.wasForgotten(record.member.sessionId)) return 'taken';
       const entry = this.d.entry(record.member);
       // a node with no epoch for a session that has a record lost the reply that created it: only
       // that node could have made it, since nobody can resume a session whose welcome had no token
-      if (entry.record) return entry.record.epoch === epoch || epoch === null ? { epoch: entry.record.epoch } : 'taken';
-      entry.record = this.newRecord(record, now, seq);
+      if (entry.record && (epoch === null || entry.record.epoch >= epoch)) {
+        return entry.record.epoch === epoch || epoch === null ? { epoch: entry.record.epoch } : 'taken';
+      }
+      if (!entry.record && this.d.wasForgotten(record.member.sessionId)) return 'taken';
+      entry.record = this.newRecord(record, now, seq, epoch ?? undefined);
       return { epoch: entry.record.epoch };
     });
   }
@@ -175,9 +177,11 @@ export class MemorySessions {
     }
   }
 
-  private newRecord(record: SessionRecord, now: number, seq: number): ResumeState {
+  /** At a new epoch, or at `keep` (a record recreated for the node that holds it). */
+  private newRecord(record: SessionRecord, now: number, seq: number, keep?: number): ResumeState {
+    if (keep !== undefined) this.d.epochs = Math.max(this.d.epochs, keep);
     return {
-      epoch: this.nextEpoch(now),
+      epoch: keep ?? this.nextEpoch(now),
       secret: record.secret,
       subscriptions: [...record.subscriptions],
       attached: true,

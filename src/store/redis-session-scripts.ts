@@ -95,14 +95,20 @@ local function drop_record(id, uid)
     bury(id, uid)
   end
 end
--- a new record at a new epoch; ARGV from i: uid, member, secret digest, subs, ttl, lf, lb, pf, pb, js, dpu
-local function new_record(id, i, now, seq)
+-- a new record, at a new epoch or at \`keep\` (the counter then stays above it); ARGV from i:
+-- uid, member, secret digest, subs, ttl, lf, lb, pf, pb, js, dpu
+local function new_record(id, i, now, seq, keep)
   local h, uid = skey(id), ARGV[i]
   if redis.call('HSETNX', h, 'member', ARGV[i + 1]) == 1 then redis.call('HSET', h, 'uid', uid) end
   uid = redis.call('HGET', h, 'uid')
   redis.call('SADD', ukey(uid), id)
   redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
-  local epoch = next_number(P .. 'epoch')
+  local epoch = keep
+  if keep then
+    if (tonumber(redis.call('GET', P .. 'epoch')) or 0) < tonumber(keep) then redis.call('SET', P .. 'epoch', keep) end
+  else
+    epoch = next_number(P .. 'epoch')
+  end
   redis.call('HSET', h, 'epoch', epoch, 'secret', ARGV[i + 2], 'subs', ARGV[i + 3], 'attached', '1',
     'until', int(now + tonumber(ARGV[i + 4])), 'ttl', ARGV[i + 4],
     'lf', ARGV[i + 5], 'lb', ARGV[i + 6], 'pf', ARGV[i + 7], 'pb', ARGV[i + 8], 'js', ARGV[i + 9], 'dpu', ARGV[i + 10],
@@ -116,7 +122,12 @@ end
 /** ARGV: now, sessionId, then the record (see new_record) */
 export const OPEN = new LuaScript('openSession', `${SESSION_HELPERS}\nreturn new_record(ARGV[5], 6, tonumber(ARGV[4]), '0')`);
 
-/** ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: epoch, or 'taken' (also when forgotten). */
+/**
+ * ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: its
+ * epoch, or 'taken'. A record held at a higher epoch is taken (a resume elsewhere); at a lower one
+ * it is replaced (a stale owner recreated it first after Redis lost its data); a missing one is
+ * recreated at the caller's epoch, so its writes in flight stay valid, unless it was forgotten.
+ */
 export const REREGISTER = new LuaScript(
   'registerAgain',
   `${SESSION_HELPERS}
@@ -124,12 +135,14 @@ local now, out = tonumber(ARGV[4]), {}
 for i = 5, #ARGV, 14 do
   local id, epoch = ARGV[i], ARGV[i + 12]
   local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
-  if f[2] then
+  if f[2] and (epoch == '' or tonumber(f[1]) >= tonumber(epoch)) then
     if epoch == '' or f[1] == epoch then out[#out + 1] = f[1] else out[#out + 1] = 'taken' end
-  elseif was_forgotten(id) then
+  elseif not f[2] and was_forgotten(id) then
     out[#out + 1] = 'taken'
-  else
+  elseif epoch == '' then
     out[#out + 1] = new_record(id, i + 1, now, ARGV[i + 13])
+  else
+    out[#out + 1] = new_record(id, i + 1, now, ARGV[i + 13], epoch)
   end
 end
 return out

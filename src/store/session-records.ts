@@ -27,9 +27,11 @@ export interface SessionRecords {
   openSession(record: SessionRecord, now: number): Promise<number>;
   /**
    * After the Store was unreachable (it may have lost its data): for each session, keeps the
-   * record if it still has `epoch`; recreates it if it is gone (a new epoch, and a hole up to
-   * `seq`: frames before it cannot be replayed); reports `taken` if another epoch holds it (a
-   * resume elsewhere took it over meanwhile) or it was forgotten meanwhile. `epoch: null` (the node never got the reply that
+   * record if it still has `epoch`; recreates it if it is gone, at the same `epoch` (so the
+   * node's writes in flight stay valid), with a hole up to `seq` (frames before it cannot be
+   * replayed); reports `taken` if a higher epoch holds it (a resume elsewhere took it over
+   * meanwhile) or it was forgotten meanwhile. A record at a lower epoch is replaced: after a data
+   * loss a stale owner may have recreated it first. `epoch: null` (the node never got the reply that
    * created the record) adopts a record that exists: nobody else can hold a session whose
    * welcome carried no resume token.
    */

@@ -90,7 +90,7 @@ export function sessionsContract(t: ContractContext): void {
     expect(await b.endSession(gone.member.sessionId, goneEpoch, { resumableUntil: null, now })).toBe(false);
     const again = await b.registerAgain([{ record: gone, epoch: goneEpoch, seq: 1 }, { record: lost, epoch: 7, seq: 3 }], now);
     expect(again[0]).toBe('taken');
-    expect(again[1]).toMatchObject({ epoch: expect.any(Number) });
+    expect(again[1]).toEqual({ epoch: 7 });
     // so is a session dropped by a resume that found it incomplete
     const incomplete = record(member('i', 'patient'));
     const incompleteEpoch = await a.openSession(incomplete, now);
@@ -219,12 +219,27 @@ export function sessionsContract(t: ContractContext): void {
     expect(outcomes[0]).toEqual({ epoch: keptEpoch });
     expect(outcomes[2]).toBe('taken');
     expect(outcomes[3]).toEqual({ epoch: orphanEpoch });
+    // recreated at the caller's epoch: its writes in flight stay valid
     const recreated = outcomes[1];
+    expect(recreated).toEqual({ epoch: 12_345 });
     if (recreated === 'taken' || recreated === undefined) throw new Error('expected a recreated record');
     // a node that never got that reply adopts the record
     expect(await a.registerAgain([{ record: lost, epoch: null, seq: 7 }], now)).toEqual([recreated]);
     expect(await a.logDeliveries([{ sessionId: lost.member.sessionId, epoch: recreated.epoch, frames: frames(8, 8) }])).toEqual(['ok']);
     expect(await a.takeOver(request(lost, 6), now)).toEqual({ complete: false });
+  });
+
+  it('registerAgain after a data loss: the higher epoch wins, whichever node registers first', async () => {
+    const rec = record(member('p', 'patient'));
+    const now = Date.now();
+    // a stale owner (lower epoch) recreates the record first; the current owner replaces it
+    expect(await a.registerAgain([{ record: rec, epoch: 100, seq: 0 }], now)).toEqual([{ epoch: 100 }]);
+    expect(await b.registerAgain([{ record: rec, epoch: 200, seq: 0 }], now)).toEqual([{ epoch: 200 }]);
+    expect(await a.registerAgain([{ record: rec, epoch: 100, seq: 0 }], now)).toEqual(['taken']);
+    expect(await a.logDeliveries([{ sessionId: rec.member.sessionId, epoch: 100, frames: frames(1, 1) }])).toEqual(['fenced']);
+    // epochs given later are still higher
+    const next = await a.openSession(record(member('q', 'patient')), now);
+    expect(next).toBeGreaterThan(200);
   });
 
   it('remembers the requests a session made, newest journalSize, and hands them over with the session', async () => {

@@ -84,7 +84,8 @@ async function scenario(world: World, fault: Fault, label: string, annotate: (me
     traffic.stop();
     if (!(await traffic.answered(ANSWERED_WITHIN_MS))) problems.push(`sends still unanswered ${ANSWERED_WITHIN_MS} ms after the traffic stopped`);
     if (!(await traffic.arrived(ARRIVED_WITHIN_MS))) problems.push(`owed signals still missing ${ARRIVED_WITHIN_MS} ms after every send was answered`);
-    const verdict = tally(traffic.pairs, traffic.parties, fault.allowedErrors);
+    const after = fault.allowedAfter && traffic.marks.find((m) => m.what === fault.allowedAfter!.mark);
+    const verdict = tally(traffic.pairs, traffic.parties, fault.allowedErrors, after ? { code: fault.allowedAfter!.code, from: after.at } : undefined);
     await annotate(summaryLine(label, verdict.tally));
     if (verdict.notes.length > 0) await annotate(`[counted] ${label}: answered with an error, delivered all the same:\n${verdict.notes.slice(0, 20).join('\n')}`);
     const failures = [...problems, ...verdict.breaches];

@@ -51,8 +51,9 @@ export function tally(
   pairs: readonly Pair[],
   parties: readonly Party[],
   allowedErrors: readonly string[],
+  allowedFrom?: { code: string; from: number },
 ): { tally: Tally; breaches: string[]; notes: string[] } {
-  const verdict = new Verdict(allowedErrors);
+  const verdict = new Verdict(allowedErrors, allowedFrom);
   for (const pair of pairs) verdict.pair(pair);
   verdict.refusals();
   for (const party of parties) verdict.connections(party);
@@ -69,9 +70,11 @@ class Verdict {
   /** per refused code: example lines, and when each was sent */
   private readonly refused = new Map<string, { examples: string[]; at: number[] }>();
   private readonly allowedErrors: readonly string[];
+  private readonly allowedFrom: { code: string; from: number } | undefined;
 
-  constructor(allowedErrors: readonly string[]) {
+  constructor(allowedErrors: readonly string[], allowedFrom?: { code: string; from: number }) {
     this.allowedErrors = allowedErrors;
+    this.allowedFrom = allowedFrom;
   }
 
   pair(pair: Pair): void {
@@ -132,6 +135,7 @@ class Verdict {
       this.notes.push(`pair ${pair.index} #${send.n} answered ${code} @${send.answeredAt} (sent @${send.at}), delivered @${arrival.at} seq ${arrival.seq} (${route})`);
     }
     if (this.allowedErrors.includes(code)) return;
+    if (this.allowedFrom?.code === code && send.at >= this.allowedFrom.from) return;
     const refused = this.refused.get(code) ?? { examples: [], at: [] };
     const receiver = send.receiverAway ? 'receiver away' : 'receiver connected';
     refused.examples.push(`pair ${pair.index} #${send.n} sent @${send.at} answered @${send.answeredAt} (${send.phase}, ${route}, ${receiver}${delivered ? ', delivered anyway' : ''})`);
