@@ -3,16 +3,14 @@
  * cluster (see local-cluster.ts) until Ctrl-C, then stops everything it started.
  */
 import { parseArgs } from 'node:util';
-import { startLocalCluster } from './local-cluster.ts';
+import { describeCluster, startLocalCluster } from './local-cluster.ts';
 
 const { values } = parseArgs({
   options: { nodes: { type: 'string', default: '3' }, port: { type: 'string', default: '8080' }, topology: { type: 'string', default: 'routed' } },
 });
 const topology = values.topology === 'fanout' ? 'fanout' : 'routed';
 const cluster = await startLocalCluster({ nodes: Number(values.nodes), port: Number(values.port), topology });
-console.log(`tether: ${values.nodes} nodes (${topology}) behind HAProxy at ${cluster.url}`);
-cluster.nodeUrls.forEach((u, i) => console.log(`  node-${i}: ${u}  (logs: ${cluster.dir}/node-${i}.log)`));
-console.log(`  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}`);
+for (const line of describeCluster(cluster, topology)) console.log(line);
 console.log('Ctrl-C stops everything.');
 let stopping = false;
 const stop = async (): Promise<void> => {
