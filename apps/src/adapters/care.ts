@@ -1,0 +1,122 @@
+/**
+ * What the apps need from the server's calls (issue 12) and safety (issue 13) features, as
+ * small ports. Phase 1 wires the stubs in not-connected.ts, whose `connected` is false: the UI
+ * then says "not connected yet" and shows no data from them. Phase 2 implements these on the
+ * SDK and passes them to the apps in place of the stubs (adapters.ts); no screen changes.
+ *
+ * Shared contract: a `watch*` calls its listener at once with what is known (possibly nothing),
+ * then with the full new value after every change, until the returned function is called.
+ */
+
+/** Stops a watch. */
+export type Unsubscribe = () => void;
+
+export interface LatLng {
+  lat: number;
+  lng: number;
+}
+
+/** Tracking health of a patient's phone, derived by the server. */
+export type TrackingStatusKind = 'live' | 'stationary' | 'silent' | 'no_fix' | 'battery_low';
+
+export interface TrackingStatus {
+  status: TrackingStatusKind;
+  /**
+   * Why, as a code (e.g. `no_heartbeat`, `location_permission_off`); the badge shows a
+   * translated text for the codes in the catalogue (`reason.<code>`) and none for others.
+   */
+  reason: string;
+  /** ms since the epoch (server time) this status began */
+  since: number;
+  /** battery percent from the latest heartbeat, if known */
+  battery?: number;
+}
+
+export interface TrackingStatusSource {
+  readonly connected: boolean;
+  /** `null` while the server has no status for the patient */
+  watch(patientId: string, listener: (status: TrackingStatus | null) => void): Unsubscribe;
+}
+
+export type AlertKind = 'zone_exit' | 'zone_enter' | 'dwell' | 'silent' | 'battery_low' | 'sos';
+
+export interface CareAlert {
+  id: string;
+  patientId: string;
+  kind: AlertKind;
+  /** a code, translated like TrackingStatus.reason */
+  reason: string;
+  /** ms since the epoch (server time) */
+  raisedAt: number;
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+}
+
+export interface AlertsSource {
+  readonly connected: boolean;
+  /** open and recently acknowledged alerts of these patients, newest first */
+  watch(patientIds: readonly string[], listener: (alerts: readonly CareAlert[]) => void): Unsubscribe;
+  /** resolves once the server recorded the acknowledgement (everyone's watch then shows who and when) */
+  acknowledge(alertId: string): Promise<void>;
+}
+
+export type ZoneShape = { kind: 'circle'; center: LatLng; radiusM: number } | { kind: 'polygon'; points: LatLng[] };
+
+export interface Zone {
+  id: string;
+  patientId: string;
+  name: string;
+  shape: ZoneShape;
+}
+
+export type ZoneDraft = Omit<Zone, 'id'>;
+
+/** Safe zones, per patient. */
+export interface ZonesStore {
+  readonly connected: boolean;
+  list(patientId: string): Promise<Zone[]>;
+  create(draft: ZoneDraft): Promise<Zone>;
+  /** replaces the zone with this id */
+  update(zone: Zone): Promise<Zone>;
+  delete(patientId: string, zoneId: string): Promise<void>;
+  /** the patient's zones now and after every change, by anyone */
+  watch(patientId: string, listener: (zones: readonly Zone[]) => void): Unsubscribe;
+}
+
+/** How a call ended, as the server records it (issue 12). */
+export type CallRecordReason = 'answered' | 'missed' | 'declined' | 'cancelled' | 'answered_elsewhere' | 'failed';
+
+export interface CallRecord {
+  callId: string;
+  /** the other party's user id */
+  peer: string;
+  direction: 'incoming' | 'outgoing';
+  /** ms since the epoch */
+  startedAt: number;
+  /** absent while the call goes on */
+  endedAt?: number;
+  reason: CallRecordReason;
+}
+
+export interface CallHistorySource {
+  readonly connected: boolean;
+  /** this user's recent calls, newest first, missed ones included */
+  watch(listener: (calls: readonly CallRecord[]) => void): Unsubscribe;
+}
+
+export type SosResult = { sent: true } | { sent: false; reason: 'not_connected' | 'failed' };
+
+export interface SosSender {
+  readonly connected: boolean;
+  /** asks the care circle for help (the server raises an SOS alert and rings caregivers in turn) */
+  send(): Promise<SosResult>;
+}
+
+/** Everything phase 2 provides; see adapters.ts. */
+export interface CareAdapters {
+  status: TrackingStatusSource;
+  alerts: AlertsSource;
+  zones: ZonesStore;
+  calls: CallHistorySource;
+  sos: SosSender;
+}

@@ -1,0 +1,64 @@
+import { useState } from 'preact/hooks';
+import type { SosResult, SosSender } from '../adapters/care.ts';
+import { useT } from '../i18n/i18n.ts';
+
+type Step = { kind: 'ready' } | { kind: 'confirm' } | { kind: 'sending' } | { kind: 'done'; result: SosResult };
+
+/**
+ * Asking for help: one tap opens a confirmation (so a pocket or a stray tap does not alarm
+ * everyone), a second sends it through the SosSender. Phase 1's sender is not connected and
+ * says so: the patient is told nobody was alerted.
+ */
+export function SosButton({ sos }: { sos: SosSender }) {
+  const t = useT();
+  const [step, setStep] = useState<Step>({ kind: 'ready' });
+  const send = () => {
+    setStep({ kind: 'sending' });
+    sos.send().then(
+      (result) => setStep({ kind: 'done', result }),
+      () => setStep({ kind: 'done', result: { sent: false, reason: 'failed' } }),
+    );
+  };
+  switch (step.kind) {
+    case 'ready':
+      return (
+        <section class="sos" aria-label={t('sos.title')}>
+          <button type="button" class="big button-sos" data-action="sos" onClick={() => setStep({ kind: 'confirm' })}>
+            {t('sos.button')}
+          </button>
+          {!sos.connected && <p class="not-connected" data-not-connected="sos">{t('sos.not_connected_hint')}</p>}
+        </section>
+      );
+    case 'confirm':
+      return (
+        <section class="sos sos-confirm" role="alertdialog" aria-labelledby="sos-question" data-sos="confirm">
+          <p id="sos-question" class="sos-question">
+            {t('sos.confirm')}
+          </p>
+          <div class="big-buttons">
+            <button type="button" class="big button-sos" data-action="sos-send" onClick={send}>
+              {t('sos.yes')}
+            </button>
+            <button type="button" class="big button-quiet" data-action="sos-cancel" onClick={() => setStep({ kind: 'ready' })}>
+              {t('sos.no')}
+            </button>
+          </div>
+        </section>
+      );
+    case 'sending':
+      return (
+        <section class="sos" role="status">
+          <p>{t('sos.sending')}</p>
+        </section>
+      );
+    case 'done':
+      return (
+        <section class="sos" role="alert" data-sos={step.result.sent ? 'sent' : step.result.reason}>
+          <p>{step.result.sent ? t('sos.sent') : step.result.reason === 'not_connected' ? t('sos.not_connected') : t('sos.failed')}</p>
+          <button type="button" class="big button-quiet" onClick={() => setStep({ kind: 'ready' })}>
+            {t('call.ok')}
+          </button>
+        </section>
+      );
+  }
+}
