@@ -1,0 +1,253 @@
+/**
+ * The apps (apps/: caregiver console, patient call screen), built with Vite and served by
+ * apps/dev/serve.ts with generated map tiles, in headless Chromium against three real node
+ * processes on the suite's RabbitMQ and Redis (scripts/local-cluster.ts, each page given the
+ * node URLs from a chosen one). A desktop console in English and phones in Korean, as the
+ * browser's language picks them. A caregiver calls a patient from the console, the patient
+ * answers with one tap, audio flows (Chromium's fake microphone), the node under the console
+ * is killed (SIGKILL) and the call goes on. Along the way: axe-core finds no serious or critical
+ * violation, the patient screen keeps text >= 18 px and touch targets >= 64 px, no message is
+ * missing a translation, and screenshots go to docs/screenshots/ for review.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type AppsServer, buildApps, startAppsServer } from '../../apps/dev/serve.ts';
+import { type LocalCluster, describeCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import { type TetherClient, connect } from '../../client-sdk/src/index.ts';
+import { DEV_ISSUER, DEV_SECRET, mintToken } from '../../src/auth/dev-tokens.ts';
+import { launchChromiumBrowser } from './browser.ts';
+import { describeViolations, holds, openPage, screenshot, seriousViolations, shows, tap, targetsSmallerThan, textSmallerThan, untranslated } from './apps-pages.ts';
+
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR' };
+const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
+const WALK_STEPS = 16;
+
+/** A walk along a street in Seoul, one fix every 20 s of device time, ending now. */
+function seoulWalk(step: number, now: number) {
+  return { lat: 37.5796 + step * 0.00018, lng: 126.9770 + 0.0006 * Math.sin(step / 3), accuracy: 12, battery: 71, timestamp: now - (WALK_STEPS - step) * 20_000 };
+}
+
+describe('the caregiver console and the patient call screen in Chromium, on three nodes', () => {
+  let cluster: LocalCluster;
+  let server: AppsServer;
+  let browser: Browser;
+  let dist: string;
+  let walker: TetherClient | null = null;
+  const contexts: BrowserContext[] = [];
+  const run = Math.random().toString(36).slice(2, 8);
+  const carol = `carol-${run}`;
+  const pat = `pat-${run}`;
+  const kim = `kim-${run}`;
+  const names = { [carol]: '김미영', [pat]: '박영호', [kim]: '이순자' };
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+  };
+  const context = async (options: typeof PHONE | typeof DESKTOP) => {
+    const made = await browser.newContext(options);
+    contexts.push(made);
+    return made;
+  };
+
+  beforeAll(async () => {
+    dist = await mkdtemp(join(tmpdir(), 'tether-apps-'));
+    [browser, cluster] = await Promise.all([
+      launchChromiumBrowser(),
+      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), env: { LOG_LEVEL: 'warn' } }),
+      buildApps(dist),
+    ]);
+    server = await startAppsServer({ port: 0, tetherUrls: cluster.nodeUrls, tiles: 'local', people: names, dist });
+    // the patient's phone, from Node: a walk the console shows as a trail
+    walker = connect({ url: cluster.nodeUrls[2]!, WebSocket, getToken: () => mintToken({ sub: pat, role: 'patient' }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+    const now = Date.now();
+    for (let step = 0; step < WALK_STEPS; step++) await walker.publishLocation(seoulWalk(step, now));
+    lap('setup (build, 3 nodes, Chromium, a walk)');
+  }, 120_000);
+  afterAll(async () => {
+    walker?.close();
+    for (const made of contexts) await made.close();
+    await browser?.close();
+    await server?.close();
+    await cluster?.stop();
+    if (dist) await rm(dist, { recursive: true, force: true });
+    process.stdout.write(`apps e2e timings (ms): ${JSON.stringify(timings)}\n`);
+  });
+
+  /** axe-core, the patient screen's size rules where asked, and translations, on the page as it is. */
+  const audit = async (page: Page, { patientScreen }: { patientScreen: boolean }) => {
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    expect(await untranslated(page)).toEqual([]);
+    if (patientScreen) {
+      expect(await textSmallerThan(page, 18)).toEqual([]);
+      expect(await targetsSmallerThan(page, 64)).toEqual([]);
+    }
+  };
+
+  it('names every node by its process id and title, as npm run cluster prints them', () => {
+    const lines = describeCluster(cluster, 'routed');
+    for (let i = 0; i < 3; i++) {
+      const pid = cluster.pid(i)!;
+      expect(lines.find((l) => l.includes(`node-${i}:`))).toContain(`pid ${pid}`);
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(`tether node-${i} port ${new URL(cluster.nodeUrls[i]!).port}`);
+    }
+  });
+
+  it('shows a caregiver on a phone every patient, the trail, and zones drawn and edited on the map, in Korean', async () => {
+    mark = performance.now();
+    const page = await openPage(await context(PHONE), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=1`);
+    await shows(page, '.top [data-status="connected"]');
+    await shows(page, `[data-patient="${pat}"] [data-battery]`);
+    expect(await page.locator('h1').innerText()).toBe('보호자 화면');
+    expect(await page.locator(`li[data-patient="${kim}"] [data-seen]`).innerText()).toBe('아직 위치 정보 없음');
+    expect(await page.locator(`li[data-patient="${pat}"] .patient-name`).innerText()).toBe(names[pat]);
+    // the marker on the map, named
+    await shows(page, `.leaflet-marker-pane [data-patient="${pat}"]`);
+    expect(await page.locator(`.leaflet-marker-pane [data-patient="${pat}"]`).innerText()).toBe(names[pat]);
+    // not connected yet (phase 1): said so, never a made-up status
+    expect(await page.locator(`li[data-patient="${pat}"] .badge`).getAttribute('data-status')).toBe('not_connected');
+
+    await tap(page, `li[data-patient="${pat}"] [data-action="show"]`);
+    await shows(page, `[data-trail-summary="${WALK_STEPS}"]`);
+    await holds(page, `document.querySelectorAll('.trail-arrow').length > 0`);
+    await page.selectOption('[data-trail-range]', String(15 * 60_000));
+    await shows(page, `[data-trail-summary="${WALK_STEPS}"]`);
+    lap('phone console: patients and trail');
+    await audit(page, { patientScreen: false });
+    await screenshot(page, 'console-phone');
+
+    // a round zone, sized by number
+    await tap(page, '[data-action="add-circle"]');
+    await page.fill('.zone-form input[type="text"]', '집');
+    await page.fill('.zone-form input[type="number"]', '200');
+    await page.locator('.zone-form input[type="number"]').dispatchEvent('change');
+    await tap(page, '.zone-form button[type="submit"]');
+    await shows(page, 'li[data-zone]');
+    expect(await page.locator('li[data-zone]').innerText()).toContain('원형, 200m');
+    // a zone by corners: three taps on the map
+    await tap(page, '[data-action="add-polygon"]');
+    await page.locator('[data-map]').scrollIntoViewIfNeeded();
+    const map = (await page.locator('[data-map]').boundingBox())!;
+    for (const [x, y] of [[0.3, 0.3], [0.7, 0.35], [0.5, 0.7]] as const) await page.mouse.click(map.x + map.width * x, map.y + map.height * y);
+    await holds(page, `!document.querySelector('.zone-form button[type="submit"]').disabled`);
+    expect(await page.locator('.zone-handle').count()).toBe(3);
+    await tap(page, '.zone-form button[type="submit"]');
+    await holds(page, `document.querySelectorAll('li[data-zone]').length === 2`);
+    expect(await page.locator('li[data-zone]').nth(1).innerText()).toContain('꼭짓점 3개');
+    // edit the circle's radius, then delete the polygon
+    await tap(page, 'li[data-zone] >> nth=0 >> button >> nth=0');
+    await page.fill('.zone-form input[type="number"]', '350');
+    await page.locator('.zone-form input[type="number"]').dispatchEvent('change');
+    await tap(page, '.zone-form button[type="submit"]');
+    await holds(page, `document.querySelector('li[data-zone]').innerText.includes('350m')`);
+    await tap(page, 'li[data-zone] >> nth=1 >> button >> nth=1');
+    await holds(page, `document.querySelectorAll('li[data-zone]').length === 1`);
+    expect(await page.locator('[data-not-connected="zones"]').isVisible()).toBe(true);
+    lap('phone console: zones');
+    await page.close();
+  }, 60_000);
+
+  it('lets a caregiver call a patient who answers with one tap, and keeps the call through a kill of the console node', async () => {
+    mark = performance.now();
+    const patient = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=1`);
+    const desk = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=0`);
+    await shows(patient, '[data-screen="home"] [data-status="connected"]');
+    await shows(desk, '.top [data-status="connected"]');
+    expect(await desk.evaluate('tetherApp.nodeId')).toBe('node-0');
+    expect(await patient.evaluate('tetherApp.nodeId')).toBe('node-1');
+    expect(await patient.locator('h1').innerText()).toBe(`${names[pat]} 님, 안녕하세요`);
+    await audit(patient, { patientScreen: true });
+    await screenshot(patient, 'patient-home-phone');
+    // a first touch lets the page ring, where the browser asks for one
+    if (await patient.locator('[data-action="sound"]').isVisible()) await tap(patient, '[data-action="sound"]');
+    await holds(patient, `!document.querySelector('[data-action="sound"]')`);
+    lap('pages open');
+
+    // SOS: confirmed first; phase 1 tells the patient plainly that nobody was alerted
+    await tap(patient, '[data-action="sos"]');
+    await shows(patient, '[data-sos="confirm"]');
+    await audit(patient, { patientScreen: true });
+    await tap(patient, '[data-action="sos-send"]');
+    await shows(patient, '[data-sos="not_connected"]');
+    expect(await patient.locator('[data-sos="not_connected"] p').innerText()).toContain('아무에게도 알리지 못했어요');
+    await tap(patient, '[data-sos="not_connected"] button');
+    await shows(patient, '[data-action="sos"]');
+
+    // a call the caregiver gives up on while it rings is a missed call, with call back
+    await shows(desk, `li[data-patient="${pat}"] [data-battery]`);
+    await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
+    await shows(patient, '[data-screen="incoming"]');
+    await shows(desk, '.call-panel[data-phase="ringing"]');
+    await tap(desk, '.call-panel [data-action="hangup"]');
+    await shows(patient, `[data-missed="${carol}"] [data-action="call-back"]`);
+    expect(await patient.locator(`[data-missed="${carol}"] p`).first().innerText()).toContain(`${names[carol]} 님의 부재중 전화`);
+    await audit(patient, { patientScreen: true });
+    await tap(desk, '.call-panel [data-action="close"]');
+    await shows(desk, `li[data-patient="${pat}"] [data-action="call"]:not([disabled])`);
+    lap('SOS and a missed call');
+
+    await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
+    await shows(patient, '[data-screen="incoming"]');
+    // the caller's name, not the patient's own
+    expect(await patient.locator('#caller').innerText()).toBe(names[carol]);
+    await holds(patient, 'tetherApp.ringing');
+    await shows(desk, '.call-panel[data-phase="ringing"]');
+    await audit(patient, { patientScreen: true });
+    await screenshot(patient, 'patient-incoming-phone');
+    lap('invite to ringing');
+
+    await tap(patient, '[data-action="answer"]');
+    await shows(patient, '[data-screen="call"][data-phase="connected"]');
+    await shows(desk, '.call-panel[data-phase="connected"]');
+    expect(await patient.evaluate('tetherApp.ringing')).toBe(false);
+    for (const page of [desk, patient]) await holds(page, '(await tetherApp.audioBytesReceived()) > 0');
+    await holds(patient, `document.querySelector('[data-timer]').innerText.trim() !== '0:00'`);
+    lap('one tap to audio both ways');
+
+    const before = { desk: (await desk.evaluate('tetherApp.audioBytesReceived()')) as number, patient: (await patient.evaluate('tetherApp.audioBytesReceived()')) as number };
+    // what the console's connection line says, from now on
+    await desk.evaluate(`(() => {
+      const line = document.querySelector('.top [role="status"]');
+      globalThis.linkWords = [line.innerText];
+      new MutationObserver(() => globalThis.linkWords.push(line.innerText)).observe(line, { childList: true, subtree: true, characterData: true });
+    })()`);
+    await cluster.kill(0);
+    await holds(desk, `tetherApp.connection === 'open' && tetherApp.nodeId !== null && tetherApp.nodeId !== 'node-0'`, 30_000);
+    await shows(desk, '.top [data-status="connected"]');
+    // in plain words, and back to "Connected" (no close codes, no "reconnecting" left behind)
+    const words = (await desk.evaluate('globalThis.linkWords')) as string[];
+    expect(words[0]).toBe('Connected');
+    expect(words).toContain('Connection lost. Reconnecting…');
+    expect(words.at(-1)).toBe('Connected');
+    expect(words.filter((w) => w !== 'Connected' && w !== 'Connection lost. Reconnecting…')).toEqual([]);
+    lap('kill to the console reconnected');
+    // audio still flows both ways, and neither side's call left `connected`
+    await holds(desk, `(await tetherApp.audioBytesReceived()) > ${before.desk}`);
+    await holds(patient, `(await tetherApp.audioBytesReceived()) > ${before.patient}`);
+    for (const page of [desk, patient]) {
+      const phases = (await page.evaluate('tetherApp.callPhases')) as string[];
+      expect(phases.slice(phases.indexOf('connected'))).toEqual(['connected']);
+    }
+    await audit(patient, { patientScreen: true });
+    await audit(desk, { patientScreen: false });
+    await screenshot(patient, 'patient-call-phone');
+    await screenshot(desk, 'console-desktop');
+    lap('audio after the kill');
+
+    await tap(patient, '[data-action="hangup"]');
+    await shows(desk, '.call-panel[data-phase="ended"]');
+    expect(await desk.locator('#call-status').innerText()).toContain(`${names[pat]} ended the call.`);
+    await shows(patient, '[data-screen="call"][data-phase="ended"]');
+    await tap(patient, '[data-action="close"]');
+    await shows(patient, '[data-screen="home"]');
+    lap('hang up');
+  }, 90_000);
+});
