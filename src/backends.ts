@@ -5,16 +5,20 @@ import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
 import { amqpBusMetrics } from './observability/bus-metrics.ts';
 import type { NodeMetrics } from './observability/metrics.ts';
+import { MemoryRecords } from './records/memory.ts';
+import { PostgresRecords } from './records/postgres.ts';
+import type { Records } from './records/records.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
 
 /**
- * Picks the Bus and Store the config names: RabbitMQ when RABBITMQ_URL is set (one URL, or a
- * comma-separated list of a cluster's nodes), Redis when REDIS_URL is set (through Sentinel when
- * REDIS_SENTINELS is), in-memory otherwise (a single node; nothing is shared between processes).
+ * Picks the Bus, Store and Records the config names: RabbitMQ when RABBITMQ_URL is set (one URL,
+ * or a comma-separated list of a cluster's nodes), Redis when REDIS_URL is set (through Sentinel
+ * when REDIS_SENTINELS is), PostgreSQL when DATABASE_URL is set; in-memory otherwise (a single
+ * node; nothing is shared between processes).
  */
-export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store } {
+export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -39,8 +43,14 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         logger: logger.child({ part: 'bus' }),
       })
     : new MemoryBus(undefined, logger.child({ part: 'bus' }));
-  if (!config.RABBITMQ_URL || !config.REDIS_URL) {
-    logger.info({ bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory' }, 'backends');
+  const records = config.DATABASE_URL
+    ? new PostgresRecords({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger: logger.child({ part: 'records' }) })
+    : new MemoryRecords();
+  if (!config.RABBITMQ_URL || !config.REDIS_URL || !config.DATABASE_URL) {
+    logger.info(
+      { bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory', records: config.DATABASE_URL ? 'postgres' : 'memory' },
+      'backends',
+    );
   }
-  return { bus, store };
+  return { bus, store, records };
 }

@@ -49,6 +49,10 @@ export const ConfigSchema = z
     REDIS_SENTINEL_PASSWORD: z.string().optional(),
     /** prefix of every Redis key; clusters sharing one Redis need different ones */
     REDIS_PREFIX: z.string().min(1).default('tether:'),
+    /** PostgreSQL for durable records (call history); unset: kept in this process's memory */
+    DATABASE_URL: z.string().optional(),
+    /** connections each node keeps to PostgreSQL, at most */
+    DATABASE_POOL_SIZE: int(10, 1),
 
     /** a text frame larger than this is answered FRAME_TOO_LARGE */
     MAX_FRAME_BYTES: int(64 * 1024, 256),

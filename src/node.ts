@@ -18,6 +18,8 @@ import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
 import { CLOSE_CODES } from './protocol/index.ts';
+import { MemoryRecords } from './records/memory.ts';
+import type { Records } from './records/records.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
@@ -28,6 +30,8 @@ export interface NodeDeps {
   bus?: Bus;
   /** default: a private in-memory store */
   store?: Store;
+  /** default: private in-memory records */
+  records?: Records;
   logger?: Logger;
   metrics?: NodeMetrics;
 }
@@ -40,6 +44,7 @@ export class TetherNode {
   readonly config: Config;
   readonly bus: Bus;
   readonly store: Store;
+  readonly records: Records;
   readonly logger: Logger;
   readonly metrics: NodeMetrics;
   readonly gateway: Gateway;
@@ -60,6 +65,7 @@ export class TetherNode {
     this.metrics = deps.metrics ?? new NodeMetrics();
     this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
+    this.records = deps.records ?? new MemoryRecords();
     let busWasDown = false;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
@@ -144,7 +150,7 @@ export class TetherNode {
   }
 
   async start(): Promise<{ port: number }> {
-    await Promise.all([this.bus.start(), this.store.start()]);
+    await Promise.all([this.bus.start(), this.store.start(), this.records.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
     this.started = true;
@@ -172,7 +178,7 @@ export class TetherNode {
     this.presence.stop();
     this.staleWatch.stop();
     await this.app.close();
-    await Promise.allSettled([this.bus.close(), this.store.close()]);
+    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close()]);
     this.logger.info('stopped');
   }
 
@@ -181,6 +187,7 @@ export class TetherNode {
       draining: this.draining,
       bus: this.bus.state,
       store: this.store.state,
+      records: this.records.state,
       connections: this.gateway.connections.size,
     };
   }
