@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import { AmqpBus } from './bus/amqp.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
@@ -18,7 +21,7 @@ import type { Store } from './store/store.ts';
  * when REDIS_SENTINELS is), PostgreSQL when DATABASE_URL is set; in-memory otherwise (a single
  * node; nothing is shared between processes).
  */
-export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records } {
+export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records; calls: CallStore } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -33,6 +36,16 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         }),
       })
     : new MemoryStore();
+  // calls live beside the store, in the same Redis
+  const calls = config.REDIS_URL
+    ? new RedisCallStore({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        ...(config.REDIS_SENTINELS.length > 0 && {
+          sentinel: { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD },
+        }),
+      })
+    : new MemoryCallStore();
   const bus = config.RABBITMQ_URL
     ? new AmqpBus({
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
@@ -52,5 +65,5 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
       'backends',
     );
   }
-  return { bus, store, records };
+  return { bus, store, records, calls };
 }
