@@ -1,6 +1,6 @@
 /**
- * A local Tether cluster on loopback: RabbitMQ and Redis (private instances from Debian's
- * packages unless RABBITMQ_URL / REDIS_URL are given), N node processes on their own ports, and
+ * A local Tether cluster on loopback: RabbitMQ, Redis and PostgreSQL (private instances from
+ * Debian's packages unless RABBITMQ_URL / REDIS_URL / DATABASE_URL are given), N node processes on their own ports, and
  * HAProxy in front routing by each node's /readyz. Used by `npm run cluster`, the benchmarks and
  * the browser tests. `kill(i)` really kills a node process (SIGKILL) for failure tests.
  */
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startRabbitMq } from '../test/support/rabbitmq.ts';
 import { startRedis } from '../test/support/redis.ts';
 import { freePort, freeStablePort } from '../test/support/free-port.ts';
+import { startPostgres } from './services/postgres.ts';
 
 export { freePort };
 
@@ -35,6 +36,7 @@ export interface LocalClusterOptions {
   /** use these instead of starting private instances (tests pass the suite's own) */
   rabbitmqUrl?: string;
   redisUrl?: string;
+  databaseUrl?: string;
   /** default true: put HAProxy in front */
   loadBalancer?: boolean;
 }
@@ -45,6 +47,7 @@ export interface LocalCluster {
   readonly nodeUrls: string[];
   readonly rabbitmqUrl: string;
   readonly redisUrl: string;
+  readonly databaseUrl: string;
   readonly dir: string;
   /** the process id of node `index` now (it changes when `start(index)` brings it back), or null while it is down */
   pid(index: number): number | null;
@@ -94,7 +97,7 @@ export function describeCluster(cluster: LocalCluster, topology: string): string
   return [
     `tether: ${cluster.nodeUrls.length} nodes (${topology}) behind HAProxy at ${cluster.url}`,
     ...cluster.nodeUrls.map((url, i) => `  node-${i}: ${url}  pid ${cluster.pid(i) ?? 'down'}  (logs: ${cluster.dir}/node-${i}.log)`),
-    `  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}`,
+    `  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}  PostgreSQL ${cluster.databaseUrl}`,
     "  `ps -ef | grep 'tether node-'` lists the nodes; `kill -9 <pid>` crashes one",
   ];
 }
@@ -107,12 +110,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const dir = await mkdtemp(join(tmpdir(), 'tether-cluster-'));
   const givenRabbit = options.rabbitmqUrl ?? process.env.RABBITMQ_URL;
   const givenRedis = options.redisUrl ?? process.env.REDIS_URL;
-  const [rabbit, redis] = await Promise.all([
+  const givenDatabase = options.databaseUrl ?? process.env.DATABASE_URL;
+  const [rabbit, redis, database] = await Promise.all([
     givenRabbit ? null : startRabbitMq({ name: 'cluster' }),
     givenRedis ? null : startRedis({ name: 'cluster' }),
+    givenDatabase ? null : startPostgres({ name: 'cluster' }),
   ]);
   const rabbitmqUrl = givenRabbit ?? rabbit!.url;
   const redisUrl = givenRedis ?? redis!.url;
+  const databaseUrl = givenDatabase ?? database!.url;
   // a cluster of its own on a shared broker and Redis
   const namespace = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   // `start(i)` brings a node back on its port: one no outgoing connection can take meanwhile
@@ -135,6 +141,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         NODE_ID: `node-${i}`,
         RABBITMQ_URL: rabbitmqUrl,
         REDIS_URL: redisUrl,
+        DATABASE_URL: databaseUrl,
         BUS_TOPOLOGY: options.topology,
         BUS_EXCHANGE: `tether.${options.topology}.${namespace}`,
         REDIS_PREFIX: `tether:${namespace}:`,
@@ -187,6 +194,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     nodeUrls: ports.map((p) => `ws://127.0.0.1:${p}/ws`),
     rabbitmqUrl,
     redisUrl,
+    databaseUrl,
     dir,
     pid: (i) => {
       const child = children[i];
@@ -202,7 +210,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async stop() {
       await stopChild(haproxy, 'SIGTERM');
       await Promise.all(children.map((c) => stopChild(c, 'SIGTERM')));
-      await Promise.all([rabbit?.stop(), redis?.stop()]);
+      await Promise.all([rabbit?.stop(), redis?.stop(), database?.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -255,6 +255,10 @@ export class TetherClient {
         return this.numbered(frame) ? this.events.emit('presence', frame) : undefined;
       case 'stale':
         return this.numbered(frame) ? this.events.emit('stale', frame) : undefined;
+      case 'call':
+        return this.numbered(frame) ? this.events.emit('call', frame) : undefined;
+      case 'alert':
+        return this.numbered(frame) ? this.events.emit('alert', frame) : undefined;
       default:
         return assertNever(frame);
     }

@@ -60,6 +60,7 @@ async function openFresh(session: Session, outages: number, welcome: (outcome: O
   session.markLive();
   welcome({ resume: resumeToken(session) });
   session.release(owed);
+  wentLive(session);
 }
 
 /** Live in presence and resumable (sets `epoch`); leaves `epoch` null when the Store is down. */
@@ -121,6 +122,18 @@ async function resumeWith(
   session.rememberRequests(taken.journal);
   session.replay(taken.delivered, taken.missed);
   session.release(owed);
+  wentLive(session);
+}
+
+/** Tells the node's SessionLiveHooks (src/calls: calls ringing for the user reach a device that just connected). */
+function wentLive(session: Session): void {
+  for (const hook of session.ctx.sessionLive) {
+    try {
+      hook(session);
+    } catch (error) {
+      session.ctx.logger.error({ err: error, sessionId: session.id }, 'session-live hook failed');
+    }
+  }
 }
 
 /** tries of `stillLive` before the open gives up with 1013 */

@@ -21,6 +21,8 @@ export interface GatewayOptions extends ConnectionLimits {
   allowedOrigins: readonly string[];
   maxConnectionsPerUser: number;
   heartbeatMs: number;
+  /** fields a feature adds to each welcome (TURN credentials, src/calls) */
+  welcomeExtras?: (identity: Identity) => Pick<Welcome, 'turn'>;
 }
 
 class Refusal {
@@ -221,6 +223,7 @@ export class Gateway implements ConnectionOwner {
       heartbeatMs: this.options.heartbeatMs,
       staleAfterMs: this.ctx.limits.staleAfterMs,
       ...outcome,
+      ...this.options.welcomeExtras?.(identity),
       limits: {
         maxFrameBytes: this.options.maxFrameBytes,
         ratePerSecond: this.options.ratePerSecond,
