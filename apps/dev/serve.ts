@@ -33,7 +33,7 @@ export interface AppsServerOptions {
   people?: Record<string, string>;
   /** the built apps; default apps/dist */
   dist?: string;
-  /** extra config.json fields (e.g. ringTimeoutMs, mapStart) */
+  /** extra config.json fields (e.g. mapStart, rtcConfiguration) */
   config?: Record<string, unknown>;
 }
 

@@ -2,6 +2,8 @@ import { type ComponentChildren, render } from 'preact';
 import type { TetherClient } from '@tether/client';
 import { careAdapters } from './adapters/adapters.ts';
 import type { CareAdapters } from './adapters/care.ts';
+import { ServerCalls } from './call/server-calls.ts';
+import { ServerClock } from './connection.ts';
 import { type AppConfig, loadConfig } from './config.ts';
 import { I18n, type Translator, pageLanguage, translator } from './i18n/i18n.ts';
 import type { AppName, Identity } from './identity.ts';
@@ -15,6 +17,10 @@ export interface Started {
   client: TetherClient;
   identity: Identity;
   adapters: CareAdapters;
+  /** the server's clock as seen from here */
+  clock: ServerClock;
+  /** server-side calls (CallController and the call history use them) */
+  server: ServerCalls;
 }
 
 /**
@@ -31,7 +37,9 @@ export async function boot(app: AppName, root: HTMLElement, view: (started: Star
     const config = await loadConfig();
     stage = 'sign_in';
     const [people, { client, identity }] = await Promise.all([People.load(config.peopleUrl).catch(() => new People()), signIn(config, app)]);
-    const started: Started = { config, t, people, client, identity, adapters: careAdapters(client) };
+    const clock = new ServerClock(client);
+    const server = new ServerCalls(client, () => clock.now());
+    const started: Started = { config, t, people, client, identity, clock, server, adapters: careAdapters(client, server) };
     render(
       <I18n.Provider value={t}>
         <PeopleContext.Provider value={people}>{view(started)}</PeopleContext.Provider>

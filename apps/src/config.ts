@@ -25,8 +25,6 @@ export const AppConfig = z.object({
     .default({ url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors', maxZoom: 19 }),
   /** where the console's map starts before any position is known */
   mapStart: z.object({ lat: z.number(), lng: z.number(), zoom: z.number() }).default({ lat: 37.5665, lng: 126.978, zoom: 12 }),
-  /** how long an unanswered call rings, ms */
-  ringTimeoutMs: z.number().int().min(5_000).default(30_000),
   /** RTCPeerConnection settings (ICE servers), passed through */
   rtcConfiguration: z.record(z.string(), z.unknown()).optional(),
 });

@@ -36,7 +36,8 @@ export function consoleOf(page: Page): string[] {
 async function failure(page: Page, what: string, timeoutMs: number, cause: unknown): Promise<Error> {
   const text = await page.evaluate('document.body.innerText').catch(() => 'unavailable');
   const log = consoleOf(page).slice(-20).join('\n  ');
-  return new Error(`${page.url()}: not within ${timeoutMs} ms: ${what}\n screen:\n${String(text).slice(0, 1_500)}\n console:\n  ${log}`, { cause });
+  const app = await page.evaluate('JSON.stringify(globalThis.tetherApp ? { node: tetherApp.nodeId, connection: tetherApp.connection, callPhases: tetherApp.callPhases } : null)').catch(() => 'unavailable');
+  return new Error(`${page.url()}: not within ${timeoutMs} ms: ${what}\n screen:\n${String(text).slice(0, 1_500)}\n app: ${String(app)}\n console:\n  ${log}`, { cause });
 }
 
 /** Waits for a visible element matching `selector`. */

@@ -3,9 +3,12 @@
  * apps/dev/serve.ts with generated map tiles, in headless Chromium against three real node
  * processes on the suite's RabbitMQ and Redis (scripts/local-cluster.ts, each page given the
  * node URLs from a chosen one). A desktop console in English and phones in Korean, as the
- * browser's language picks them. A caregiver calls a patient from the console, the patient
- * answers with one tap, audio flows (Chromium's fake microphone), the node under the console
- * is killed (SIGKILL) and the call goes on. Along the way: axe-core finds no serious or critical
+ * browser's language picks them. Calls are the server's (docs/protocol.md, section 15): a
+ * patient's SOS rings the console and the patient's phone joins the call once it is taken; a
+ * call the caregiver gives up, and one nobody answers in the ring window, show as missed on the
+ * patient's phone and in the console's recent calls; a caregiver calls a patient from the
+ * console, the patient answers with one tap, audio flows (Chromium's fake microphone), the node
+ * under the console is killed (SIGKILL) and the call goes on. Along the way: axe-core finds no serious or critical
  * violation, the patient screen keeps text >= 18 px and touch targets >= 64 px, no message is
  * missing a translation, and screenshots go to docs/screenshots/ for review.
  */
@@ -26,6 +29,8 @@ import { describeViolations, holds, openPage, screenshot, seriousViolations, sho
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR' };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
 const WALK_STEPS = 16;
+/** the server's ring window (CALL_RING_TIMEOUT_MS): short, so a missed call happens within the test */
+const RING_MS = 5_000;
 
 /** A walk along a street in Seoul, one fix every 20 s of device time, ending now. */
 function seoulWalk(step: number, now: number) {
@@ -61,7 +66,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     dist = await mkdtemp(join(tmpdir(), 'tether-apps-'));
     [browser, cluster] = await Promise.all([
       launchChromiumBrowser(),
-      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), env: { LOG_LEVEL: 'warn' } }),
+      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS) } }),
       buildApps(dist),
     ]);
     server = await startAppsServer({ port: 0, tetherUrls: cluster.nodeUrls, tiles: 'local', people: names, dist });
@@ -171,17 +176,28 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await holds(patient, `!document.querySelector('[data-action="sound"]')`);
     lap('pages open');
 
-    // SOS: confirmed first; phase 1 tells the patient plainly that nobody was alerted
+    // SOS: confirmed first, then the server rings the care circle (carol) and the patient's phone joins the call she takes
     await tap(patient, '[data-action="sos"]');
     await shows(patient, '[data-sos="confirm"]');
     await audit(patient, { patientScreen: true });
     await tap(patient, '[data-action="sos-send"]');
-    await shows(patient, '[data-sos="not_connected"]');
-    expect(await patient.locator('[data-sos="not_connected"] p').innerText()).toContain('아무에게도 알리지 못했어요');
-    await tap(patient, '[data-sos="not_connected"] button');
+    await shows(patient, '[data-sos="sent"]');
+    await shows(desk, '.call-panel[data-phase="incoming"][data-kind="sos"]');
+    expect(await desk.locator('#call-title').innerText()).toBe(`${names[pat]} is asking for help`);
+    await tap(desk, '.call-panel [data-action="answer"]');
+    await shows(patient, '[data-screen="call"][data-phase="connected"]');
+    await shows(desk, '.call-panel[data-phase="connected"]');
+    expect(await patient.locator('#peer').innerText()).toBe(names[carol]);
+    await tap(desk, '.call-panel [data-action="hangup"]');
+    await shows(patient, '[data-screen="call"][data-phase="ended"]');
+    await tap(patient, '[data-action="close"]');
     await shows(patient, '[data-action="sos"]');
+    await tap(desk, '.call-panel [data-action="close"]');
+    await shows(desk, `.calls li[data-reason="completed"]`);
+    expect(await desk.locator('.calls li').first().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
+    lap('SOS taken from the console');
 
-    // a call the caregiver gives up on while it rings is a missed call, with call back
+    // a call the caregiver gives up while it rings is a missed call for the patient, with call back
     await shows(desk, `li[data-patient="${pat}"] [data-battery]`);
     await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
     await shows(patient, '[data-screen="incoming"]');
@@ -190,9 +206,25 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await shows(patient, `[data-missed="${carol}"] [data-action="call-back"]`);
     expect(await patient.locator(`[data-missed="${carol}"] p`).first().innerText()).toContain(`${names[carol]} 님의 부재중 전화`);
     await audit(patient, { patientScreen: true });
+    await tap(patient, '[data-action="missed-seen"]');
+    await holds(patient, `!document.querySelector('[data-missed]')`);
     await tap(desk, '.call-panel [data-action="close"]');
     await shows(desk, `li[data-patient="${pat}"] [data-action="call"]:not([disabled])`);
-    lap('SOS and a missed call');
+    await shows(desk, `.calls li[data-reason="cancelled"]`);
+    lap('a call given up');
+
+    // nobody answers within the server's ring window: missed on both sides
+    await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
+    await shows(patient, '[data-screen="incoming"]');
+    await shows(desk, '.call-panel[data-phase="ended"]', RING_MS + 10_000);
+    expect(await desk.locator('#call-status').innerText()).toContain(`${names[pat]} did not answer.`);
+    await shows(patient, `[data-missed="${carol}"]`);
+    expect(await patient.evaluate('tetherApp.ringing')).toBe(false);
+    await shows(desk, `.calls li[data-reason="missed"]`);
+    expect(await desk.locator('.calls li[data-reason="missed"]').first().innerText()).toContain(`To ${names[pat]} · no answer`);
+    await screenshot(patient, 'patient-missed-phone');
+    await tap(desk, '.call-panel [data-action="close"]');
+    lap('a call nobody answered');
 
     await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
     await shows(patient, '[data-screen="incoming"]');
@@ -213,6 +245,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     lap('one tap to audio both ways');
 
     const before = { desk: (await desk.evaluate('tetherApp.audioBytesReceived()')) as number, patient: (await patient.evaluate('tetherApp.audioBytesReceived()')) as number };
+    const phasesBefore = { desk: ((await desk.evaluate('tetherApp.callPhases')) as string[]).length, patient: ((await patient.evaluate('tetherApp.callPhases')) as string[]).length };
     // what the console's connection line says, from now on
     await desk.evaluate(`(() => {
       const line = document.querySelector('.top [role="status"]');
@@ -232,9 +265,9 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     // audio still flows both ways, and neither side's call left `connected`
     await holds(desk, `(await tetherApp.audioBytesReceived()) > ${before.desk}`);
     await holds(patient, `(await tetherApp.audioBytesReceived()) > ${before.patient}`);
-    for (const page of [desk, patient]) {
+    for (const [name, page] of [['desk', desk], ['patient', patient]] as const) {
       const phases = (await page.evaluate('tetherApp.callPhases')) as string[];
-      expect(phases.slice(phases.indexOf('connected'))).toEqual(['connected']);
+      expect(phases.slice(phasesBefore[name] - 1)).toEqual(['connected']);
     }
     await audit(patient, { patientScreen: true });
     await audit(desk, { patientScreen: false });

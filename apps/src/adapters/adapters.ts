@@ -1,13 +1,17 @@
 import type { TetherClient } from '@tether/client';
+import type { ServerCalls } from '../call/server-calls.ts';
+import { ServerCallHistory } from './call-history.ts';
 import type { CareAdapters } from './care.ts';
 import { LocalZones } from './local-zones.ts';
-import { notConnectedAlerts, notConnectedCalls, notConnectedSos, notConnectedStatus } from './not-connected.ts';
+import { notConnectedAlerts, notConnectedStatus } from './not-connected.ts';
+import { serverSos } from './sos.ts';
 
 /**
- * The adapters the apps use. Phase 1: none is connected to the server (see not-connected.ts
- * and local-zones.ts). Phase 2 builds them on `client` (the calls and safety requests and
- * channels) here, and nothing else in the apps changes.
+ * The adapters the apps use. Calls, call history and SOS are the server's (docs/protocol.md,
+ * section 15). Tracking status, alerts and zones wait for the server's safety work: until it is
+ * on main they say "not connected yet" (not-connected.ts, local-zones.ts); then they are built
+ * here on `client` and nothing else in the apps changes.
  */
-export function careAdapters(_client: TetherClient): CareAdapters {
-  return { status: notConnectedStatus, alerts: notConnectedAlerts, zones: new LocalZones(), calls: notConnectedCalls, sos: notConnectedSos };
+export function careAdapters(client: TetherClient, server: ServerCalls): CareAdapters {
+  return { status: notConnectedStatus, alerts: notConnectedAlerts, zones: new LocalZones(), calls: new ServerCallHistory(client, server), sos: serverSos(server) };
 }

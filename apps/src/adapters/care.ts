@@ -83,18 +83,24 @@ export interface ZonesStore {
   watch(patientId: string, listener: (zones: readonly Zone[]) => void): Unsubscribe;
 }
 
-/** How a call ended, as the server records it (issue 12). */
-export type CallRecordReason = 'answered' | 'missed' | 'declined' | 'cancelled' | 'answered_elsewhere' | 'failed';
+/** How a call ended, as the server records it (docs/protocol.md, section 15.8). */
+export type CallRecordReason = 'missed' | 'declined' | 'cancelled' | 'completed' | 'expired';
 
+/** One call in this user's history: the server's record (CallRecordView), or one just ended that the server is still writing. */
 export interface CallRecord {
   callId: string;
   /** the other party's user id */
   peer: string;
   direction: 'incoming' | 'outgoing';
-  /** ms since the epoch */
+  /** 'sos': a patient's call for help */
+  kind: 'call' | 'sos';
+  /** ms since the epoch, server time: when it started ringing */
   startedAt: number;
-  /** absent while the call goes on */
-  endedAt?: number;
+  /** when it was answered, or null */
+  answeredAt: number | null;
+  endedAt: number;
+  /** ms answered; 0 when never answered */
+  durationMs: number;
   reason: CallRecordReason;
 }
 
@@ -102,6 +108,8 @@ export interface CallHistorySource {
   readonly connected: boolean;
   /** this user's recent calls, newest first, missed ones included */
   watch(listener: (calls: readonly CallRecord[]) => void): Unsubscribe;
+  /** the history could not be read (e.g. the records database is down): the list may be old */
+  readonly failed: boolean;
 }
 
 export type SosResult = { sent: true } | { sent: false; reason: 'not_connected' | 'failed' };

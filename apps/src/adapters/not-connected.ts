@@ -1,7 +1,7 @@
-import type { AlertsSource, CallHistorySource, SosSender, TrackingStatusSource, Unsubscribe } from './care.ts';
+import type { AlertsSource, TrackingStatusSource, Unsubscribe } from './care.ts';
 
 /**
- * Phase 1 stand-ins for the server features that are not built yet (issues 12 and 13). Each
+ * Stand-ins for the server's safety features (tracking status, alerts) until they are on main. Each
  * says `connected: false`, and the UI shows "not connected yet" instead of their data; they
  * never hand out made-up data.
  */
@@ -30,17 +30,4 @@ export const notConnectedAlerts: AlertsSource = {
     return nothing;
   },
   acknowledge: () => Promise.reject(new NotConnectedError('alerts')),
-};
-
-export const notConnectedCalls: CallHistorySource = {
-  connected: false,
-  watch: (listener) => {
-    listener([]);
-    return nothing;
-  },
-};
-
-export const notConnectedSos: SosSender = {
-  connected: false,
-  send: async () => ({ sent: false, reason: 'not_connected' }),
 };

@@ -1,4 +1,5 @@
-import { type CallEnd, CallSession, type TetherClient, onIncomingCall } from '@tether/client';
+import { type CallEnd, CallSession, RequestError } from '@tether/client';
+import { type IncomingCall, RING_GRACE_MS, type ServerCalls, type SosAnswered } from './server-calls.ts';
 
 type Call = CallSession<RTCPeerConnection>;
 
@@ -13,11 +14,14 @@ export type CallOutcome =
   | 'peer_declined'
   | 'no_answer' // the peer did not answer in time
   | 'missed' // this side did not answer in time, or the caller gave up while it rang
-  | 'unreachable' // no device of the peer could be rung
+  | 'answered_elsewhere' // another device of this user took the call
+  | 'unreachable' // the call could not be placed
   | 'failed';
 
 export interface CallView {
   phase: CallPhase;
+  /** 'sos': a patient's call for help */
+  kind: 'call' | 'sos';
   /** the other party's user id */
   peer: string | null;
   direction: 'incoming' | 'outgoing' | null;
@@ -34,51 +38,43 @@ export interface CallView {
   durationMs: number | null;
 }
 
-/** A call this device rang for and nobody answered here (phase 1: seen by this device only). */
-export interface MissedCall {
-  peer: string;
-  /** local ms */
-  at: number;
-}
+const IDLE: CallView = { phase: 'idle', kind: 'call', peer: null, direction: null, connectedAt: null, muted: false, micBlocked: false, weak: false, outcome: null, durationMs: null };
 
-const IDLE: CallView = { phase: 'idle', peer: null, direction: null, connectedAt: null, muted: false, micBlocked: false, weak: false, outcome: null, durationMs: null };
+/** ms an outgoing call waits for the server's `ringUntil` at most (the server's ring window decides) */
+const OUTGOING_RING_LIMIT_MS = 10 * 60_000;
 
 export interface CallControllerOptions {
   rtcConfiguration?: RTCConfiguration;
-  ringTimeoutMs: number;
   /** where the hidden <audio> that plays the peer goes */
   audioHost: HTMLElement;
 }
 
 /**
- * The page's one audio call, over `CallSession` (perfect negotiation, ICE restart after a
- * reconnect): rings for incoming invites (a second caller while busy is declined as busy),
- * places calls, answers, declines, hangs up, mutes. It owns the microphone stream and the
- * <audio> element playing the peer, and releases both when the call ends. Screens read
- * `view` and `missed` and re-render on `subscribe`.
+ * The page's one audio call: a server-side call (ServerCalls) with its media negotiated by the
+ * SDK's `CallSession` (perfect negotiation, ICE restart after a reconnect). Rings for incoming
+ * invites (a second caller while busy is declined as busy), places calls, answers, declines,
+ * hangs up, mutes, and joins the call when a caregiver takes this patient's SOS. It owns the
+ * microphone stream and the <audio> element playing the peer, and releases both when the call
+ * ends. Screens read `view` and re-render on `subscribe`; missed calls are the call history's
+ * (adapters/call-history.ts).
  */
 export class CallController {
   view: CallView = IDLE;
-  missed: MissedCall[] = [];
   private call: Call | null = null;
   private stream: MediaStream | null = null;
   private readonly audio: HTMLAudioElement;
   private readonly listeners = new Set<() => void>();
-  private readonly stopListening: () => void;
+  private readonly stopListening: Array<() => void>;
 
   constructor(
-    private readonly client: TetherClient,
+    private readonly server: ServerCalls,
     private readonly options: CallControllerOptions,
   ) {
     this.audio = document.createElement('audio');
     this.audio.autoplay = true;
     this.audio.hidden = true;
     options.audioHost.append(this.audio);
-    this.stopListening = onIncomingCall<RTCPeerConnection>(client, (incoming) => this.ring(incoming), {
-      RTCPeerConnection,
-      ringTimeoutMs: options.ringTimeoutMs,
-      ...(options.rtcConfiguration ? { configuration: options.rtcConfiguration } : {}),
-    });
+    this.stopListening = [server.onIncoming((incoming) => this.ring(incoming)), server.onSosAnswered((answered) => void this.joinSos(answered))];
   }
 
   subscribe(listener: () => void): () => void {
@@ -89,14 +85,25 @@ export class CallController {
   /** Calls `peer` (a user id); ignored while another call is on. */
   async dial(peer: string): Promise<void> {
     if (this.busy) return;
-    const call: Call = new CallSession(this.client, {
+    await this.place(peer, undefined, 'call');
+  }
+
+  /** A caregiver took this patient's SOS: the call starts, already answered. */
+  private async joinSos({ callId, peer }: SosAnswered): Promise<void> {
+    if (this.busy) this.call?.hangup('busy');
+    await this.place(peer.userId, callId, 'sos');
+  }
+
+  private async place(peer: string, callId: string | undefined, kind: 'call' | 'sos'): Promise<void> {
+    const call: Call = new CallSession(this.server, {
       peer,
+      ...(callId ? { callId } : {}),
       media: 'audio',
       RTCPeerConnection,
-      ringTimeoutMs: this.options.ringTimeoutMs,
+      ringTimeoutMs: OUTGOING_RING_LIMIT_MS,
       ...(this.options.rtcConfiguration ? { configuration: this.options.rtcConfiguration } : {}),
     });
-    this.use(call);
+    this.use(call, kind);
     await this.openMicrophone(call);
     if (call.ended) return;
     await call.invite().catch(() => {}); // the outcome comes through the `ended` event
@@ -130,12 +137,6 @@ export class CallController {
     if (this.view.phase === 'ended') this.setView(IDLE);
   }
 
-  /** Forgets the missed calls shown (the person has seen them). */
-  clearMissed(): void {
-    this.missed = [];
-    this.emit();
-  }
-
   /** Bytes of the peer's audio received so far (diagnostics; the browser tests check media flows). */
   async audioBytesReceived(): Promise<number> {
     const pc = this.call?.pc;
@@ -148,7 +149,7 @@ export class CallController {
   }
 
   stop(): void {
-    this.stopListening();
+    this.stopListening.forEach((off) => off());
     this.call?.hangup();
     this.audio.remove();
   }
@@ -157,14 +158,29 @@ export class CallController {
     return this.call !== null && this.call.state !== 'ended';
   }
 
-  private ring(incoming: Call): void {
-    if (this.busy) return incoming.reject('busy');
-    this.use(incoming);
+  private ring(incoming: IncomingCall): void {
+    const call: Call = new CallSession(
+      this.server,
+      {
+        peer: incoming.caller.userId,
+        callId: incoming.callId,
+        media: incoming.media,
+        RTCPeerConnection,
+        // the server's ring window; past it (and a grace for its word) this device stops by itself
+        ringTimeoutMs: incoming.ringMs + RING_GRACE_MS,
+        ...(this.options.rtcConfiguration ? { configuration: this.options.rtcConfiguration } : {}),
+      },
+      { from: incoming.caller },
+    );
+    if (this.busy && !incoming.accepted) return call.reject('busy');
+    if (incoming.accepted) this.call?.hangup('glare');
+    this.use(call, incoming.kind);
+    if (incoming.accepted) void this.answer(); // glare: this user's own invite accepted it
   }
 
-  private use(call: Call): void {
+  private use(call: Call, kind: 'call' | 'sos'): void {
     this.call = call;
-    this.setView({ ...IDLE, phase: phaseOf(call.state), peer: call.peer, direction: call.direction });
+    this.setView({ ...IDLE, kind, phase: phaseOf(call.state), peer: call.peer, direction: call.direction });
     call.pc.addEventListener('track', (event) => {
       this.audio.srcObject = event.streams[0] ?? new MediaStream([event.track]);
     });
@@ -180,7 +196,6 @@ export class CallController {
     if (call !== this.call) return;
     const wasRinging = this.view.phase === 'incoming';
     const outcome = outcomeOf(end, call.direction, wasRinging);
-    if (outcome === 'missed') this.missed = [{ peer: call.peer, at: Date.now() }, ...this.missed].slice(0, 20);
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
     this.audio.srcObject = null;
@@ -237,17 +252,35 @@ function phaseOf(state: Call['state']): CallPhase {
   }
 }
 
+/**
+ * This side's outcome. Ends the server decided come as remote ends whose message is the server's
+ * reason (see server-calls.ts); a request the server refused ends the call locally as
+ * 'unavailable' with its RequestError.
+ */
 function outcomeOf(end: CallEnd, direction: 'incoming' | 'outgoing', wasRinging: boolean): CallOutcome {
   const local = end.by === 'local';
   switch (end.reason) {
     case 'hangup':
-      if (wasRinging && !local) return 'missed'; // the caller gave up while this side rang
-      return local ? 'hung_up' : 'peer_hung_up';
+      if (local) return 'hung_up';
+      switch (end.message) {
+        case 'answered_elsewhere':
+          return 'answered_elsewhere';
+        case 'missed':
+          return direction === 'incoming' ? 'missed' : 'no_answer';
+        case 'cancelled':
+          return direction === 'incoming' ? 'missed' : 'hung_up'; // the caller gave up while this side rang
+        default:
+          return wasRinging ? 'missed' : 'peer_hung_up';
+      }
     case 'rejected':
       return local ? 'declined' : 'peer_declined';
     case 'timeout':
       return direction === 'incoming' ? 'missed' : 'no_answer';
-    case 'unavailable':
+    case 'unavailable': {
+      const code = end.error instanceof RequestError ? end.error.code : null;
+      if (code === 'CALL_ALREADY_ANSWERED') return 'answered_elsewhere';
+      if (code === 'CALL_ENDED') return direction === 'incoming' ? 'missed' : 'failed';
       return direction === 'outgoing' ? 'unreachable' : 'failed';
+    }
   }
 }

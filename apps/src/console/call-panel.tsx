@@ -13,8 +13,8 @@ export function CallPanel({ view, calls }: { view: CallView; calls: CallControll
   const peer = view.peer;
   const incoming = view.phase === 'incoming';
   return (
-    <section class={`call-panel call-${view.phase}`} role={incoming ? 'alertdialog' : 'region'} aria-labelledby="call-title" aria-describedby="call-status" data-phase={view.phase}>
-      <h2 id="call-title">{incoming ? t('call.incoming_from', { name }) : t('call.with', { name })}</h2>
+    <section class={`call-panel call-${view.phase}`} role={incoming ? 'alertdialog' : 'region'} aria-labelledby="call-title" aria-describedby="call-status" data-phase={view.phase} data-kind={view.kind}>
+      <h2 id="call-title">{incoming ? t(view.kind === 'sos' ? 'call.sos_from' : 'call.incoming_from', { name }) : t('call.with', { name })}</h2>
       <p id="call-status" class="call-status" aria-live="polite">
         {view.phase === 'ended' ? t(`call.outcome.${view.outcome ?? 'failed'}`, { name }) : t(`call.phase.${view.phase}`, { name })}
         {view.phase === 'connected' && view.connectedAt !== null && (

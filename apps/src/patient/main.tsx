@@ -8,7 +8,7 @@ import { PatientApp } from './patient-app.tsx';
 
 await boot('patient', document.getElementById('app')!, (started) => {
   const { client, config } = started;
-  const calls = new CallController(client, { ringTimeoutMs: config.ringTimeoutMs, audioHost: document.body, ...(config.rtcConfiguration ? { rtcConfiguration: config.rtcConfiguration as RTCConfiguration } : {}) });
+  const calls = new CallController(started.server, { audioHost: document.body, ...(config.rtcConfiguration ? { rtcConfiguration: config.rtcConfiguration as RTCConfiguration } : {}) });
   const ringtone = new Ringtone();
   exposeDiagnostics({ client, calls, ringtone });
   return <PatientApp client={client} identity={started.identity} adapters={started.adapters} calls={calls} ringtone={ringtone} />;

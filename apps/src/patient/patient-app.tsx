@@ -1,6 +1,6 @@
 import type { TetherClient } from '@tether/client';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { CareAdapters } from '../adapters/care.ts';
+import type { CallHistorySource, CallRecord, CareAdapters } from '../adapters/care.ts';
 import type { CallController, CallView } from '../call/call-controller.ts';
 import type { Ringtone } from '../call/ringtone.ts';
 import { type Link, watchLink } from '../connection.ts';
@@ -39,9 +39,11 @@ export function PatientApp({ client, identity, adapters, calls, ringtone }: Pati
   }, [view.phase, ringtone]);
   useEffect(() => {
     if (view.phase !== 'ended') return;
+    // a call that only rang here needs no "call ended" screen: home shows it as missed
+    if (view.outcome === 'missed' || view.outcome === 'answered_elsewhere') return calls.dismiss();
     const timer = setTimeout(() => calls.dismiss(), ENDED_SHOWN_MS);
     return () => clearTimeout(timer);
-  }, [view.phase, calls]);
+  }, [view.phase, view.outcome, calls]);
   // the first touch anywhere allows the ringtone (browsers need one)
   useEffect(() => {
     const unlock = () => void ringtone.unlock();
@@ -121,7 +123,7 @@ function InCall({ view, calls }: { view: CallView; calls: CallController }) {
 function Home({ link, identity, adapters, calls, needsTap, ringtone }: { link: Link; identity: Identity; adapters: CareAdapters; calls: CallController; needsTap: boolean; ringtone: Ringtone }) {
   const t = useT();
   const me = useName(identity.userId);
-  const missed = useExternal(useCallback((on) => calls.subscribe(on), [calls]), () => calls.missed);
+  const missed = useMissed(adapters.calls, identity.userId);
   return (
     <main class="screen screen-home" aria-labelledby="hello" data-screen="home">
       <h1 id="hello">{t('patient.hello', { name: me })}</h1>
@@ -133,7 +135,7 @@ function Home({ link, identity, adapters, calls, needsTap, ringtone }: { link: L
           {t('patient.sound_on')}
         </button>
       )}
-      {missed.length > 0 && <Missed missed={missed} calls={calls} />}
+      {missed.calls.length > 0 && <Missed missed={missed.calls} calls={calls} seen={missed.seen} />}
       <section aria-labelledby="contacts-title" class="contacts">
         <h2 id="contacts-title">{t('patient.contacts')}</h2>
         {identity.contacts.length === 0 ? <p>{t('patient.no_contacts')}</p> : identity.contacts.map((id) => <ContactButton key={id} id={id} calls={calls} />)}
@@ -153,13 +155,32 @@ function ContactButton({ id, calls }: { id: string; calls: CallController }) {
   );
 }
 
-function Missed({ missed, calls }: { missed: readonly { peer: string; at: number }[]; calls: CallController }) {
+/**
+ * Calls that rang this phone and were not answered here (missed, or given up by the caller),
+ * from the call history, newest first, until the person says they saw them (remembered in this
+ * browser, by the newest one's end).
+ */
+function useMissed(history: CallHistorySource, userId: string): { calls: readonly CallRecord[]; seen: () => void } {
+  const key = `tether.missedSeenUntil.${userId}`;
+  const [seenUntil, setSeenUntil] = useState(() => Number(localStorage.getItem(key) ?? 0));
+  const [calls, setCalls] = useState<readonly CallRecord[]>([]);
+  useEffect(() => history.watch(setCalls), [history]);
+  const missed = calls.filter((c) => c.direction === 'incoming' && c.answeredAt === null && (c.reason === 'missed' || c.reason === 'cancelled') && c.endedAt > seenUntil);
+  const seen = () => {
+    const until = Math.max(seenUntil, ...missed.map((c) => c.endedAt));
+    localStorage.setItem(key, String(until));
+    setSeenUntil(until);
+  };
+  return { calls: missed, seen };
+}
+
+function Missed({ missed, calls, seen }: { missed: readonly CallRecord[]; calls: CallController; seen: () => void }) {
   const t = useT();
   const latest = missed[0]!;
   const name = useName(latest.peer);
   return (
     <section class="missed" role="alert" data-missed={latest.peer}>
-      <p>{t('patient.missed', { name, time: formatClock(t, latest.at) })}</p>
+      <p>{t('patient.missed', { name, time: formatClock(t, latest.endedAt) })}</p>
       {missed.length > 1 && <p>{t('patient.missed_more', { n: missed.length - 1 })}</p>}
       <div class="big-buttons">
         <button
@@ -167,13 +188,13 @@ function Missed({ missed, calls }: { missed: readonly { peer: string; at: number
           class="big button-answer"
           data-action="call-back"
           onClick={() => {
-            calls.clearMissed();
+            seen();
             void calls.dial(latest.peer);
           }}
         >
           {t('patient.call_back', { name })}
         </button>
-        <button type="button" class="big button-quiet" onClick={() => calls.clearMissed()}>
+        <button type="button" class="big button-quiet" data-action="missed-seen" onClick={seen}>
           {t('call.ok')}
         </button>
       </div>

@@ -1,0 +1,93 @@
+import type { TetherClient } from '@tether/client';
+import { callHistory } from '../call/call-requests.ts';
+import type { EndedCall, ServerCalls } from '../call/server-calls.ts';
+import type { CallHistorySource, CallRecord, Unsubscribe } from './care.ts';
+
+/** calls read per page; the screens show the recent ones only */
+const PAGE = 30;
+/** ms after a call ended before the history is read again: the server writes it in the background */
+const WRITE_SETTLE_MS = 1_500;
+/** ms a just-ended call is shown from its `call` frame while the server's history lacks it */
+const PROVISIONAL_MS = 60_000;
+
+/**
+ * This user's call history (the `calls` request, docs/protocol.md 15.8), read at start, after
+ * every (re)connection, and again shortly after each call ends. The server writes history in the
+ * background, so a call that just ended is shown at once from its `call` frame (or the answer
+ * to this side's own request), then replaced by the server's record when a read has it.
+ */
+export class ServerCallHistory implements CallHistorySource {
+  readonly connected = true;
+  failed = false;
+  private fetched: CallRecord[] = [];
+  private provisional: Array<{ record: CallRecord; addedAt: number }> = [];
+  private readonly listeners = new Set<(calls: readonly CallRecord[]) => void>();
+  private readonly off: Array<() => void>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private reading = 0;
+
+  constructor(
+    private readonly client: TetherClient,
+    server: ServerCalls,
+  ) {
+    this.off = [client.on('welcome', () => void this.read()), server.onEnded((call) => this.ended(call))];
+    if (client.state === 'open') void this.read();
+  }
+
+  watch(listener: (calls: readonly CallRecord[]) => void): Unsubscribe {
+    this.listeners.add(listener);
+    listener(this.list());
+    return () => this.listeners.delete(listener);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.off.forEach((off) => off());
+  }
+
+  private ended(call: EndedCall): void {
+    if (call.reason !== 'answered_elsewhere') {
+      const record: CallRecord = {
+        callId: call.callId,
+        peer: call.peer,
+        direction: call.direction,
+        kind: call.kind,
+        startedAt: call.endedAt - call.durationMs,
+        answeredAt: call.durationMs > 0 ? call.endedAt - call.durationMs : null,
+        endedAt: call.endedAt,
+        durationMs: call.durationMs,
+        reason: call.reason,
+      };
+      this.provisional = [{ record, addedAt: Date.now() }, ...this.provisional.filter((p) => p.record.callId !== call.callId)].slice(0, PAGE);
+      this.emit();
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.read(), WRITE_SETTLE_MS);
+  }
+
+  private async read(): Promise<void> {
+    const mine = ++this.reading;
+    try {
+      const { calls } = await callHistory(this.client, { limit: PAGE });
+      if (mine !== this.reading) return; // a later read answers
+      this.fetched = calls.map(({ escalated: _escalated, media: _media, ...record }) => record);
+      this.failed = false;
+    } catch {
+      if (mine !== this.reading) return;
+      this.failed = true; // RECORDS_UNAVAILABLE, or offline: keep what is shown; the next end or connection reads again
+    }
+    this.emit();
+  }
+
+  private list(): CallRecord[] {
+    const now = Date.now();
+    const known = new Set(this.fetched.map((r) => r.callId));
+    this.provisional = this.provisional.filter((p) => !known.has(p.record.callId) && now - p.addedAt < PROVISIONAL_MS);
+    return [...this.provisional.map((p) => p.record), ...this.fetched].sort((a, b) => b.endedAt - a.endedAt).slice(0, PAGE);
+  }
+
+  private emit(): void {
+    const calls = this.list();
+    this.listeners.forEach((listener) => listener(calls));
+  }
+}
