@@ -39,7 +39,7 @@ export async function boot(app: AppName, root: HTMLElement, view: (started: Star
     const [people, { client, identity }] = await Promise.all([People.load(config.peopleUrl).catch(() => new People()), signIn(config, app)]);
     const clock = new ServerClock(client);
     const server = new ServerCalls(client, () => clock.now());
-    const started: Started = { config, t, people, client, identity, clock, server, adapters: careAdapters(client, server) };
+    const started: Started = { config, t, people, client, identity, clock, server, adapters: careAdapters(client, server, clock) };
     render(
       <I18n.Provider value={t}>
         <PeopleContext.Provider value={people}>{view(started)}</PeopleContext.Provider>

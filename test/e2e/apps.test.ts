@@ -31,6 +31,8 @@ const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, 
 const WALK_STEPS = 16;
 /** the server's ring window (CALL_RING_TIMEOUT_MS): short, so a missed call happens within the test */
 const RING_MS = 5_000;
+/** the server's LOCATION_STALE_MS: a patient whose phone sends nothing this long turns silent */
+const STALE_MS = 3_000;
 
 /** A walk along a street in Seoul, one fix every 20 s of device time, ending now. */
 function seoulWalk(step: number, now: number) {
@@ -66,7 +68,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     dist = await mkdtemp(join(tmpdir(), 'tether-apps-'));
     [browser, cluster] = await Promise.all([
       launchChromiumBrowser(),
-      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS) } }),
+      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS), LOCATION_STALE_MS: String(STALE_MS) } }),
       buildApps(dist),
     ]);
     server = await startAppsServer({ port: 0, tetherUrls: cluster.nodeUrls, tiles: 'local', people: names, dist });
@@ -106,7 +108,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     }
   });
 
-  it('shows a caregiver on a phone every patient, the trail, and zones drawn and edited on the map, in Korean', async () => {
+  it('shows a caregiver on a phone every patient, one turning silent and live again, the trail, and zones drawn and edited on the map, in Korean', async () => {
     mark = performance.now();
     const page = await openPage(await context(PHONE), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=1`);
     await shows(page, '.top [data-status="connected"]');
@@ -117,14 +119,21 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     // the marker on the map, named
     await shows(page, `.leaflet-marker-pane [data-patient="${pat}"]`);
     expect(await page.locator(`.leaflet-marker-pane [data-patient="${pat}"]`).innerText()).toBe(names[pat]);
-    // not connected yet (phase 1): said so, never a made-up status
-    expect(await page.locator(`li[data-patient="${pat}"] .badge`).getAttribute('data-status')).toBe('not_connected');
+    // the walk ended: silent once the server's stale time passed (read from the location stream, and said so)
+    await shows(page, `li[data-patient="${pat}"] .badge[data-status="silent"]`, STALE_MS + 10_000);
+    expect(await page.locator(`li[data-patient="${pat}"] .badge`).innerText()).toContain('위치 정보로만 판단');
+    expect(await page.locator(`li[data-patient="${kim}"] .badge`).getAttribute('data-status')).toBe('unknown');
+    // a new position: live again
+    await walker!.publishLocation(seoulWalk(WALK_STEPS, Date.now()));
+    await shows(page, `li[data-patient="${pat}"] .badge[data-status="live"]`);
+    await audit(page, { patientScreen: false });
+    lap('phone console: silent and live again');
 
     await tap(page, `li[data-patient="${pat}"] [data-action="show"]`);
-    await shows(page, `[data-trail-summary="${WALK_STEPS}"]`);
+    await shows(page, `[data-trail-summary="${WALK_STEPS + 1}"]`);
     await holds(page, `document.querySelectorAll('.trail-arrow').length > 0`);
     await page.selectOption('[data-trail-range]', String(15 * 60_000));
-    await shows(page, `[data-trail-summary="${WALK_STEPS}"]`);
+    await shows(page, `[data-trail-summary="${WALK_STEPS + 1}"]`);
     lap('phone console: patients and trail');
     await audit(page, { patientScreen: false });
     await screenshot(page, 'console-phone');

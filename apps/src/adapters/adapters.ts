@@ -3,15 +3,18 @@ import type { ServerCalls } from '../call/server-calls.ts';
 import { ServerCallHistory } from './call-history.ts';
 import type { CareAdapters } from './care.ts';
 import { LocalZones } from './local-zones.ts';
-import { notConnectedAlerts, notConnectedStatus } from './not-connected.ts';
+import type { ServerClock } from '../connection.ts';
+import { notConnectedAlerts } from './not-connected.ts';
 import { serverSos } from './sos.ts';
+import { StreamStatus } from './stream-status.ts';
 
 /**
  * The adapters the apps use. Calls, call history and SOS are the server's (docs/protocol.md,
- * section 15). Tracking status, alerts and zones wait for the server's safety work: until it is
- * on main they say "not connected yet" (not-connected.ts, local-zones.ts); then they are built
- * here on `client` and nothing else in the apps changes.
+ * section 15). The server's safety work (tracking health, zones, alerts) is not on main yet:
+ * until it is, the status is read from the location stream alone (stream-status.ts, and the
+ * badge says so), alerts say "not connected yet" (not-connected.ts) and zones stay in the page
+ * (local-zones.ts). Then they are built here on `client` and nothing else in the apps changes.
  */
-export function careAdapters(client: TetherClient, server: ServerCalls): CareAdapters {
-  return { status: notConnectedStatus, alerts: notConnectedAlerts, zones: new LocalZones(), calls: new ServerCallHistory(client, server), sos: serverSos(server) };
+export function careAdapters(client: TetherClient, server: ServerCalls, clock: ServerClock): CareAdapters {
+  return { status: new StreamStatus(client, clock), alerts: notConnectedAlerts, zones: new LocalZones(), calls: new ServerCallHistory(client, server), sos: serverSos(server) };
 }

@@ -34,6 +34,8 @@ export interface TrackingStatus {
 
 export interface TrackingStatusSource {
   readonly connected: boolean;
+  /** where the status comes from: the server's tracking health, or the location stream alone (stream-status.ts) */
+  readonly basis?: 'server' | 'location_stream';
   /** `null` while the server has no status for the patient */
   watch(patientId: string, listener: (status: TrackingStatus | null) => void): Unsubscribe;
 }

@@ -1,7 +1,7 @@
-import type { AlertsSource, TrackingStatusSource, Unsubscribe } from './care.ts';
+import type { AlertsSource, Unsubscribe } from './care.ts';
 
 /**
- * Stand-ins for the server's safety features (tracking status, alerts) until they are on main. Each
+ * The stand-in for the server's alerts (safety) until they are on main. Each
  * says `connected: false`, and the UI shows "not connected yet" instead of their data; they
  * never hand out made-up data.
  */
@@ -14,14 +14,6 @@ export class NotConnectedError extends Error {
 }
 
 const nothing: Unsubscribe = () => {};
-
-export const notConnectedStatus: TrackingStatusSource = {
-  connected: false,
-  watch: (_patientId, listener) => {
-    listener(null);
-    return nothing;
-  },
-};
 
 export const notConnectedAlerts: AlertsSource = {
   connected: false,
