@@ -1,16 +1,18 @@
 /**
  * The apps (apps/: caregiver console, patient call screen), built with Vite and served by
  * apps/dev/serve.ts with generated map tiles, in headless Chromium against three real node
- * processes on the suite's RabbitMQ and Redis (scripts/local-cluster.ts, each page given the
- * node URLs from a chosen one). A desktop console in English and phones in Korean, as the
- * browser's language picks them. Calls are the server's (docs/protocol.md, section 15): a
- * patient's SOS rings the console and the patient's phone joins the call once it is taken; a
- * call the caregiver gives up, and one nobody answers in the ring window, show as missed on the
- * patient's phone and in the console's recent calls; a caregiver calls a patient from the
- * console, the patient answers with one tap, audio flows (Chromium's fake microphone), the node
- * under the console is killed (SIGKILL) and the call goes on. Along the way: axe-core finds no serious or critical
- * violation, the patient screen keeps text >= 18 px and touch targets >= 64 px, no message is
- * missing a translation, and screenshots go to docs/screenshots/ for review.
+ * processes on the suite's RabbitMQ, Redis and PostgreSQL (scripts/local-cluster.ts, each page
+ * given the node URLs from a chosen one). A desktop console in English and phones in Korean, as
+ * the browser's language picks them. A patient whose phone goes quiet turns silent within
+ * LOCATION_STALE_MS. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
+ * the console and the patient's phone joins the call once it is taken; a call the caregiver gives
+ * up, and one nobody answers in the ring window, show as missed on the patient's phone and in the
+ * console's recent calls; a caregiver calls a patient from the console, both of the patient's
+ * devices ring, the phone answers with one tap and the other stops ringing, audio flows
+ * (Chromium's fake microphone), the node under the console is killed (SIGKILL) and the call goes
+ * on. Along the way: axe-core finds no serious or critical violation, the patient screen keeps
+ * text >= 18 px and touch targets >= 64 px, no message is missing a translation, and screenshots
+ * go to docs/screenshots/ for review.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -235,7 +237,11 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await tap(desk, '.call-panel [data-action="close"]');
     lap('a call nobody answered');
 
+    // the patient's second device (a tablet, on another node) rings too, and stops when the phone answers
+    const tablet = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=2`);
+    await shows(tablet, '[data-screen="home"] [data-status="connected"]');
     await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
+    await shows(tablet, '[data-screen="incoming"]');
     await shows(patient, '[data-screen="incoming"]');
     // the caller's name, not the patient's own
     expect(await patient.locator('#caller').innerText()).toBe(names[carol]);
@@ -246,6 +252,12 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     lap('invite to ringing');
 
     await tap(patient, '[data-action="answer"]');
+    await shows(tablet, '[data-screen="home"]');
+    const tabletPhases = (await tablet.evaluate('tetherApp.callPhases')) as string[];
+    expect(tabletPhases).toContain('incoming');
+    expect(tabletPhases.filter((p) => p === 'connecting' || p === 'connected')).toEqual([]);
+    expect(await tablet.evaluate('tetherApp.ringing')).toBe(false);
+    await tablet.close();
     await shows(patient, '[data-screen="call"][data-phase="connected"]');
     await shows(desk, '.call-panel[data-phase="connected"]');
     expect(await patient.evaluate('tetherApp.ringing')).toBe(false);
