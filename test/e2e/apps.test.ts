@@ -195,6 +195,8 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await shows(patient, '[data-sos="sent"]');
     await shows(desk, '.call-panel[data-phase="incoming"][data-kind="sos"]');
     expect(await desk.locator('#call-title').innerText()).toBe(`${names[pat]} is asking for help`);
+    await shows(desk, '.alerts li[data-alert]');
+    expect(await desk.locator('.alerts li[data-alert]').innerText()).toContain(`${names[pat]} asked for help`);
     await tap(desk, '.call-panel [data-action="answer"]');
     await shows(patient, '[data-screen="call"][data-phase="connected"]');
     await shows(desk, '.call-panel[data-phase="connected"]');

@@ -56,6 +56,8 @@ export interface CareAlert {
 
 export interface AlertsSource {
   readonly connected: boolean;
+  /** false while the server keeps no acknowledgements (SOS alerts only, before the safety work): no button, and the panel says why */
+  readonly canAcknowledge: boolean;
   /** open and recently acknowledged alerts of these patients, newest first */
   watch(patientIds: readonly string[], listener: (alerts: readonly CareAlert[]) => void): Unsubscribe;
   /** resolves once the server recorded the acknowledgement (everyone's watch then shows who and when) */

@@ -17,6 +17,7 @@ const nothing: Unsubscribe = () => {};
 
 export const notConnectedAlerts: AlertsSource = {
   connected: false,
+  canAcknowledge: false,
   watch: (_patientIds, listener) => {
     listener([]);
     return nothing;

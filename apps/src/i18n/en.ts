@@ -50,6 +50,7 @@ export const en = {
   'alerts.title': 'Alerts',
   'alerts.none': 'No alerts.',
   'alerts.raised_at': 'At {time}',
+  'alerts.sos_only': 'Help requests (SOS) that arrive while this page is open. Marking them as taken comes with a later update.',
   'alerts.acknowledge': 'I am on it',
   'alerts.acknowledged_by': '{name} took it at {time}',
   'alerts.acknowledge_failed': 'Could not save that. Try again.',

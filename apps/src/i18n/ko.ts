@@ -48,6 +48,7 @@ export const ko: Record<MessageKey, string> = {
   'alerts.title': '알림',
   'alerts.none': '알림이 없습니다.',
   'alerts.raised_at': '{time}',
+  'alerts.sos_only': '이 화면을 열어 둔 동안 들어온 도움 요청(SOS)입니다. 처리 표시는 다음 업데이트에서 제공됩니다.',
   'alerts.acknowledge': '제가 확인할게요',
   'alerts.acknowledged_by': '{name} 님이 {time}에 확인함',
   'alerts.acknowledge_failed': '저장하지 못했습니다. 다시 시도해 주세요.',

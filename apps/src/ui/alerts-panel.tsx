@@ -5,7 +5,7 @@ import { formatClock } from './format.ts';
 import { NotConnected } from './not-connected.tsx';
 import { useName } from './people.ts';
 
-/** Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones. */
+/** Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones (where the source keeps acknowledgements). */
 export function AlertsPanel({ source, patients }: { source: AlertsSource; patients: readonly string[] }) {
   const t = useT();
   const [alerts, setAlerts] = useState<readonly CareAlert[]>([]);
@@ -15,14 +15,19 @@ export function AlertsPanel({ source, patients }: { source: AlertsSource; patien
       <h2 id="alerts-title">{t('alerts.title')}</h2>
       {!source.connected ? (
         <NotConnected feature="alerts" />
-      ) : alerts.length === 0 ? (
-        <p class="empty">{t('alerts.none')}</p>
       ) : (
-        <ul class="alerts">
-          {alerts.map((alert) => (
-            <AlertItem key={alert.id} alert={alert} source={source} />
-          ))}
-        </ul>
+        <>
+          {!source.canAcknowledge && <p class="empty" data-alerts-note>{t('alerts.sos_only')}</p>}
+          {alerts.length === 0 ? (
+            <p class="empty">{t('alerts.none')}</p>
+          ) : (
+            <ul class="alerts">
+              {alerts.map((alert) => (
+                <AlertItem key={alert.id} alert={alert} source={source} />
+              ))}
+            </ul>
+          )}
+        </>
       )}
     </section>
   );
@@ -55,7 +60,7 @@ function AlertItem({ alert, source }: { alert: CareAlert; source: AlertsSource }
       <p class="alert-when">{t('alerts.raised_at', { time: formatClock(t, alert.raisedAt) })}</p>
       {alert.acknowledgedAt !== undefined ? (
         <p class="alert-ack">{t('alerts.acknowledged_by', { name: acknowledger, time: formatClock(t, alert.acknowledgedAt) })}</p>
-      ) : (
+      ) : !source.canAcknowledge ? null : (
         <button type="button" class="button" onClick={acknowledge} disabled={busy}>
           {t('alerts.acknowledge')}
         </button>
