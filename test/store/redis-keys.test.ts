@@ -13,6 +13,7 @@ import type { Member } from '../../src/protocol/index.ts';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis.ts';
 import type { PositionFix } from '../../src/store/store.ts';
 import { FORGOTTEN_MARK_MS } from '../../src/store/session-records.ts';
+import { monitorRedis } from '../support/redis-monitor.ts';
 
 const GRACE = 30_000;
 const BOUNDS = { logFrames: 5, logBytes: 10_000, pendingFrames: 5, pendingBytes: 10_000, journalSize: 5, detachedPerUser: 2 };
@@ -213,14 +214,13 @@ describe('RedisStore keys', () => {
    * MONITOR reports them; commands run inside scripts are not counted.
    */
   async function commandsSent(ns: string, action: () => Promise<void>): Promise<string[][]> {
-    const monitor = await raw.duplicate().monitor();
     const seen: string[][] = [];
     const marker = `marker-${randomUUID()}`;
-    const markerSeen = new Promise<void>((resolve) => {
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (args.includes(marker)) resolve();
-        else if (source !== 'lua' && args.some((arg) => arg.startsWith(ns))) seen.push(args);
-      });
+    let markerShown!: () => void;
+    const markerSeen = new Promise<void>((resolve) => (markerShown = resolve));
+    const monitor = await monitorRedis(inject('redisUrl'), ({ source, args }) => {
+      if (args.includes(marker)) markerShown();
+      else if (source !== 'lua' && args.some((arg) => arg.startsWith(ns))) seen.push(args);
     });
     try {
       await action();
@@ -229,7 +229,7 @@ describe('RedisStore keys', () => {
       await markerSeen;
       return seen;
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
   }
 });
