@@ -304,6 +304,18 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await shows(patient, '[data-screen="call"][data-phase="ended"]');
     await tap(patient, '[data-action="close"]');
     await shows(patient, '[data-screen="home"]');
+    await shows(desk, `.calls li[data-call] >> nth=3`);
+    await audit(desk, { patientScreen: false });
+    await desk.locator('#calls-title').scrollIntoViewIfNeeded();
+    await screenshot(desk, 'console-desktop-calls');
     lap('hang up');
+
+    // the history is the server's: a console opened now, on another node, lists the same calls, newest first
+    const later = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=2`);
+    await holds(later, `document.querySelectorAll('.calls li[data-call]').length === 4`);
+    const reasons = await later.locator('.calls li[data-call]').evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')));
+    expect(reasons).toEqual(['completed', 'missed', 'cancelled', 'completed']);
+    expect(await later.locator('.calls li[data-call]').last().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
+    lap('history in a new console');
   }, 90_000);
 });
