@@ -5,7 +5,8 @@
  * given the node URLs from a chosen one). A desktop console in English and phones in Korean, as
  * the browser's language picks them. A patient whose phone goes quiet turns silent within
  * LOCATION_STALE_MS. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
- * the console and the patient's phone joins the call once it is taken; a call the caregiver gives
+ * the console and the patient's phone joins the call once it is taken (and, when nobody takes
+ * it, tells the patient to call); a call the caregiver gives
  * up, and one nobody answers in the ring window, show as missed on the patient's phone and in the
  * console's recent calls; a caregiver calls a patient from the console, both of the patient's
  * devices ring, the phone answers with one tap and the other stops ringing, audio flows
@@ -210,6 +211,19 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     expect(await desk.locator('.calls li').first().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
     lap('SOS taken from the console');
 
+    // an SOS nobody takes (the only caregiver declines it): the patient is told to call
+    await tap(patient, '[data-action="sos"]');
+    await tap(patient, '[data-action="sos-send"]');
+    await shows(desk, '.call-panel[data-phase="incoming"][data-kind="sos"]');
+    await tap(desk, '.call-panel [data-action="decline"]');
+    await shows(patient, '[data-sos="unanswered"]');
+    expect(await patient.locator('[data-sos="unanswered"] p').innerText()).toContain('아무도 응답하지 못했어요');
+    await audit(patient, { patientScreen: true });
+    await screenshot(patient, 'patient-sos-unanswered-phone');
+    await tap(patient, '[data-sos="unanswered"] button');
+    await tap(desk, '.call-panel [data-action="close"]');
+    lap('SOS nobody takes');
+
     // a call the caregiver gives up while it rings is a missed call for the patient, with call back
     await shows(desk, `li[data-patient="${pat}"] [data-battery]`);
     await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
@@ -304,7 +318,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await shows(patient, '[data-screen="call"][data-phase="ended"]');
     await tap(patient, '[data-action="close"]');
     await shows(patient, '[data-screen="home"]');
-    await shows(desk, `.calls li[data-call] >> nth=3`);
+    await shows(desk, `.calls li[data-call] >> nth=4`);
     await audit(desk, { patientScreen: false });
     await desk.locator('#calls-title').scrollIntoViewIfNeeded();
     await screenshot(desk, 'console-desktop-calls');
@@ -312,9 +326,9 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
 
     // the history is the server's: a console opened now, on another node, lists the same calls, newest first
     const later = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=2`);
-    await holds(later, `document.querySelectorAll('.calls li[data-call]').length === 4`);
+    await holds(later, `document.querySelectorAll('.calls li[data-call]').length === 5`);
     const reasons = await later.locator('.calls li[data-call]').evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')));
-    expect(reasons).toEqual(['completed', 'missed', 'cancelled', 'completed']);
+    expect(reasons).toEqual(['completed', 'missed', 'cancelled', 'declined', 'completed']);
     expect(await later.locator('.calls li[data-call]').last().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
     lap('history in a new console');
   }, 90_000);

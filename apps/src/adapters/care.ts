@@ -122,6 +122,8 @@ export interface SosSender {
   readonly connected: boolean;
   /** asks the care circle for help (the server raises an SOS alert and rings caregivers in turn) */
   send(): Promise<SosResult>;
+  /** `listener` hears when an SOS this device sent ended with nobody taking it (every caregiver missed or declined it) */
+  onUnanswered(listener: () => void): Unsubscribe;
 }
 
 /** Everything phase 2 provides; see adapters.ts. */

@@ -143,6 +143,7 @@ export const en = {
   'sos.sent': 'Your family has been told and is being called. Stay where you are.',
   'sos.not_connected': 'Nobody was told: the help button is not connected yet. Call your family instead.',
   'sos.not_connected_hint': 'Not connected yet: this button does not alert anyone.',
+  'sos.unanswered': 'Nobody could answer your call for help. Call your family with the buttons above, or call the emergency number (119 in Korea).',
   'sos.failed': 'That did not go through. Call your family instead.',
 
   'map.label': 'Map',

@@ -141,6 +141,7 @@ export const ko: Record<MessageKey, string> = {
   'sos.sent': '가족에게 알리고 전화를 걸고 있어요. 지금 계신 곳에 그대로 계세요.',
   'sos.not_connected': '아무에게도 알리지 못했어요. 도움 요청 버튼은 아직 연결되지 않았어요. 가족에게 전화해 주세요.',
   'sos.not_connected_hint': '아직 연결되지 않음: 이 버튼은 아무에게도 알리지 않아요.',
+  'sos.unanswered': '도움 요청에 아무도 응답하지 못했어요. 위의 버튼으로 가족에게 전화하시거나 119에 전화하세요.',
   'sos.failed': '요청이 전달되지 않았어요. 가족에게 전화해 주세요.',
 
   'map.label': '지도',

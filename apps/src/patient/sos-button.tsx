@@ -1,17 +1,19 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { SosResult, SosSender } from '../adapters/care.ts';
 import { useT } from '../i18n/i18n.ts';
 
-type Step = { kind: 'ready' } | { kind: 'confirm' } | { kind: 'sending' } | { kind: 'done'; result: SosResult };
+type Step = { kind: 'ready' } | { kind: 'confirm' } | { kind: 'sending' } | { kind: 'done'; result: SosResult } | { kind: 'unanswered' };
 
 /**
  * Asking for help: one tap opens a confirmation (so a pocket or a stray tap does not alarm
- * everyone), a second sends it through the SosSender. Phase 1's sender is not connected and
- * says so: the patient is told nobody was alerted.
+ * everyone), a second sends it through the SosSender. When nobody takes it, the patient is told
+ * to call (the family buttons are right there); a sender that is not connected says nobody was
+ * alerted.
  */
 export function SosButton({ sos }: { sos: SosSender }) {
   const t = useT();
   const [step, setStep] = useState<Step>({ kind: 'ready' });
+  useEffect(() => sos.onUnanswered(() => setStep({ kind: 'unanswered' })), [sos]);
   const send = () => {
     setStep({ kind: 'sending' });
     sos.send().then(
@@ -49,6 +51,15 @@ export function SosButton({ sos }: { sos: SosSender }) {
       return (
         <section class="sos" role="status">
           <p>{t('sos.sending')}</p>
+        </section>
+      );
+    case 'unanswered':
+      return (
+        <section class="sos sos-unanswered" role="alert" data-sos="unanswered">
+          <p>{t('sos.unanswered')}</p>
+          <button type="button" class="big button-quiet" onClick={() => setStep({ kind: 'ready' })}>
+            {t('call.ok')}
+          </button>
         </section>
       );
     case 'done':
