@@ -10,7 +10,8 @@ import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
 import { Batcher } from './core/batcher.ts';
-import { catchUp } from './core/catch-up.ts';
+import { catchUp, holdForCatchUp } from './core/catch-up.ts';
+import type { Session } from './core/session.ts';
 import { DeliveryLog } from './core/delivery-log.ts';
 import { DirectWriter } from './core/direct-writer.ts';
 import { EndRetries } from './core/end-retries.ts';
@@ -98,16 +99,18 @@ export class TetherNode {
         })
       : new NoWebhook();
     const turn = config.TURN_URLS.length > 0 ? new TurnIssuer({ urls: config.TURN_URLS, secret: config.TURN_SECRET!, ttlSeconds: config.TURN_TTL_S }) : null;
-    let busWasDown = false;
+    // live sessions hold their deliveries from the moment the bus goes down until they are caught up
+    let heldForOutage: Session[] | null = null;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
       this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
       this.logger.info({ bus: state }, 'bus state');
-      if (state === 'down') busWasDown = true;
-      if (state === 'up' && busWasDown) {
-        busWasDown = false;
+      if (state === 'down' && !heldForOutage) heldForOutage = holdForCatchUp(this.gateway.sessions());
+      if (state === 'up' && heldForOutage) {
+        const held = heldForOutage;
+        heldForOutage = null;
         // what was routed into the lost queue, or sent while nothing here was bound, is still owed
-        this.lastCatchUp = catchUp(ctx, [...this.gateway.sessions()]);
+        this.lastCatchUp = catchUp(ctx, held);
       }
     });
     this.store.onState((state) => {
@@ -146,8 +149,9 @@ export class TetherNode {
       bus: this.bus,
       store: this.store,
       relay: this.relay,
-      deliveryLog: new DeliveryLog(this.store),
+      deliveryLog: new DeliveryLog(this.store, this.logger),
       ends: new EndRetries(this.store),
+      storeLost: () => this.presence.storeLost(),
       directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
         await this.store.recordRequests(batch);

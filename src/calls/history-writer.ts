@@ -39,14 +39,23 @@ export class HistoryWriter {
     if (this.failures === 0) this.flushSoon(0);
   }
 
-  /** Resolves once everything written so far was tried once (tests, shutdown). */
+  /**
+   * Resolves once everything written so far was tried once (tests, shutdown). A flush that finds
+   * more entries held schedules the next one: that one is awaited too, unless writes are failing
+   * (then it waits for its backoff).
+   */
   async settled(): Promise<void> {
-    if (!this.writing && this.timer && this.failures === 0) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.writing = this.flush().finally(() => (this.writing = null));
+    for (;;) {
+      if (this.writing) {
+        await this.writing;
+      } else if (this.timer && this.failures === 0) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.writing = this.flush().finally(() => (this.writing = null));
+      } else {
+        return;
+      }
     }
-    while (this.writing) await this.writing;
   }
 
   stop(): void {

@@ -65,6 +65,11 @@ export interface CoreContext {
   journal: Batcher<JournalRecord, undefined>;
   /** session ends the Store could not take, retried when it is back */
   ends: EndRetries;
+  /**
+   * The Store has no trace of a session this node holds (it lost its data): registers every
+   * live session again, as after an outage. Cheap to call often: passes do not overlap.
+   */
+  storeLost(): void;
   limits: SessionLimits;
   calls: CallRequests;
   /** see SessionLiveHook */

@@ -5,8 +5,6 @@ import { type Session, SessionEnded } from './session.ts';
 
 export type Answer = Ack | ErrorFrame;
 
-
-
 /** Requests that change something; a retry of one must not act twice. Reads are simply run again. */
 const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe', 'invite', 'accept', 'reject', 'cancel', 'hangup', 'sos']);
 

@@ -207,6 +207,8 @@ export class Gateway implements ConnectionOwner {
         (connection.opened ?? Promise.resolve());
     cleanup
       .catch((error: unknown) => log.warn({ ...logFields(connection), err: error }, 'session cleanup incomplete'))
+      // requests still in progress finish or undo themselves (a subscribe unbinds) before `ended`
+      .then(() => connection.session.queue.idle())
       .finally(() => connection.markEnded());
   }
 

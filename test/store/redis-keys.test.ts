@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Member } from '../../src/protocol/index.ts';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis.ts';
 import type { PositionFix } from '../../src/store/store.ts';
+import { FORGOTTEN_MARK_MS } from '../../src/store/session-records.ts';
+import { monitorRedis } from '../support/redis-monitor.ts';
 
 const GRACE = 30_000;
 const BOUNDS = { logFrames: 5, logBytes: 10_000, pendingFrames: 5, pendingBytes: 10_000, journalSize: 5, detachedPerUser: 2 };
@@ -56,7 +58,7 @@ describe('RedisStore keys', () => {
     // a direct message from bob: owed to her session, journaled for bob's
     const bob = member('bob');
     await store.openSession({ member: bob, secret: 'bbb', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
-    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, requestId: 'r1' }], now);
+    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, senderEpoch: null, requestId: 'r1' }], now);
     expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
@@ -102,6 +104,18 @@ describe('RedisStore keys', () => {
     expect(await raw.keys(`${ns}*`)).not.toEqual([]);
     await store.endSession(alice.sessionId, null, { resumableUntil: null, now: Date.now() });
     expect(await raw.keys(`${ns}*`)).toEqual([]);
+  });
+
+  it('a session closed cleanly leaves only a mark that it was forgotten, for FORGOTTEN_MARK_MS', async () => {
+    const { store, ns } = await fresh();
+    const alice = member('alice');
+    const now = Date.now();
+    await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
+    const epoch = await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
+    await store.endSession(alice.sessionId, epoch, { resumableUntil: null, now });
+    const mark = `${ns}session:${alice.sessionId}:gone`;
+    expect((await raw.keys(`${ns}session:*`)).sort()).toEqual([mark]);
+    expectWithin(await raw.pttl(mark), FORGOTTEN_MARK_MS);
   });
 
   it('a claimed session with a record keeps its keys until the record’s deadline plus grace', async () => {
@@ -200,14 +214,13 @@ describe('RedisStore keys', () => {
    * MONITOR reports them; commands run inside scripts are not counted.
    */
   async function commandsSent(ns: string, action: () => Promise<void>): Promise<string[][]> {
-    const monitor = await raw.duplicate().monitor();
     const seen: string[][] = [];
     const marker = `marker-${randomUUID()}`;
-    const markerSeen = new Promise<void>((resolve) => {
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (args.includes(marker)) resolve();
-        else if (source !== 'lua' && args.some((arg) => arg.startsWith(ns))) seen.push(args);
-      });
+    let markerShown!: () => void;
+    const markerSeen = new Promise<void>((resolve) => (markerShown = resolve));
+    const monitor = await monitorRedis(inject('redisUrl'), ({ source, args }) => {
+      if (args.includes(marker)) markerShown();
+      else if (source !== 'lua' && args.some((arg) => arg.startsWith(ns))) seen.push(args);
     });
     try {
       await action();
@@ -216,7 +229,7 @@ describe('RedisStore keys', () => {
       await markerSeen;
       return seen;
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
   }
 });
