@@ -33,7 +33,7 @@ describe('HistoryWriter', () => {
     const settled = writer.settled();
     release();
     await Promise.all([first, settled]);
-    const kept = await records.calls.listCalls('u', { limit: 10 });
+    const kept = await records.calls.listCalls('u', { before: null, limit: 10 });
     expect(kept.map((e) => e.callId).sort()).toEqual(['a', 'b']);
     expect(calls).toBe(2);
   });
