@@ -110,7 +110,7 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
       client.on('signal', (delivery) => this.received(delivery)),
       client.on('call', (delivery) => this.changed(delivery)),
       client.on('welcome', () => this.reconnected()),
-      client.on('turn', (turn) => this.pc.setConfiguration?.(this.peerConfiguration(turn))),
+      client.on('turn', (turn) => this.renewTurn(turn)),
       () => this.pc.removeEventListener('connectionstatechange', connectionChanged),
       () => this.pc.removeEventListener('iceconnectionstatechange', connectionChanged),
     ];
@@ -381,6 +381,16 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
         run();
       };
     });
+  }
+
+  /** New TURN credentials for the peer connection; a stack that refuses them keeps the old ones (reported as `error`). */
+  private renewTurn(turn: TurnCredentials): void {
+    if (!this.useServerTurn) return;
+    try {
+      this.pc.setConfiguration?.(this.peerConfiguration(turn));
+    } catch (error) {
+      this.report(error);
+    }
   }
 
   /** ICE servers: the app's, and the server's TURN credentials unless turned off. */

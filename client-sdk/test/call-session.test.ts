@@ -286,5 +286,19 @@ describe('CallSession', () => {
     expect(call.pc.configuration).toMatchObject({ iceServers: [{ urls: 'stun:stun.example:3478' }, { username: '1900003600:alice', credential: 'c2' }] });
     const plain = outgoing(alice, 'bob', { useServerTurn: false });
     expect(plain.pc.configuration).toEqual({ iceServers: [] });
+    alice.giveTurn({ ...turn, credential: 'c3' });
+    expect(plain.pc.configuration).toEqual({ iceServers: [] });
+    expect(plain.pc.ops.filter((op) => op === 'setConfiguration')).toEqual([]);
+  });
+
+  it('reports a peer connection that refuses renewed TURN credentials as an error, and the call goes on', async () => {
+    const { caller } = await connectedCall();
+    caller.pc.setConfiguration = () => {
+      throw new Error('InvalidModificationError');
+    };
+    alice.giveTurn({ urls: ['turn:turn.example:3478'], username: '1900000000:alice', credential: 'c1', ttlSeconds: 3600, expiresAt: 1_900_000_000_000 });
+    expect(errors).toEqual([new Error('InvalidModificationError')]);
+    errors.length = 0;
+    expect(caller.state).toBe('connected');
   });
 });
