@@ -239,7 +239,7 @@ export class TetherClient {
   async ping(): Promise<{ ts: number; rttMs: number }> {
     const started = Date.now();
     const result = await this.outbox.request({ type: 'ping' });
-    const ts = result && 'ts' in result ? result.ts : Number.NaN;
+    const ts = (result && 'ts' in result ? result.ts : undefined) ?? Number.NaN;
     return { ts, rttMs: Date.now() - started };
   }
 
