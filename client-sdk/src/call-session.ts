@@ -255,7 +255,7 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     if (result.to) this.who = result.to;
     this.rung = { devices: result.devices ?? 0, woken: result.woken ?? false };
     this.setState('ringing');
-    if (result.ringUntil !== undefined) this.armRing(result.ringUntil, null);
+    if (result.ringUntil !== undefined) this.armRing(result.ringUntil, result.ts ?? null);
   }
 
   /** A `call` frame. */
@@ -332,8 +332,9 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
 
   /**
    * A safety net for a ring the server ends while this device hears nothing (a lost frame): the
-   * ring ends here `RING_GRACE_MS` after `ringUntil`. `ts` is the server time of the frame that
-   * gave `ringUntil` (so clock skew does not matter), null when it came in an answer (now, then).
+   * ring ends here `RING_GRACE_MS` after `ringUntil`; an outgoing one is also cancelled, in case
+   * the server still rings it. `ts` is the server time of the frame or answer that gave
+   * `ringUntil`, so this device's clock does not matter; null (an older server) uses this clock.
    */
   private armRing(ringUntil: number, ts: number | null): void {
     this.clearRing();
@@ -341,6 +342,7 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     const left = ts === null ? ringUntil - Date.now() : ringUntil - ts;
     this.ringTimer = this.timers.setTimeout(() => {
       this.ringTimer = null;
+      if (this.current === 'ringing' || this.current === 'inviting') this.giveUp();
       if (this.current === 'incoming' || this.current === 'ringing' || this.current === 'inviting') this.finish({ reason: 'missed', by: 'local' });
     }, Math.max(0, left) + RING_GRACE_MS);
   }
@@ -398,6 +400,14 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     const own = this.configuration.iceServers ?? [];
     if (!turn || !this.useServerTurn) return { ...this.configuration, iceServers: own };
     return { ...this.configuration, iceServers: [...own, { urls: turn.urls, username: turn.username, credential: turn.credential }] };
+  }
+
+  /** An outgoing ring this device ended by itself: cancelled on the server too, or hung up if it was answered meanwhile (the word of it lost). */
+  private giveUp(): void {
+    this.client.call({ type: 'cancel', callId: this.id }).catch((error: unknown) => {
+      if (error instanceof RequestError && error.code === 'CALL_ALREADY_ANSWERED') this.request({ type: 'hangup', callId: this.id });
+      else if (!(error instanceof RequestError && (error.code === 'CALL_ENDED' || error.code === 'CALL_NOT_FOUND'))) this.events.emit('error', error);
+    });
   }
 
   /** A call request whose failure is reported, not awaited (the call has ended here already). */

@@ -192,6 +192,44 @@ describe('CallSession', () => {
     expect(callee.ended).toEqual({ reason: 'missed', by: 'local' });
   });
 
+  it("ends a ring by itself by the server's clock, not the device's: a caller 60 s ahead still rings the whole window, then cancels", async () => {
+    net.clockOffsetMs = -60_000; // the server's clock is a minute behind this phone's
+    const timers = new ManualTimers();
+    const incoming = ringing(bob);
+    const caller = outgoing(alice, 'bob', { timers });
+    const invited = caller.invite().catch((e: CallEndedError) => e.end);
+    const callee = await incoming;
+    await reach(caller, 'ringing');
+    alice.online = false; // the server's `ended` will not reach the caller
+    timers.advance(30_000);
+    expect(caller.state).toBe('ringing');
+    alice.online = true;
+    timers.advance(3_000);
+    expect(await invited).toEqual({ reason: 'missed', by: 'local' });
+    // the server still rang it (its timeout was lost here): the caller's cancel stops the callee
+    expect(alice.requests.at(-1)).toEqual({ type: 'cancel', callId: caller.callId });
+    expect(await endOf(callee)).toEqual({ reason: 'cancelled', by: 'remote' });
+  });
+
+  it('hangs up a call it gave up ringing when the server says it was answered meanwhile (the word lost)', async () => {
+    const timers = new ManualTimers();
+    const incoming = ringing(bob);
+    const caller = outgoing(alice, 'bob', { timers });
+    const invited = caller.invite().catch((e: CallEndedError) => e.end);
+    const callee = await incoming;
+    await reach(caller, 'ringing');
+    alice.online = false; // the `accepted` does not reach the caller
+    await callee.accept();
+    alice.online = true;
+    timers.advance(33_000);
+    expect(await invited).toEqual({ reason: 'missed', by: 'local' });
+    expect(await endOf(callee)).toEqual({ reason: 'hangup', by: 'remote' });
+    expect(alice.requests.slice(-2)).toEqual([
+      { type: 'cancel', callId: caller.callId },
+      { type: 'hangup', callId: caller.callId },
+    ]);
+  });
+
   it('ends for both when the callee rejects, and when the caller cancels', async () => {
     const incoming = ringing(bob);
     const caller = outgoing(alice, 'bob');

@@ -33,6 +33,8 @@ export class FakeSignalingNetwork {
   duplicate = false;
   /** the calls, as the server keeps them */
   readonly calls = new Map<string, CallRecord>();
+  /** the server's clock ahead of the endpoints' (negative: behind), ms */
+  clockOffsetMs = 0;
   private readonly endpoints: FakeEndpoint[] = [];
   private readonly queue: Array<() => void> = [];
   private held = false;
@@ -87,7 +89,7 @@ export class FakeSignalingNetwork {
 
   /** @internal a call request, answered as the server's call service answers it */
   request(from: FakeEndpoint, request: CallRequestInput): Promise<CallResult> {
-    const now = Date.now();
+    const now = this.now();
     if (request.type === 'invite' || request.type === 'sos') {
       const callees = request.type === 'invite' && request.to ? [request.to] : from.circle;
       if (callees.length === 0) return Promise.reject(error('NO_CARE_CIRCLE', 'nobody in your circle'));
@@ -96,7 +98,7 @@ export class FakeSignalingNetwork {
       if (crossing) {
         const accepted = rules.accept(from.sender)(crossing, now) as Change;
         this.changed(accepted, from);
-        return Promise.resolve({ ...result(accepted.call), glare: true });
+        return Promise.resolve({ ...result(accepted.call, now), glare: true });
       }
       const call = rules.newRecord(
         { callId, kind: request.type === 'sos' ? 'sos' : 'call', media: request.media ?? 'audio', caller: from.sender, callees, ringMs: RING_MS, stepMs: RING_MS, maxMs: 3_600_000, keepMs: 60_000, alertId: null },
@@ -104,7 +106,7 @@ export class FakeSignalingNetwork {
       );
       this.calls.set(callId, call);
       const devices = this.tell(call, 'invite', call.callee, from);
-      return Promise.resolve({ ...result(call), devices, woken: false });
+      return Promise.resolve({ ...result(call, now), devices, woken: false });
     }
     const call = this.calls.get(request.callId);
     if (!call) return Promise.reject(error('CALL_NOT_FOUND', 'no such call'));
@@ -116,7 +118,7 @@ export class FakeSignalingNetwork {
       case 'ended':
       case 'escalated':
         this.changed(outcome, from);
-        return Promise.resolve(result(outcome.call));
+        return Promise.resolve(result(outcome.call, now));
       case 'not_found':
         return Promise.reject(error('CALL_NOT_FOUND', 'no such call'));
       case 'forbidden':
@@ -152,7 +154,7 @@ export class FakeSignalingNetwork {
       type: 'call',
       channel: `user:${userId}`,
       ...(actor && { from: actor.sender }),
-      ts: Date.now(),
+      ts: this.now(),
       callId: call.callId,
       event,
       kind: call.kind,
@@ -165,6 +167,10 @@ export class FakeSignalingNetwork {
     };
     for (const target of targets) this.push(() => target.deliverCall(frame));
     return targets.length;
+  }
+
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   private online(userId: string): FakeEndpoint[] {
@@ -187,8 +193,8 @@ export class FakeSignalingNetwork {
   }
 }
 
-function result(call: CallRecord): CallResult {
-  return { callId: call.callId, state: call.state, to: call.callee, ...(call.state === 'ringing' && { ringUntil: call.ringUntil }), ...(call.reason && { reason: call.reason }) };
+function result(call: CallRecord, ts: number): CallResult {
+  return { callId: call.callId, ts, state: call.state, to: call.callee, ...(call.state === 'ringing' && { ringUntil: call.ringUntil }), ...(call.reason && { reason: call.reason }) };
 }
 
 function error(code: string, message: string, retryable = false, details?: Record<string, unknown>): RequestError {
