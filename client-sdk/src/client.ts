@@ -36,6 +36,8 @@ export type CallRequestInput = Extract<RequestInput, { type: 'invite' | 'sos' | 
 const TURN_RENEW_AT = 0.8;
 /** ms before a failed TURN renewal is tried again */
 const TURN_RETRY_MS = 30_000;
+/** the longest a timer can wait (a longer delay fires at once); credentials living longer are renewed after a day */
+const TURN_RENEW_MAX_MS = 86_400_000;
 
 /**
  * A connection to Tether that survives reconnects. Create one with `connect()`.
@@ -275,7 +277,7 @@ export class TetherClient {
     this.turnNow = turn;
     this.events.emit('turn', turn);
     this.stopTurnRenewal();
-    this.turnTimer = this.timers.setTimeout(() => this.renewTurn(), turn.ttlSeconds * 1000 * TURN_RENEW_AT);
+    this.turnTimer = this.timers.setTimeout(() => this.renewTurn(), Math.min(turn.ttlSeconds * 1000 * TURN_RENEW_AT, TURN_RENEW_MAX_MS));
   }
 
   private renewTurn(): void {

@@ -1,7 +1,8 @@
 /**
  * The client's TURN credentials against a scripted server (support/fake-server.ts) with
  * hand-moved timers: kept from welcome, renewed with the `turn` request before they expire, a
- * failed renewal tried again later, none asked for when the server has none.
+ * failed renewal tried again later, long-lived ones renewed after a day, none asked for when the
+ * server has none.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TurnCredentials } from '../../src/protocol/index.ts';
@@ -49,6 +50,20 @@ describe('TURN credentials in the client', () => {
     conn.ack(retry.id, creds(2));
     expect(await renewed).toEqual(creds(2));
     expect(client.turn).toEqual(creds(2));
+  });
+
+  it('renews credentials that live for months after a day, not at once (a timer cannot wait that long)', async () => {
+    const timers = new ManualTimers();
+    const client = testClient({ url: server.url, timers });
+    const conn = await server.nextConnection();
+    const got = nextEvent(client, 'turn');
+    conn.welcome('u1', { turn: creds(1, 90 * 86_400), heartbeatMs: 1_000_000_000 }); // the idle watch stays out of the way of the day
+    await got;
+    expect(timers.delays).toContain(86_400_000);
+    timers.advance(86_399_999);
+    expect(conn.received.filter((f) => f.type === 'turn')).toEqual([]);
+    timers.advance(1);
+    await conn.next('turn');
   });
 
   it('asks for none when the welcome carries none, and turnCredentials() says TURN_UNAVAILABLE', async () => {
