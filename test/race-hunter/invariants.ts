@@ -36,10 +36,12 @@ export function seqsContiguous(devices: readonly Device[]): string[] {
  * read the Store gets what it was owed later, after newer messages: order is not checked there.
  * Nor for a signal resent after a resume: if its first attempt failed, the retry is a new
  * publish, after whatever the sender sent meanwhile; nor for one relayed live only, which has no
- * offset to be ordered by against the ones replayed beside it.
+ * offset to be ordered by against the ones replayed beside it; nor for one whose publish failed
+ * and whose withdrawal failed too (the Store unreachable then): it stays owed and arrives late.
  */
 export function onceAndInOrder(devices: readonly Device[], world: World): string[] {
-  const unkept = new Set([...world.unkept].map((key) => key.slice(key.indexOf('/') + 1).replace(/-(\d+)$/, '.$1')));
+  const unkept = new Set([...world.unkept].map(messageKey));
+  const unwithdrawn = new Set([...world.unwithdrawn].map(messageKey));
   const resent = new Set(devices.flatMap((d) => d.sent.filter((s) => s.resent).map((s) => `${d.name}.${s.n}`)));
   const out: string[] = [];
   for (const d of devices) {
@@ -57,7 +59,7 @@ export function onceAndInOrder(devices: readonly Device[], world: World): string
         }
         seen.add(copy);
         const stream = `${frame.channel} from ${frame.from.sessionId}`;
-        const exempt = world.caughtUpLate.has(c.sessionId) || resent.has(`${id.device}.${id.n}`) || unkept.has(`${id.device}.${id.n}`);
+        const exempt = world.caughtUpLate.has(c.sessionId) || resent.has(`${id.device}.${id.n}`) || unkept.has(`${id.device}.${id.n}`) || unwithdrawn.has(`${id.device}.${id.n}`);
         if ((last.get(stream) ?? 0) > id.n && !exempt) out.push(`${d.name} session ${c.index}: ${copy} after #${last.get(stream)} (${stream})`);
         last.set(stream, Math.max(last.get(stream) ?? 0, id.n));
       }
@@ -91,6 +93,11 @@ export function allOwedArrived(devices: readonly Device[], world: World): boolea
 
 function owed(sent: Sent, world: World): boolean {
   return sent.kind === 'direct' && (sent.answer === 'ack' || sent.answer === 'queued') && !world.unkept.has(`${sent.chain.sessionId}/${sent.id}`);
+}
+
+/** `<sender session>/<device>-<n>` (a request id) as `<device>.<n>` (the callId it sent) */
+function messageKey(key: string): string {
+  return key.slice(key.indexOf('/') + 1).replace(/-(\d+)$/, '.$1');
 }
 
 function receivedCount(chain: Chain, callId: string): number {

@@ -69,6 +69,8 @@ export class World {
   readonly violations: string[] = [];
   /** `<sender session>/<request id>` of direct signals whose keeping failed (chaos or an outage): relayed live only, as with Redis down */
   readonly unkept = new Set<string>();
+  /** `<sender session>/<request id>` of failed direct signals whose withdrawal failed too: they stay owed and may arrive late */
+  readonly unwithdrawn = new Set<string>();
   /** sessions whose end failed (chaos or an outage): their presence and roster entries lapse instead */
   readonly unended = new Set<string>();
   /** sessions whose catch-up could not read the Store: what was owed arrives after newer messages */
@@ -113,6 +115,7 @@ export class World {
     // a node cut off from its store keeps nothing (relayed live only) and ends nothing (lapses)
     interceptor.onRejected = (call, args) => {
       if (call === 'store.appendDirect') this.markUnkept(args);
+      if (call === 'store.voidDirect') this.markUnwithdrawn(args);
       if (call === 'store.endSession') this.unended.add(args[0] as string);
       if (call === 'store.pendingFor') for (const { sessionId } of args[0] as Array<{ sessionId: string }>) this.caughtUpLate.add(sessionId);
       this.appends.push(`node-${i} REJECTED ${call} ${JSON.stringify(args).slice(0, 120)}`);
@@ -168,6 +171,7 @@ export class World {
     if (MAY_FAIL.has(point) && random.chance(chaos.fail)) {
       this.failed.push(`node-${node} ${point}`);
       if (point.startsWith('store.appendDirect')) this.markUnkept(args);
+      if (point.startsWith('store.voidDirect')) this.markUnwithdrawn(args);
       if (point.startsWith('store.endSession')) this.unended.add(args[0] as string);
       if (point.startsWith('store.pendingFor')) for (const { sessionId } of args[0] as Array<{ sessionId: string }>) this.caughtUpLate.add(sessionId);
       return point.startsWith('bus.') ? new BusError('UNAVAILABLE', 'chaos') : new StoreError('chaos');
@@ -186,6 +190,11 @@ export class World {
 
   private markUnkept(args: unknown[]): void {
     for (const m of args[0] as Array<{ senderSessionId: string; requestId: string }>) this.unkept.add(`${m.senderSessionId}/${m.requestId}`);
+  }
+
+  private markUnwithdrawn(args: unknown[]): void {
+    const m = args[0] as { senderSessionId: string; requestId: string };
+    this.unwithdrawn.add(`${m.senderSessionId}/${m.requestId}`);
   }
 
   private logLine(node: number, line: string): void {
