@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../src/config.ts';
-import { CLIENT_MESSAGE_TYPES, CLOSE_CODES, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
+import { CALL_END_REASONS, CALL_EVENTS, CLIENT_MESSAGE_TYPES, CLOSE_CODES, CallKind, CallState, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
+import { WEBHOOK_EVENT_TYPES } from '../src/webhook/webhook.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -24,6 +25,16 @@ describe('docs stay complete', () => {
   it('documents every client and server frame type and signal kind', () => {
     const serverTypes = ServerMessage.options.map((o) => o.shape.type.value);
     for (const type of [...CLIENT_MESSAGE_TYPES, ...serverTypes, ...SIGNAL_KINDS]) expect(protocol).toContain(`\`${type}\``);
+  });
+
+  it('documents every call state, end reason, call frame event and call kind', () => {
+    expect(protocol).toContain('## 15. Calls');
+    const calls = protocol.slice(protocol.indexOf('## 15. Calls'));
+    for (const name of [...CallState.options, ...CALL_END_REASONS, ...CALL_EVENTS, ...CallKind.options]) expect(calls).toContain(`\`${name}\``);
+  });
+
+  it.each(WEBHOOK_EVENT_TYPES)('docs/operations.md documents webhook event %s', (type) => {
+    expect(read('docs/operations.md')).toContain(`| \`${type}\` |`);
   });
 
   it.each(Object.keys(ConfigSchema.shape))('docs/operations.md documents %s', (name) => {

@@ -1,9 +1,10 @@
-import type { Sender, SignalDelivery } from '../../src/protocol/index.ts';
-import type { CallEnd, CallOptions, CallSessionEvents, CallSignaling, CallState } from './call-types.ts';
+import type { CallDelivery, CallEndReason as ServerEndReason, CallResult, SignalDelivery, TurnCredentials } from '../../src/protocol/index.ts';
+import { callRegistry } from './call-registry.ts';
+import type { CallEnd, CallEndReason, CallOptions, CallSessionEvents, CallSignaling, CallState } from './call-types.ts';
 import { userChannel } from './channels.ts';
-import type { SignalInput } from './client.ts';
+import type { CallRequestInput, SignalInput } from './client.ts';
 import { Emitter, type Listener } from './emitter.ts';
-import { CallEndedError } from './errors.ts';
+import { CallEndedError, RequestError } from './errors.ts';
 import { type NegotiationSignal, PerfectNegotiator } from './negotiator.ts';
 import { type PeerConnectionConstructor, type PeerConnectionLike, globalPeerConnection } from './peer-connection.ts';
 import { type Timers, globalTimers } from './platform.ts';
@@ -11,72 +12,91 @@ import { randomCallId } from './random-id.ts';
 
 /** Negotiation signals kept while an incoming call rings, at most. */
 const HELD_LIMIT = 200;
+/** ms a ring may outlast its `ringUntil` here before this device ends it by itself (the server's word normally comes first) */
+const RING_GRACE_MS = 3_000;
 
-/** @internal How an incoming call started (see onIncomingCall). */
+/** @internal How an incoming call started (see onIncomingCall): its `invite` frame. */
 export interface IncomingInvite {
-  from: Sender;
+  invite: CallDelivery;
 }
 
 /**
- * A one-to-one call over Tether signals: call control (invite, ringing, accept, reject,
- * hangup, ring timeout) and an RTCPeerConnection negotiated with the perfect-negotiation
- * pattern (see PerfectNegotiator). Every signal goes to `user:<peer>` with this call's `callId`.
+ * A one-to-one call through Tether's server-side calls (docs/protocol.md, section 15): the server
+ * rings every device of the callee, lets the first accept win, times out, moves a circle call on
+ * and records the call; this follows it, and negotiates an RTCPeerConnection with the callee's
+ * device that answered, over signals, with the perfect-negotiation pattern (PerfectNegotiator).
  *
  * Contract:
  * - `pc` exists from construction: add tracks and data channels whenever you like; nothing is
- *   offered before the call is accepted, then either side may (re)negotiate at any time.
- * - Signals of this call are taken from any session of the peer's user (a peer that reconnected
- *   into a new session stays in the call), except devices that accepted after the first one:
- *   those are ignored. Repeated signals (a request relayed twice) are harmless.
+ *   offered before the call is accepted, then either side may (re)negotiate at any time. Its ICE
+ *   servers include the server's TURN credentials (`useServerTurn`), renewed as they are.
+ * - The call's life comes from the server's `call` frames and the answers to this session's
+ *   requests; if neither says anything by the end of a ring (a lost frame), the session ends it
+ *   itself shortly after (`missed`, by 'local').
+ * - Negotiation signals are taken from any session of the peer's user (a peer that reconnected
+ *   into a new session stays in the call). Repeated signals (a request relayed twice) are harmless.
  * - After the client reconnects (each later `welcome`) while connecting or connected, ICE is
  *   restarted (`restartIceOnReconnect`), as is any ICE connection that fails.
  * - The call ends exactly once (`ended` event, state 'ended'); the peer connection is closed
- *   then, and later signals are ignored.
+ *   then, and later signals are ignored. `callId` changes once at most: when an invite meets the
+ *   callee's own invite to this user (glare), this session takes over that call.
  */
 export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
-  readonly callId: string;
-  /** the other party's user id */
-  readonly peer: string;
   readonly direction: 'outgoing' | 'incoming';
   readonly media: 'audio' | 'video';
+  /** 'sos' for an SOS, else 'call' */
+  readonly kind: 'call' | 'sos';
   /** the peer connection; the app adds tracks and data channels and listens for `track` itself */
   readonly pc: PC;
+  private id: string;
+  private who: string;
+  private readonly circle: boolean;
   private readonly client: CallSignaling;
   private readonly events = new Emitter<CallSessionEvents>();
   private readonly negotiator: PerfectNegotiator;
   private readonly timers: Timers;
-  private readonly ringTimeoutMs: number;
   private readonly restartOnReconnect: boolean;
   private readonly politeOverride: boolean | undefined;
+  private readonly configuration: NonNullable<CallOptions['configuration']>;
+  private readonly useServerTurn: boolean;
+  private readonly registry: ReturnType<typeof callRegistry>;
+  private readonly registered = { callId: '', supersede: () => this.finish({ reason: 'answered_elsewhere', by: 'local' }) };
   private current: CallState;
   private end: CallEnd | null = null;
-  /** the peer session that invited (incoming) or accepted first (outgoing) */
+  /** the peer session that invited (incoming) or accepted (outgoing) */
   private peerSession: string | null;
-  private readonly excluded = new Set<string>();
   private held: NegotiationSignal[] = [];
   private ringTimer: unknown = null;
+  private ringEnds: number | null = null;
+  private rung: { devices: number; woken: boolean } | null = null;
   private lastConnection = 'new';
   private readonly off: Array<() => void>;
 
   /**
-   * An outgoing call to `options.peer`; `invite()` rings it. Throws a TypeError when no
-   * RTCPeerConnection is available. `incoming` is for onIncomingCall: an invite that arrived.
+   * An outgoing call (`peer`, or `circle` / `sos`); `invite()` rings it. Throws a TypeError when
+   * no RTCPeerConnection is available or the options name nobody. `incoming` is for
+   * onIncomingCall: an invite that arrived.
    */
   constructor(client: CallSignaling, options: CallOptions<PC>, incoming?: IncomingInvite) {
     const Peer = options.RTCPeerConnection ?? (globalPeerConnection() as PeerConnectionConstructor<PC> | null);
     if (!Peer) throw new TypeError('no global RTCPeerConnection here: pass one, e.g. new CallSession(client, { RTCPeerConnection })');
+    const invite = incoming?.invite;
+    if (!invite && !options.peer && !options.circle && !options.sos) throw new TypeError('name the `peer` to call, or call your `circle` (or an `sos`)');
     this.client = client;
-    this.peer = options.peer;
-    this.callId = options.callId ?? randomCallId();
-    this.media = options.media ?? 'audio';
-    this.direction = incoming ? 'incoming' : 'outgoing';
+    this.direction = invite ? 'incoming' : 'outgoing';
+    this.id = invite?.callId ?? options.callId ?? randomCallId();
+    this.who = invite?.caller.userId ?? options.peer ?? '';
+    this.circle = !invite && !options.peer;
+    this.kind = invite?.kind ?? (options.sos ? 'sos' : 'call');
+    this.media = invite?.media ?? options.media ?? 'audio';
     this.timers = options.timers ?? globalTimers;
-    this.ringTimeoutMs = options.ringTimeoutMs ?? 30_000;
     this.restartOnReconnect = options.restartIceOnReconnect ?? true;
     this.politeOverride = options.polite;
-    this.peerSession = incoming?.from.sessionId ?? null;
-    this.current = incoming ? 'incoming' : 'idle';
-    this.pc = new Peer(options.configuration);
+    this.configuration = options.configuration ?? {};
+    this.useServerTurn = options.useServerTurn ?? true;
+    this.peerSession = invite?.caller.sessionId ?? null;
+    this.current = invite ? 'incoming' : 'idle';
+    this.pc = new Peer(this.peerConfiguration(client.turn));
     this.negotiator = new PerfectNegotiator({
       pc: this.pc,
       polite: () => this.polite,
@@ -88,14 +108,26 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     this.pc.addEventListener('iceconnectionstatechange', connectionChanged);
     this.off = [
       client.on('signal', (delivery) => this.received(delivery)),
+      client.on('call', (delivery) => this.changed(delivery)),
       client.on('welcome', () => this.reconnected()),
+      client.on('turn', (turn) => this.renewTurn(turn)),
       () => this.pc.removeEventListener('connectionstatechange', connectionChanged),
       () => this.pc.removeEventListener('iceconnectionstatechange', connectionChanged),
     ];
-    if (incoming) {
-      this.armRing({ kind: 'reject', reason: 'timeout' });
-      this.sendOrReport({ kind: 'ringing' });
-    }
+    this.registry = callRegistry(client);
+    this.registered.callId = this.id;
+    this.registry.add(this.registered);
+    if (invite?.ringUntil !== undefined) this.armRing(invite.ringUntil, invite.ts);
+  }
+
+  /** The call's id: the server's key for it, and the `callId` of its signals. */
+  get callId(): string {
+    return this.id;
+  }
+
+  /** The other party's user id. A circle call's is the caregiver it rings now ('' before the invite is answered), then the one who answered. */
+  get peer(): string {
+    return this.who;
   }
 
   get state(): CallState {
@@ -107,11 +139,21 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     return this.end;
   }
 
+  /** While it rings: when the current ring ends, server time (ms); else null. */
+  get ringUntil(): number | null {
+    return this.current === 'ringing' || this.current === 'incoming' ? this.ringEnds : null;
+  }
+
+  /** Outgoing, once rung: live devices of the callee the invite reached, and whether its phone was woken through the webhook (none was connected). */
+  get reach(): { devices: number; woken: boolean } | null {
+    return this.rung;
+  }
+
   /** Whether this side yields on glare (see `CallOptions.polite`). */
   get polite(): boolean {
     if (this.politeOverride !== undefined) return this.politeOverride;
     const me = this.client.welcome?.user.id ?? '';
-    if (me !== this.peer) return me < this.peer;
+    if (me !== this.who) return me < this.who;
     return (this.client.welcome?.sessionId ?? '') < (this.peerSession ?? '');
   }
 
@@ -120,50 +162,75 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
   }
 
   /**
-   * Rings the peer (outgoing calls, once). Resolves when a device of the peer accepts; rejects
-   * with a CallEndedError when the call ends first: `rejected`, `timeout` (nobody accepted
-   * within `ringTimeoutMs`; the peer is sent a hangup), `unavailable` (no session of the peer to
-   * ring: the invite was refused, e.g. PEER_UNAVAILABLE), or `hangup`.
+   * Rings the callee (outgoing calls, once). Resolves when a device of the callee accepts;
+   * rejects with a CallEndedError when the call ends first: `missed`, `rejected`, `cancelled`
+   * (here, by hangup()), or `unavailable` (the invite was refused: `end.error`).
    */
   invite(): Promise<void> {
     if (this.end) return Promise.reject(new CallEndedError(this.end));
     if (this.direction !== 'outgoing' || this.current !== 'idle') return Promise.reject(new Error(`invite() needs an outgoing call that was not invited yet; state is ${this.current}`));
     const accepted = this.reached('connecting');
     this.setState('inviting');
-    this.armRing({ kind: 'hangup', reason: 'timeout' });
-    this.send({ kind: 'invite', media: this.media }).catch((error: unknown) => this.finish({ reason: 'unavailable', by: 'local', error }));
+    const request: CallRequestInput =
+      this.kind === 'sos'
+        ? { type: 'sos', callId: this.id, media: this.media }
+        : this.circle
+          ? { type: 'invite', circle: true, callId: this.id, media: this.media }
+          : { type: 'invite', to: this.who, callId: this.id, media: this.media };
+    this.client.call(request).then(
+      (result) => this.invited(result),
+      (error: unknown) => this.finish({ reason: 'unavailable', by: 'local', error }),
+    );
     return accepted;
   }
 
   /**
-   * Answers a ringing incoming call: sends `accept`, then negotiation starts. Resolves once the
-   * accept was relayed; if it cannot be (the caller is gone), the call ends as 'unavailable'
-   * and this rejects with the CallEndedError.
+   * Takes a ringing incoming call on this device. Resolves once the server confirms this device
+   * won (negotiation starts then); if another device was first, or the call ended meanwhile, the
+   * call ends (`answered_elsewhere`, `missed`, ...) and this rejects with the CallEndedError.
    */
   async accept(): Promise<void> {
     if (this.end) throw new CallEndedError(this.end);
     if (this.current !== 'incoming') throw new Error(`accept() needs an incoming call that rings; state is ${this.current}`);
+    const sessionAtSend = this.client.welcome?.sessionId;
     this.clearRing();
-    const sent = this.send({ kind: 'accept' }); // queued before any offer of ours
+    try {
+      await this.client.call({ type: 'accept', callId: this.id });
+    } catch (error) {
+      // a retry after a lost connection: the first copy may have won for this very device
+      const wonEarlier = error instanceof RequestError && error.code === 'CALL_ALREADY_ANSWERED' && error.details?.answeredBy === sessionAtSend;
+      if (!wonEarlier) {
+        this.finish(refusal(error));
+        throw new CallEndedError(this.end!);
+      }
+    }
+    if (this.end) throw new CallEndedError(this.end);
     this.begin();
-    await sent.catch((error: unknown) => {
-      this.finish({ reason: 'unavailable', by: 'local', error });
-      throw new CallEndedError(this.end!);
-    });
   }
 
-  /** Declines a ringing incoming call. */
+  /** Declines a ringing incoming call, for every device of this user. */
   reject(reason?: string): void {
     if (this.current !== 'incoming') return;
-    this.sendOrReport(reason === undefined ? { kind: 'reject' } : { kind: 'reject', reason });
-    this.finish({ reason: 'rejected', by: 'local', ...(reason === undefined ? {} : { message: reason }) });
+    this.request({ type: 'reject', callId: this.id, ...(reason === undefined ? {} : { reason }) });
+    this.finish({ reason: 'rejected', by: 'local', ...message(reason) });
   }
 
-  /** Ends the call in any state (an idle call ends without a signal). */
+  /** Ends the call in any state: a ringing outgoing one is cancelled, a ringing incoming one rejected, an idle one just ends. */
   hangup(reason?: string): void {
     if (this.end) return;
-    if (this.current !== 'idle') this.sendOrReport(reason === undefined ? { kind: 'hangup' } : { kind: 'hangup', reason });
-    this.finish({ reason: 'hangup', by: 'local', ...(reason === undefined ? {} : { message: reason }) });
+    switch (this.current) {
+      case 'idle':
+        return this.finish({ reason: 'cancelled', by: 'local', ...message(reason) });
+      case 'incoming':
+        return this.reject(reason);
+      case 'inviting':
+      case 'ringing':
+        this.request({ type: 'cancel', callId: this.id });
+        return this.finish({ reason: 'cancelled', by: 'local', ...message(reason) });
+      default:
+        this.request({ type: 'hangup', callId: this.id, ...(reason === undefined ? {} : { reason }) });
+        return this.finish({ reason: 'hangup', by: 'local', ...message(reason) });
+    }
   }
 
   /** Restarts ICE now (new candidates through a new offer); a no-op before the call is accepted. */
@@ -171,23 +238,64 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     if (this.current === 'connecting' || this.current === 'connected') this.negotiator.restartIce();
   }
 
-  private received(delivery: SignalDelivery): void {
-    const { callId, from, signal } = delivery;
-    if (callId !== this.callId || from.userId !== this.peer || !delivery.channel.startsWith('user:') || this.end) return;
-    if (this.excluded.has(from.sessionId)) return;
-    switch (signal.kind) {
+  /** The answer to this call's invite or sos. */
+  private invited(result: CallResult): void {
+    if (this.end) return;
+    if (result.glare) {
+      // the callee was calling us at this moment: the server made this device take that call
+      const previous = this.id;
+      this.id = result.callId;
+      this.registered.callId = result.callId;
+      this.registry.adopt(this.registered, previous);
+      this.begin();
+      return;
+    }
+    if (result.state === 'ended') return this.finish({ reason: endReason(result.reason), by: 'remote' });
+    if (result.state === 'accepted') return this.begin();
+    if (result.to) this.who = result.to;
+    this.rung = { devices: result.devices ?? 0, woken: result.woken ?? false };
+    this.setState('ringing');
+    if (result.ringUntil !== undefined) this.armRing(result.ringUntil, result.ts ?? null);
+  }
+
+  /** A `call` frame. */
+  private changed(delivery: CallDelivery): void {
+    if (delivery.callId !== this.id || this.end) return;
+    switch (delivery.event) {
       case 'invite':
         return; // this call's own invite, repeated
-      case 'ringing':
-        if (this.current === 'inviting') this.setState('ringing');
+      case 'accepted':
+        if (this.direction !== 'outgoing' || !delivery.answeredBy) return;
+        this.who = delivery.answeredBy.userId;
+        this.peerSession = delivery.answeredBy.sessionId;
+        if (this.current === 'inviting' || this.current === 'ringing') this.begin();
         return;
-      case 'accept':
-        return this.accepted(from.sessionId);
-      case 'reject':
-        if (this.current === 'inviting' || this.current === 'ringing') this.finish({ reason: 'rejected', by: 'remote', ...message(signal.reason) });
+      case 'answered_elsewhere':
+        if (this.current === 'incoming') this.finish({ reason: 'answered_elsewhere', by: 'remote' });
         return;
-      case 'hangup':
-        return this.finish({ reason: 'hangup', by: 'remote', ...message(signal.reason) });
+      case 'escalated': {
+        const reason = delivery.reason === 'declined' ? 'declined' : 'missed';
+        if (this.direction === 'incoming') {
+          // this device's user did not take it in time (or declined): the circle moved on
+          return this.finish({ reason: reason === 'declined' ? 'rejected' : 'missed', by: 'remote', escalated: true });
+        }
+        this.who = delivery.callee;
+        if (delivery.ringUntil !== undefined) this.armRing(delivery.ringUntil, delivery.ts);
+        this.events.emit('escalated', { to: delivery.callee, reason });
+        return;
+      }
+      case 'ended':
+        return this.finish({ reason: endReason(delivery.reason), by: 'remote' });
+      default:
+        return assertNever(delivery.event);
+    }
+  }
+
+  /** A signal: negotiation only (call control is the server's). */
+  private received(delivery: SignalDelivery): void {
+    const { callId, from, signal } = delivery;
+    if (callId !== this.id || from.userId !== this.who || !delivery.channel.startsWith('user:') || this.end) return;
+    switch (signal.kind) {
       case 'offer':
       case 'answer':
       case 'ice':
@@ -195,23 +303,14 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
         else if (this.held.length < HELD_LIMIT) this.held.push(signal);
         return;
       default:
-        return assertNever(signal);
-    }
-  }
-
-  private accepted(sessionId: string): void {
-    if (this.direction !== 'outgoing') return;
-    if (this.current === 'inviting' || this.current === 'ringing') {
-      this.peerSession = sessionId;
-      this.clearRing();
-      this.begin();
-    } else if (sessionId !== this.peerSession) {
-      this.excluded.add(sessionId); // another device of the peer accepted too late
+        return; // signal-level call control from apps that run their own flow: not this session's
     }
   }
 
   /** Accepted: negotiation may start; signals held while ringing are applied first. */
   private begin(): void {
+    if (this.current === 'connecting' || this.current === 'connected') return;
+    this.clearRing();
     this.setState('connecting');
     const held = this.held;
     this.held = [];
@@ -231,12 +330,21 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     if ((state === 'connected' || state === 'completed') && this.current === 'connecting') this.setState('connected');
   }
 
-  private armRing(onTimeout: SignalInput): void {
+  /**
+   * A safety net for a ring the server ends while this device hears nothing (a lost frame): the
+   * ring ends here `RING_GRACE_MS` after `ringUntil`; an outgoing one is also cancelled, in case
+   * the server still rings it. `ts` is the server time of the frame or answer that gave
+   * `ringUntil`, so this device's clock does not matter; null (an older server) uses this clock.
+   */
+  private armRing(ringUntil: number, ts: number | null): void {
+    this.clearRing();
+    this.ringEnds = ringUntil;
+    const left = ts === null ? ringUntil - Date.now() : ringUntil - ts;
     this.ringTimer = this.timers.setTimeout(() => {
       this.ringTimer = null;
-      this.sendOrReport(onTimeout);
-      this.finish({ reason: 'timeout', by: 'local' });
-    }, this.ringTimeoutMs);
+      if (this.current === 'ringing' || this.current === 'inviting') this.giveUp();
+      if (this.current === 'incoming' || this.current === 'ringing' || this.current === 'inviting') this.finish({ reason: 'missed', by: 'local' });
+    }, Math.max(0, left) + RING_GRACE_MS);
   }
 
   private clearRing(): void {
@@ -250,6 +358,7 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     this.clearRing();
     this.negotiator.stop();
     this.off.forEach((off) => off());
+    this.registry.remove(this.registered);
     this.pc.close();
     this.setState('ended');
     this.events.emit('ended', end);
@@ -276,16 +385,68 @@ export class CallSession<PC extends PeerConnectionLike = PeerConnectionLike> {
     });
   }
 
-  private send(signal: SignalInput): Promise<unknown> {
-    return this.client.signal(userChannel(this.peer), this.callId, signal);
+  /** New TURN credentials for the peer connection; a stack that refuses them keeps the old ones (reported as `error`). */
+  private renewTurn(turn: TurnCredentials): void {
+    if (!this.useServerTurn) return;
+    try {
+      this.pc.setConfiguration?.(this.peerConfiguration(turn));
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** ICE servers: the app's, and the server's TURN credentials unless turned off. */
+  private peerConfiguration(turn: TurnCredentials | null): object {
+    const own = this.configuration.iceServers ?? [];
+    if (!turn || !this.useServerTurn) return { ...this.configuration, iceServers: own };
+    return { ...this.configuration, iceServers: [...own, { urls: turn.urls, username: turn.username, credential: turn.credential }] };
+  }
+
+  /** An outgoing ring this device ended by itself: cancelled on the server too, or hung up if it was answered meanwhile (the word of it lost). */
+  private giveUp(): void {
+    this.client.call({ type: 'cancel', callId: this.id }).catch((error: unknown) => {
+      if (error instanceof RequestError && error.code === 'CALL_ALREADY_ANSWERED') this.request({ type: 'hangup', callId: this.id });
+      else if (!(error instanceof RequestError && (error.code === 'CALL_ENDED' || error.code === 'CALL_NOT_FOUND'))) this.events.emit('error', error);
+    });
+  }
+
+  /** A call request whose failure is reported, not awaited (the call has ended here already). */
+  private request(request: CallRequestInput): void {
+    this.client.call(request).catch((error: unknown) => {
+      if (!(error instanceof RequestError && (error.code === 'CALL_ENDED' || error.code === 'CALL_NOT_FOUND'))) this.events.emit('error', error);
+    });
   }
 
   private sendOrReport(signal: SignalInput): void {
-    this.send(signal).catch((error: unknown) => this.report(error));
+    this.client.signal(userChannel(this.who), this.id, signal).catch((error: unknown) => this.report(error));
   }
 
   private report(error: unknown): void {
     if (!this.end) this.events.emit('error', error);
+  }
+}
+
+/** The end an `accept` refusal means. */
+function refusal(error: unknown): CallEnd {
+  if (error instanceof RequestError) {
+    if (error.code === 'CALL_ALREADY_ANSWERED') return { reason: 'answered_elsewhere', by: 'remote' };
+    if (error.code === 'CALL_ENDED') return { reason: endReason(error.details?.reason as ServerEndReason | undefined), by: 'remote' };
+  }
+  return { reason: 'unavailable', by: 'local', error };
+}
+
+function endReason(reason: ServerEndReason | undefined): CallEndReason {
+  switch (reason) {
+    case 'completed':
+      return 'hangup';
+    case 'declined':
+      return 'rejected';
+    case 'missed':
+    case 'cancelled':
+    case 'expired':
+      return reason;
+    default:
+      return 'hangup';
   }
 }
 
@@ -294,5 +455,5 @@ function message(reason: string | undefined): { message?: string } {
 }
 
 function assertNever(value: never): never {
-  throw new Error(`unhandled signal: ${JSON.stringify(value)}`);
+  throw new Error(`unhandled call event: ${JSON.stringify(value)}`);
 }

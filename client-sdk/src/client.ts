@@ -1,5 +1,15 @@
 import type { z } from 'zod';
-import type { Position, PositionFix as PositionFixSchema, ServerMessage, SignalBody, SubscribeResult, Welcome } from '../../src/protocol/index.ts';
+import type {
+  CallResult,
+  CallsResult,
+  Position,
+  PositionFix as PositionFixSchema,
+  ServerMessage,
+  SignalBody,
+  SubscribeResult,
+  TurnCredentials,
+  Welcome,
+} from '../../src/protocol/index.ts';
 import { locationChannel } from './channels.ts';
 import { Emitter, type Listener } from './emitter.ts';
 import { ConnectionClosedError, RequestError, type ProtocolError, type TetherError } from './errors.ts';
@@ -9,6 +19,7 @@ import { Link } from './link.ts';
 import { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
+import type { RequestInput } from './pending-request.ts';
 import { ResumeState } from './resume.ts';
 import { Subscriptions, toSubscribeResult } from './subscriptions.ts';
 
@@ -17,6 +28,16 @@ export type PositionFix = z.infer<typeof PositionFixSchema>;
 
 /** A signal body as the app writes it (`invite.media` defaults to 'audio'). */
 export type SignalInput = z.input<typeof SignalBody>;
+
+/** A call request as the app writes it (docs/protocol.md, section 15): no id, defaults optional. */
+export type CallRequestInput = Extract<RequestInput, { type: 'invite' | 'sos' | 'accept' | 'reject' | 'cancel' | 'hangup' }>;
+
+/** ms before TURN credentials expire when the client asks for new ones, as a share of their lifetime */
+const TURN_RENEW_AT = 0.8;
+/** ms before a failed TURN renewal is tried again */
+const TURN_RETRY_MS = 30_000;
+/** the longest a timer can wait (a longer delay fires at once); credentials living longer are renewed after a day */
+const TURN_RENEW_MAX_MS = 86_400_000;
 
 /**
  * A connection to Tether that survives reconnects. Create one with `connect()`.
@@ -48,10 +69,14 @@ export class TetherClient {
   private readonly resume = new ResumeState();
   private lastWelcome: Welcome | null = null;
   private closedWith: ConnectionClosedError | null = null;
+  private turnNow: TurnCredentials | null = null;
+  private turnTimer: unknown = null;
+  private readonly timers: ResolvedOptions['timers'];
 
   /** @internal Use `connect()`. */
   constructor(options: ResolvedOptions) {
     const { timers } = options;
+    this.timers = timers;
     this.link = new Link(options, {
       onWelcome: (welcome, previous) => this.opened(welcome, previous),
       onFrame: (frame) => this.dispatch(frame),
@@ -90,6 +115,14 @@ export class TetherClient {
   /** The current connection's `welcome` (session id, node, limits); null before the first. */
   get welcome(): Welcome | null {
     return this.lastWelcome;
+  }
+
+  /**
+   * The newest TURN credentials from the server (`welcome.turn`, renewed before they expire with
+   * the `turn` request), or null when it hands out none. CallSession adds them to its ICE servers.
+   */
+  get turn(): TurnCredentials | null {
+    return this.turnNow;
   }
 
   /** Requests waiting to be sent (offline, or held for a subscribe ack). */
@@ -182,11 +215,33 @@ export class TetherClient {
     return result && 'online' in result ? { online: result.online, sessions: result.sessions } : { online: false, sessions: 0 };
   }
 
+  /**
+   * A server-side call request (docs/protocol.md, section 15): `invite`, `sos`, `accept`,
+   * `reject`, `cancel` or `hangup`. Resolves with where the call is now; rejects with a
+   * RequestError (CALL_NOT_FOUND, CALL_ENDED, CALL_ALREADY_ANSWERED, ...). CallSession drives
+   * these for you.
+   */
+  async call(request: CallRequestInput): Promise<CallResult> {
+    return (await this.outbox.request(request)) as CallResult;
+  }
+
+  /** This user's call history, newest first: `{ calls, next }`; pass `next` as `before` for the older page. */
+  async callHistory(options: { before?: string; limit?: number } = {}): Promise<CallsResult> {
+    return (await this.outbox.request({ type: 'calls', ...options })) as CallsResult;
+  }
+
+  /** Fresh TURN credentials (also kept as `turn` and announced with a `turn` event). Rejects with TURN_UNAVAILABLE when the server has none. */
+  async turnCredentials(): Promise<TurnCredentials> {
+    const fresh = (await this.outbox.request({ type: 'turn' })) as TurnCredentials;
+    this.gotTurn(fresh);
+    return fresh;
+  }
+
   /** Round trip to the server: its clock (`ts`) and the time to the answer, queueing included. */
   async ping(): Promise<{ ts: number; rttMs: number }> {
     const started = Date.now();
     const result = await this.outbox.request({ type: 'ping' });
-    const ts = result && 'ts' in result ? result.ts : Number.NaN;
+    const ts = (result && 'ts' in result ? result.ts : undefined) ?? Number.NaN;
     return { ts, rttMs: Date.now() - started };
   }
 
@@ -202,6 +257,7 @@ export class TetherClient {
    */
   close(): void {
     this.resume.forget();
+    this.stopTurnRenewal();
     this.link.close();
   }
 
@@ -213,6 +269,31 @@ export class TetherClient {
     this.idle.start(welcome.heartbeatMs * 2);
     this.events.emit('state', { state: 'open', previous });
     this.events.emit('welcome', welcome);
+    if (welcome.turn) this.gotTurn(welcome.turn);
+  }
+
+  /** Keeps `turn` and renews it at TURN_RENEW_AT of its lifetime. */
+  private gotTurn(turn: TurnCredentials): void {
+    this.turnNow = turn;
+    this.events.emit('turn', turn);
+    this.stopTurnRenewal();
+    this.turnTimer = this.timers.setTimeout(() => this.renewTurn(), Math.min(turn.ttlSeconds * 1000 * TURN_RENEW_AT, TURN_RENEW_MAX_MS));
+  }
+
+  private renewTurn(): void {
+    this.turnTimer = null;
+    this.outbox.request({ type: 'turn' }, { internal: true }).then(
+      (fresh) => this.gotTurn(fresh as TurnCredentials),
+      (error: TetherError) => {
+        if (this.closedWith || error.code === 'TURN_UNAVAILABLE') return;
+        this.turnTimer = this.timers.setTimeout(() => this.renewTurn(), TURN_RETRY_MS);
+      },
+    );
+  }
+
+  private stopTurnRenewal(): void {
+    if (this.turnTimer !== null) this.timers.clearTimeout(this.turnTimer);
+    this.turnTimer = null;
   }
 
   private down(reason: string): void {
@@ -225,6 +306,7 @@ export class TetherClient {
     if (change.state === 'closed') {
       const error = change.error instanceof ConnectionClosedError ? change.error : new ConnectionClosedError(change.reason ?? 'closed', { retryable: false });
       this.closedWith = error;
+      this.stopTurnRenewal();
       this.idle.stop();
       this.subs.reset();
       this.outbox.close(error);

@@ -10,8 +10,9 @@ import type { CallEnd } from './call-types.ts';
  * - INVALID_REQUEST: the request does not match the protocol schema; it was never sent
  * - BAD_SERVER_FRAME: the server sent a frame this SDK's protocol schema does not accept
  * - TOKEN_UNAVAILABLE: `getToken()` threw or rejected; the attempt is retried with backoff
- * - CALL_ENDED: a CallSession ended (rejected, timed out, hung up, unavailable) before the
- *   awaited step, e.g. `invite()` before the peer accepted
+ * - CALL_ENDED: a CallSession ended (rejected, missed, hung up, unavailable, ...) before the
+ *   awaited step, e.g. `invite()` before the peer accepted (the class CallEndedError; the
+ *   server's CALL_ENDED, for a request on an ended call, comes as a RequestError)
  */
 export type SdkErrorCode =
   | 'TIMEOUT'
@@ -140,7 +141,7 @@ export class CallEndedError extends TetherError {
 
   constructor(end: CallEnd) {
     super('CALL_ENDED', `call ended: ${end.reason} (${end.by})${end.message ? `: ${end.message}` : ''}`, {
-      retryable: end.reason === 'timeout' || end.reason === 'unavailable',
+      retryable: end.reason === 'missed' || end.reason === 'unavailable',
       cause: end.error,
     });
     this.name = 'CallEndedError';

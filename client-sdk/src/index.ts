@@ -3,7 +3,7 @@
  * Everything exported here is public API; modules not re-exported are internal.
  */
 export { connect } from './connect.ts';
-export { type PositionFix, TetherClient, type SignalInput } from './client.ts';
+export { type CallRequestInput, type PositionFix, TetherClient, type SignalInput } from './client.ts';
 export type { ConnectOptions, UrlSource } from './options.ts';
 export type { Channel, ConnectionState, SignalTarget, StateChange, SubscribedEvent, TetherEvents } from './events.ts';
 export type { Listener } from './emitter.ts';
@@ -27,8 +27,9 @@ export { type LocationFix, type LocationWatch, watchLocation } from './location-
 export { LocationPublisher, type LocationPublisherOptions } from './location-publisher.ts';
 export type { AckResult } from './pending-request.ts';
 export { CallSession } from './call-session.ts';
-export type { CallEnd, CallEndReason, CallOptions, CallSessionEvents, CallSignaling, CallState, CallStateChange } from './call-types.ts';
+export type { CallEnd, CallEndReason, CallEscalation, CallOptions, CallSessionEvents, CallSignaling, CallState, CallStateChange } from './call-types.ts';
 export { type IncomingCallOptions, onIncomingCall } from './incoming-calls.ts';
+export { type MissedCall, onMissedCall } from './missed-calls.ts';
 export type { NegotiationSignal } from './negotiator.ts';
 export type {
   IceCandidateEventLike,
@@ -41,7 +42,13 @@ export type {
 export {
   CLOSE_CODES,
   ERROR_CODES,
+  type AlertDelivery,
+  type CallDelivery,
+  type CallRecordView,
+  type CallResult,
+  type CallsResult,
   type ErrorCode,
+  type TurnCredentials,
   type LocationDelivery,
   type Member,
   type Position,

@@ -46,6 +46,8 @@ export interface PeerConnectionLike {
   addIceCandidate(candidate?: IceCandidateLike | null): Promise<void>;
   /** Asks for an ICE restart: the next offer (negotiationneeded follows) carries new credentials. */
   restartIce(): void;
+  /** Replaces the configuration (new TURN credentials); optional: stacks without it keep the first */
+  setConfiguration?(configuration: object): void;
   close(): void;
   addEventListener(type: string, listener: Handler<unknown>): void;
   removeEventListener(type: string, listener: Handler<unknown>): void;

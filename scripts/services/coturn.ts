@@ -55,6 +55,8 @@ export async function startCoturn(opts: { secret: string; realm?: string }): Pro
     '--allow-loopback-peers',
     '--log-file=stdout',
     '--simple-log',
+    // sessions and allocations in the log (what the tests check)
+    '--verbose',
     `--pidfile=${join(dir, 'turnserver.pid')}`,
     `--db=${join(dir, 'turndb')}`,
   ];

@@ -90,13 +90,16 @@ export async function startPostgres(opts: { name: string }): Promise<PostgresIns
     child = null;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = once(proc, 'exit');
-    if (signal === 'SIGKILL') killGroup(proc.pid!);
+    const killed: number[] = [];
+    if (signal === 'SIGKILL') killed.push(...killGroup(proc.pid!));
     else proc.kill(signal);
     await within(exited, EXIT_DEADLINE_MS);
     if (proc.exitCode === null && proc.signalCode === null) {
-      killGroup(proc.pid!);
+      killed.push(...killGroup(proc.pid!));
       await exited;
     }
+    // a backend still dying holds the shared memory, and a restart refuses to start until it lets go
+    await allGone(killed, EXIT_DEADLINE_MS);
   };
 
   // a run that dies without stop() must not leave a server behind
@@ -212,7 +215,7 @@ async function freePort(): Promise<number> {
  * each backend in its own process group, and an orphaned backend answers one more query before
  * it notices its postmaster died. Stops the postmaster first so it forks no new one meanwhile.
  */
-function killGroup(pid: number): void {
+function killGroup(pid: number): number[] {
   const signal = (target: number, sig: NodeJS.Signals): void => {
     try {
       process.kill(target, sig);
@@ -229,6 +232,27 @@ function killGroup(pid: number): void {
   }
   for (const child of children) signal(child, 'SIGKILL');
   signal(pid, 'SIGKILL');
+  return children;
+}
+
+/** Polls until none of `pids` runs any more (gone, or a zombie: its memory released), or `ms` pass. */
+async function allGone(pids: number[], ms: number): Promise<void> {
+  const running = (pid: number): boolean => {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + ms;
+  let left = pids.filter(running);
+  while (left.length > 0 && Date.now() < deadline) {
+    // polling what only the kernel shows, with a deadline
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = left.filter(running);
+  }
 }
 
 /** Resolves when `promise` settles or `ms` pass, whichever is first, leaving no timer behind. */

@@ -47,10 +47,11 @@ export function tell(ctx: CallContext, call: CallRecord, event: CallEvent, userI
   attempt(1);
 }
 
-/** What an answer to a call request says about the call. */
-export function callResult(call: CallRecord): CallResult {
+/** What an answer to a call request says about the call; `ts`: server time of the answer. */
+export function callResult(call: CallRecord, ts: number): CallResult {
   return {
     callId: call.callId,
+    ts,
     state: call.state,
     to: call.callee,
     ...(call.state === 'ringing' && { ringUntil: call.ringUntil }),

@@ -86,9 +86,9 @@ async function start(ctx: CallContext, clock: CallClock, session: Session, call:
       throw new TetherError('CALL_ID_TAKEN', `call id ${call.callId} belongs to another call`);
     case 'glare':
       changed(ctx, clock, { kind: 'accepted', call: created.call }, session.sender);
-      return { ...callResult(created.call), glare: true };
+      return { ...callResult(created.call, ctx.now()), glare: true };
     case 'exists':
-      if (created.call.state !== 'ringing') return callResult(created.call);
+      if (created.call.state !== 'ringing') return callResult(created.call, ctx.now());
       return rung(ctx, clock, session, created.call);
     case 'created':
       ctx.metrics.callStarted(call.kind);
@@ -98,5 +98,5 @@ async function start(ctx: CallContext, clock: CallClock, session: Session, call:
 
 async function rung(ctx: CallContext, clock: CallClock, session: Session, call: CallRecord): Promise<CallResult> {
   const { devices, woken } = await ring(ctx, clock, call, session.sender);
-  return { ...callResult(call), devices, woken };
+  return { ...callResult(call, ctx.now()), devices, woken };
 }

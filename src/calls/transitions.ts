@@ -41,7 +41,7 @@ export async function transition(ctx: CallContext, clock: CallClock, session: Se
     case 'ended':
     case 'escalated':
       changed(ctx, clock, outcome, session.sender);
-      return callResult(outcome.call);
+      return callResult(outcome.call, ctx.now());
     case 'not_found':
       throw new TetherError('CALL_NOT_FOUND', `no call ${message.callId}`);
     case 'forbidden':
@@ -49,7 +49,7 @@ export async function transition(ctx: CallContext, clock: CallClock, session: Se
     case 'already_ended':
       throw new TetherError('CALL_ENDED', `call ${message.callId} has ended (${outcome.call.reason})`, { reason: outcome.call.reason });
     case 'already_answered':
-      if (message.type === 'accept' && outcome.call.answeredBy?.sessionId === session.id) return callResult(outcome.call);
+      if (message.type === 'accept' && outcome.call.answeredBy?.sessionId === session.id) return callResult(outcome.call, ctx.now());
       throw new TetherError('CALL_ALREADY_ANSWERED', `call ${message.callId} was accepted ${outcome.call.answeredBy?.userId === user ? 'on another device' : 'already'}`, {
         answeredBy: outcome.call.answeredBy?.sessionId,
       });

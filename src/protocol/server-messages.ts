@@ -98,6 +98,8 @@ export const CallResult = z.object({
   to: z.string().optional(),
   /** ringing: when the current ring ends, server time ms */
   ringUntil: z.number().optional(),
+  /** server time of this answer, ms: `ringUntil - ts` is how long it still rings, whatever the client's clock says */
+  ts: z.number().optional(),
   /** invite: live devices of the callee the invite was sent to (0: asleep; the wake-up webhook was called) */
   devices: z.number().int().optional(),
   /** invite: the operator's webhook was asked to wake the callee's devices */

@@ -14,6 +14,8 @@ export interface WebhookEvents {
   'call.ended': CallEndedEvent;
 }
 export type WebhookEventType = keyof WebhookEvents;
+/** Every event type, for docs and checks (the `satisfies` fails to compile when one is missing). */
+export const WEBHOOK_EVENT_TYPES = Object.keys({ 'call.invite': true, 'call.missed': true, 'call.ended': true } satisfies Record<WebhookEventType, true>) as WebhookEventType[];
 
 interface CallEventBase {
   callId: string;

@@ -94,6 +94,9 @@ export function describeCallScenarios(label: string, options: () => ClusterOptio
       const callId = `call-${run}`;
       const invited = await result(carol, { type: 'invite', to: id('pat'), callId, media: 'video' });
       expect(invited).toMatchObject({ callId, state: 'ringing', to: id('pat'), devices: 2, woken: false });
+      // the answer's server time says how long it still rings, whatever the client's clock
+      expect(invited.ringUntil! - invited.ts!).toBeGreaterThan(0);
+      expect(invited.ringUntil! - invited.ts!).toBeLessThanOrEqual(RING_MS);
       for (const device of [phone, tablet]) {
         expect(await event(device, callId, 'invite')).toMatchObject({ kind: 'call', media: 'video', caller: { userId: id('carol') }, callee: id('pat'), ringUntil: invited.ringUntil });
       }

@@ -1,8 +1,10 @@
 /**
  * The two-party call page: `call.html?user=carol&peer=pat&role=caregiver` in one tab and
  * `call.html?user=pat&peer=carol&role=patient` in another (`&node=1` to start on another node,
- * `&media=video` for video). Microphone (and camera) and a chat data channel are added before
- * the invite / accept, so both sides negotiate at once and perfect negotiation settles it.
+ * `&media=video` for video, `&relay=1` to send the media through the TURN server only, as a
+ * phone behind carrier NAT must). Microphone (and camera) and a chat data channel are added
+ * before the invite / accept, so both sides negotiate at once and perfect negotiation settles it.
+ * The server rings every device of the callee; a tab opened after the call started rings at once.
  */
 import { CallSession, type CallEnd, onIncomingCall } from '../../src/index.ts';
 import type { CallDemoState } from './demo-state.ts';
@@ -14,6 +16,9 @@ const user = params.get('user') ?? 'carol';
 const peer = params.get('peer') ?? 'pat';
 const role = params.get('role') ?? 'caregiver';
 const media = params.get('media') === 'video' ? 'video' : 'audio';
+const relay = params.get('relay') === '1';
+// the server's TURN credentials are added by CallSession itself (welcome.turn)
+const configuration = relay ? { iceTransportPolicy: 'relay' } : {};
 
 const demo: CallDemoState = {
   user,
@@ -29,6 +34,9 @@ const demo: CallDemoState = {
   channel: 'none',
   received: [],
   offersReceived: 0,
+  ended: null,
+  route: null,
+  turn: false,
   errors: [],
 };
 (globalThis as { demo?: CallDemoState }).demo = demo;
@@ -61,7 +69,7 @@ client.on('state', (s) => {
   render();
 });
 client.on('welcome', (w) => {
-  Object.assign(demo, { nodeId: w.nodeId, sessionId: w.sessionId, welcomes: demo.welcomes + 1, resumed: w.resumed ? w.resumed.ok : null });
+  Object.assign(demo, { nodeId: w.nodeId, sessionId: w.sessionId, welcomes: demo.welcomes + 1, resumed: w.resumed ? w.resumed.ok : null, turn: w.turn !== undefined });
   log(`welcome from ${w.nodeId}${w.resumed ? ` (resumed: ${w.resumed.ok ? `yes, ${w.resumed.replayed} replayed` : w.resumed.reason})` : ''}`);
   render();
 });
@@ -102,11 +110,26 @@ function use(c: Call): void {
   c.on('connection', (state) => {
     demo.connection = state;
     demo.connections.push(state);
+    if (state === 'connected') void route(c).then((r) => (demo.route = r));
     render();
   });
-  c.on('ended', (end: CallEnd) => log(`call ended: ${end.reason} by ${end.by}${end.message ? ` (${end.message})` : ''}`));
+  c.on('escalated', (e) => log(`no answer; now ringing ${e.to}`));
+  c.on('ended', (end: CallEnd) => {
+    demo.ended = end.reason;
+    log(`call ended: ${end.reason} by ${end.by}${end.message ? ` (${end.message})` : ''}`);
+  });
   c.on('error', fail);
   render();
+}
+
+/** How the media goes: the selected candidate pair's local and remote types, e.g. `relay/relay`. */
+async function route(c: Call): Promise<string | null> {
+  const stats = new Map<string, { type: string; id: string; state?: string; nominated?: boolean; candidateType?: string; localCandidateId?: string; remoteCandidateId?: string }>();
+  (await c.pc.getStats()).forEach((s: { id: string; type: string }) => stats.set(s.id, s));
+  const pair = [...stats.values()].find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated);
+  if (!pair) return null;
+  const type = (id: string | undefined) => (id ? stats.get(id)?.candidateType : undefined) ?? '?';
+  return `${type(pair.localCandidateId)}/${type(pair.remoteCandidateId)}`;
 }
 
 onIncomingCall<RTCPeerConnection>(
@@ -114,13 +137,13 @@ onIncomingCall<RTCPeerConnection>(
   (incoming) => {
     if (call && call.state !== 'ended') return incoming.reject('busy');
     use(incoming);
-    log(`${incoming.peer} is calling (${incoming.media})`);
+    log(`${incoming.peer} is calling (${incoming.media}); ring until it is answered here or elsewhere`);
   },
-  { RTCPeerConnection },
+  { RTCPeerConnection, configuration },
 );
 
 $('#call').addEventListener('click', () => {
-  const c: Call = new CallSession(client, { peer, media, RTCPeerConnection });
+  const c: Call = new CallSession(client, { peer, media, RTCPeerConnection, configuration });
   use(c);
   prepare(c)
     .then(() => c.invite())

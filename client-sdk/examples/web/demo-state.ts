@@ -28,6 +28,12 @@ export interface CallDemoState {
   received: string[];
   /** offers received from the peer (each renegotiation, ICE restarts included) */
   offersReceived: number;
+  /** how the call ended (CallEnd.reason), null while it has not */
+  ended: string | null;
+  /** the media path once connected: the selected candidate pair's types, e.g. `relay/relay` or `host/host` */
+  route: string | null;
+  /** the last welcome carried TURN credentials */
+  turn: boolean;
   /** errors shown on the page */
   errors: string[];
 }

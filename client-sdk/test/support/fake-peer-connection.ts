@@ -31,7 +31,8 @@ export class FakePeerConnection extends EventTarget implements PeerConnectionLik
   /** every operation applied, in order: 'SLD offer', 'SLD rollback', 'SRD answer', 'ICE end', ... */
   readonly ops: string[] = [];
   readonly remoteCandidates: Array<IceCandidateLike | null> = [];
-  readonly configuration: object | undefined;
+  /** the constructor's configuration, then each one given to setConfiguration */
+  configuration: object | undefined;
   private readonly tracks = new Set<string>();
   private readonly negotiated = new Set<string>();
   private restartWanted = 0;
@@ -72,6 +73,11 @@ export class FakePeerConnection extends EventTarget implements PeerConnectionLik
   restartIce(): void {
     this.restartWanted = this.generation + 1;
     this.queueNegotiationCheck();
+  }
+
+  setConfiguration(configuration: object): void {
+    this.configuration = configuration;
+    this.ops.push('setConfiguration');
   }
 
   setLocalDescription(description?: SessionDescriptionLike): Promise<void> {
