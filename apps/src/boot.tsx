@@ -2,7 +2,7 @@ import { type ComponentChildren, render } from 'preact';
 import type { TetherClient } from '@tether/client';
 import { careAdapters } from './adapters/adapters.ts';
 import type { CareAdapters } from './adapters/care.ts';
-import { ServerCalls } from './call/server-calls.ts';
+import { CallController } from './call/call-controller.ts';
 import { ServerClock } from './connection.ts';
 import { type AppConfig, loadConfig } from './config.ts';
 import { I18n, type Translator, pageLanguage, translator } from './i18n/i18n.ts';
@@ -19,8 +19,8 @@ export interface Started {
   adapters: CareAdapters;
   /** the server's clock as seen from here */
   clock: ServerClock;
-  /** server-side calls (CallController and the call history use them) */
-  server: ServerCalls;
+  /** the page's one call (server-side calls through the SDK) */
+  calls: CallController;
 }
 
 /**
@@ -38,8 +38,8 @@ export async function boot(app: AppName, root: HTMLElement, view: (started: Star
     stage = 'sign_in';
     const [people, { client, identity }] = await Promise.all([People.load(config.peopleUrl).catch(() => new People()), signIn(config, app)]);
     const clock = new ServerClock(client);
-    const server = new ServerCalls(client, () => clock.now());
-    const started: Started = { config, t, people, client, identity, clock, server, adapters: careAdapters(client, server, clock) };
+    const calls = new CallController(client, { audioHost: document.body, ...(config.rtcConfiguration ? { rtcConfiguration: config.rtcConfiguration as RTCConfiguration } : {}) });
+    const started: Started = { config, t, people, client, identity, clock, calls, adapters: careAdapters(client, calls, clock) };
     render(
       <I18n.Provider value={t}>
         <PeopleContext.Provider value={people}>{view(started)}</PeopleContext.Provider>

@@ -1,5 +1,5 @@
 import type { TetherClient } from '@tether/client';
-import type { ServerCalls } from '../call/server-calls.ts';
+import type { CallController } from '../call/call-controller.ts';
 import { ServerCallHistory } from './call-history.ts';
 import type { CareAdapters } from './care.ts';
 import { LocalZones } from './local-zones.ts';
@@ -16,6 +16,6 @@ import { StreamStatus } from './stream-status.ts';
  * acknowledgement (sos-alerts.ts), and zones stay in the page
  * (local-zones.ts). Then they are built here on `client` and nothing else in the apps changes.
  */
-export function careAdapters(client: TetherClient, server: ServerCalls, clock: ServerClock): CareAdapters {
-  return { status: new StreamStatus(client, clock), alerts: new SosAlerts(client), zones: new LocalZones(), calls: new ServerCallHistory(client, server), sos: serverSos(server) };
+export function careAdapters(client: TetherClient, calls: CallController, clock: ServerClock): CareAdapters {
+  return { status: new StreamStatus(client, clock), alerts: new SosAlerts(client), zones: new LocalZones(), calls: new ServerCallHistory(client, calls, clock), sos: serverSos(calls) };
 }

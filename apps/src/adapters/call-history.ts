@@ -1,20 +1,21 @@
 import type { TetherClient } from '@tether/client';
-import { callHistory } from '../call/call-requests.ts';
-import type { EndedCall, ServerCalls } from '../call/server-calls.ts';
+import type { CallController, EndedCall } from '../call/call-controller.ts';
+import type { ServerClock } from '../connection.ts';
 import type { CallHistorySource, CallRecord, Unsubscribe } from './care.ts';
 
 /** calls read per page; the screens show the recent ones only */
 const PAGE = 30;
 /** ms after a call ended before the history is read again: the server writes it in the background */
 const WRITE_SETTLE_MS = 1_500;
-/** ms a just-ended call is shown from its `call` frame while the server's history lacks it */
+/** ms a just-ended call is shown from this device's own record while the server's history lacks it */
 const PROVISIONAL_MS = 60_000;
 
 /**
- * This user's call history (the `calls` request, docs/protocol.md 15.8), read at start, after
- * every (re)connection, and again shortly after each call ends. The server writes history in the
- * background, so a call that just ended is shown at once from its `call` frame (or the answer
- * to this side's own request), then replaced by the server's record when a read has it.
+ * This user's call history (`client.callHistory()`, docs/protocol.md 15.8), read at start, after
+ * every (re)connection, and again shortly after any call of this user ends (a `call` frame
+ * `ended`, or a call of this device). The server writes history in the background, so a call
+ * this device was in is shown at once from its own record, then replaced by the server's record
+ * when a read has it.
  */
 export class ServerCallHistory implements CallHistorySource {
   readonly connected = true;
@@ -28,9 +29,14 @@ export class ServerCallHistory implements CallHistorySource {
 
   constructor(
     private readonly client: TetherClient,
-    server: ServerCalls,
+    calls: CallController,
+    private readonly clock: ServerClock,
   ) {
-    this.off = [client.on('welcome', () => void this.read()), server.onEnded((call) => this.ended(call))];
+    this.off = [
+      client.on('welcome', () => void this.read()),
+      client.on('call', (frame) => frame.event === 'ended' && this.readSoon()),
+      calls.onEnded((call) => this.ended(call)),
+    ];
     if (client.state === 'open') void this.read();
   }
 
@@ -46,21 +52,17 @@ export class ServerCallHistory implements CallHistorySource {
   }
 
   private ended(call: EndedCall): void {
-    if (call.reason !== 'answered_elsewhere') {
-      const record: CallRecord = {
-        callId: call.callId,
-        peer: call.peer,
-        direction: call.direction,
-        kind: call.kind,
-        startedAt: call.endedAt - call.durationMs,
-        answeredAt: call.durationMs > 0 ? call.endedAt - call.durationMs : null,
-        endedAt: call.endedAt,
-        durationMs: call.durationMs,
-        reason: call.reason,
-      };
+    if (call.peer !== '') {
+      const endedAt = this.clock.now();
+      const answeredAt = call.durationMs > 0 ? endedAt - call.durationMs : null;
+      const record: CallRecord = { ...call, startedAt: answeredAt ?? endedAt, answeredAt, endedAt };
       this.provisional = [{ record, addedAt: Date.now() }, ...this.provisional.filter((p) => p.record.callId !== call.callId)].slice(0, PAGE);
       this.emit();
     }
+    this.readSoon();
+  }
+
+  private readSoon(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.read(), WRITE_SETTLE_MS);
   }
@@ -68,7 +70,7 @@ export class ServerCallHistory implements CallHistorySource {
   private async read(): Promise<void> {
     const mine = ++this.reading;
     try {
-      const { calls } = await callHistory(this.client, { limit: PAGE });
+      const { calls } = await this.client.callHistory({ limit: PAGE });
       if (mine !== this.reading) return; // a later read answers
       this.fetched = calls.map(({ escalated: _escalated, media: _media, ...record }) => record);
       this.failed = false;

@@ -1,5 +1,4 @@
-import { type CallEnd, CallSession, RequestError } from '@tether/client';
-import { type IncomingCall, RING_GRACE_MS, type ServerCalls, type SosAnswered } from './server-calls.ts';
+import { type CallEnd, CallSession, type TetherClient, onIncomingCall } from '@tether/client';
 
 type Call = CallSession<RTCPeerConnection>;
 
@@ -40,23 +39,32 @@ export interface CallView {
 
 const IDLE: CallView = { phase: 'idle', kind: 'call', peer: null, direction: null, connectedAt: null, muted: false, micBlocked: false, weak: false, outcome: null, durationMs: null };
 
-/** ms an outgoing call waits for the server's `ringUntil` at most (the server's ring window decides) */
-const OUTGOING_RING_LIMIT_MS = 10 * 60_000;
-
 export interface CallControllerOptions {
   rtcConfiguration?: RTCConfiguration;
   /** where the hidden <audio> that plays the peer goes */
   audioHost: HTMLElement;
 }
 
+/** How a call of this device ended, as the call history records it (for the history to show at once). */
+export interface EndedCall {
+  callId: string;
+  /** the other party ('' for an SOS nobody took) */
+  peer: string;
+  direction: 'incoming' | 'outgoing';
+  kind: 'call' | 'sos';
+  reason: 'completed' | 'missed' | 'declined' | 'cancelled' | 'expired';
+  /** ms answered, 0 if never */
+  durationMs: number;
+}
+
 /**
- * The page's one audio call: a server-side call (ServerCalls) with its media negotiated by the
- * SDK's `CallSession` (perfect negotiation, ICE restart after a reconnect). Rings for incoming
- * invites (a second caller while busy is declined as busy), places calls, answers, declines,
- * hangs up, mutes, and joins the call when a caregiver takes this patient's SOS. It owns the
- * microphone stream and the <audio> element playing the peer, and releases both when the call
- * ends. Screens read `view` and re-render on `subscribe`; missed calls are the call history's
- * (adapters/call-history.ts).
+ * The page's one audio call, a server-side call (docs/protocol.md, section 15) through the SDK's
+ * `CallSession`: the server rings every device, lets the first accept win, times rings out and
+ * records the call; the session negotiates the media (perfect negotiation, ICE restart after a
+ * reconnect). Rings for incoming calls (a second caller while busy is declined as busy), places
+ * calls and SOS, answers, declines, hangs up, mutes. It owns the microphone stream and the
+ * <audio> element playing the peer, and releases both when the call ends. Screens read `view`
+ * and re-render on `subscribe`; `onEnded` tells the call history (adapters/call-history.ts).
  */
 export class CallController {
   view: CallView = IDLE;
@@ -64,17 +72,21 @@ export class CallController {
   private stream: MediaStream | null = null;
   private readonly audio: HTMLAudioElement;
   private readonly listeners = new Set<() => void>();
-  private readonly stopListening: Array<() => void>;
+  private readonly endedListeners = new Set<(call: EndedCall) => void>();
+  private readonly stopListening: () => void;
 
   constructor(
-    private readonly server: ServerCalls,
+    private readonly client: TetherClient,
     private readonly options: CallControllerOptions,
   ) {
     this.audio = document.createElement('audio');
     this.audio.autoplay = true;
     this.audio.hidden = true;
     options.audioHost.append(this.audio);
-    this.stopListening = [server.onIncoming((incoming) => this.ring(incoming)), server.onSosAnswered((answered) => void this.joinSos(answered))];
+    this.stopListening = onIncomingCall<RTCPeerConnection>(client, (incoming) => this.ring(incoming), {
+      RTCPeerConnection,
+      ...(options.rtcConfiguration ? { configuration: options.rtcConfiguration as { [key: string]: unknown } } : {}),
+    });
   }
 
   subscribe(listener: () => void): () => void {
@@ -82,31 +94,35 @@ export class CallController {
     return () => this.listeners.delete(listener);
   }
 
+  /** `listener` hears every call of this device that ended (not one answered on another device). */
+  onEnded(listener: (call: EndedCall) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
   /** Calls `peer` (a user id); ignored while another call is on. */
   async dial(peer: string): Promise<void> {
     if (this.busy) return;
-    await this.place(peer, undefined, 'call');
+    await this.place(this.session({ peer }));
   }
 
-  /** A caregiver took this patient's SOS: the call starts, already answered. */
-  private async joinSos({ callId, peer }: SosAnswered): Promise<void> {
-    if (this.busy) this.call?.hangup('busy');
-    await this.place(peer.userId, callId, 'sos');
-  }
-
-  private async place(peer: string, callId: string | undefined, kind: 'call' | 'sos'): Promise<void> {
-    const call: Call = new CallSession(this.server, {
-      peer,
-      ...(callId ? { callId } : {}),
-      media: 'audio',
-      RTCPeerConnection,
-      ringTimeoutMs: OUTGOING_RING_LIMIT_MS,
-      ...(this.options.rtcConfiguration ? { configuration: this.options.rtcConfiguration } : {}),
+  /**
+   * Asks the care circle for help (patients): an SOS call that rings one caregiver after another
+   * and raises an alert for them. Resolves once it rings (true) or failed to start (false);
+   * the call then goes on like any other (the screens show it once someone takes it).
+   */
+  sos(): Promise<boolean> {
+    this.call?.hangup('sos');
+    const call = this.session({ sos: true });
+    const started = new Promise<boolean>((resolve) => {
+      const offs = [call.on('state', ({ state }) => state === 'ringing' && settle(true)), call.on('ended', () => settle(false))];
+      const settle = (rang: boolean) => {
+        offs.forEach((off) => off());
+        resolve(rang);
+      };
     });
-    this.use(call, kind);
-    await this.openMicrophone(call);
-    if (call.ended) return;
-    await call.invite().catch(() => {}); // the outcome comes through the `ended` event
+    void this.place(call);
+    return started;
   }
 
   /** Answers the ringing call. */
@@ -115,7 +131,7 @@ export class CallController {
     if (!call || call.state !== 'incoming') return;
     this.update({ phase: 'connecting' });
     await this.openMicrophone(call);
-    await call.accept().catch(() => {});
+    await call.accept().catch(() => {}); // the outcome comes through the `ended` event
   }
 
   decline(): void {
@@ -149,7 +165,7 @@ export class CallController {
   }
 
   stop(): void {
-    this.stopListening.forEach((off) => off());
+    this.stopListening();
     this.call?.hangup();
     this.audio.remove();
   }
@@ -158,49 +174,56 @@ export class CallController {
     return this.call !== null && this.call.state !== 'ended';
   }
 
-  private ring(incoming: IncomingCall): void {
-    const call: Call = new CallSession(
-      this.server,
-      {
-        peer: incoming.caller.userId,
-        callId: incoming.callId,
-        media: incoming.media,
-        RTCPeerConnection,
-        // the server's ring window; past it (and a grace for its word) this device stops by itself
-        ringTimeoutMs: incoming.ringMs + RING_GRACE_MS,
-        ...(this.options.rtcConfiguration ? { configuration: this.options.rtcConfiguration } : {}),
-      },
-      { from: incoming.caller },
-    );
-    if (this.busy && !incoming.accepted) return call.reject('busy');
-    if (incoming.accepted) this.call?.hangup('glare');
-    this.use(call, incoming.kind);
-    if (incoming.accepted) void this.answer(); // glare: this user's own invite accepted it
+  private session(target: { peer: string } | { sos: true }): Call {
+    return new CallSession<RTCPeerConnection>(this.client, {
+      ...target,
+      media: 'audio',
+      RTCPeerConnection,
+      ...(this.options.rtcConfiguration ? { configuration: this.options.rtcConfiguration as { [key: string]: unknown } } : {}),
+    });
   }
 
-  private use(call: Call, kind: 'call' | 'sos'): void {
+  private async place(call: Call): Promise<void> {
+    this.use(call);
+    await this.openMicrophone(call);
+    if (call.ended) return;
+    await call.invite().catch(() => {}); // the outcome comes through the `ended` event
+  }
+
+  private ring(incoming: Call): void {
+    if (this.busy) return incoming.reject('busy');
+    this.use(incoming);
+  }
+
+  private use(call: Call): void {
     this.call = call;
-    this.setView({ ...IDLE, kind, phase: phaseOf(call.state), peer: call.peer, direction: call.direction });
+    this.setView({ ...IDLE, kind: call.kind, phase: phaseOf(call.state), peer: call.peer || null, direction: call.direction });
     call.pc.addEventListener('track', (event) => {
       this.audio.srcObject = event.streams[0] ?? new MediaStream([event.track]);
     });
     call.on('state', ({ state }) => {
-      if (state === 'connected' && this.view.connectedAt === null) this.update({ phase: 'connected', connectedAt: Date.now() });
-      else if (state !== 'ended') this.update({ phase: phaseOf(state) });
+      const peer = call.peer || null; // an SOS learns who took it
+      if (state === 'connected' && this.view.connectedAt === null) this.update({ phase: 'connected', peer, connectedAt: Date.now() });
+      else if (state !== 'ended') this.update({ phase: phaseOf(state), peer });
     });
+    call.on('escalated', ({ to }) => this.update({ peer: to }));
     call.on('connection', (state) => this.update({ weak: state === 'disconnected' || state === 'failed' }));
     call.on('ended', (end) => this.ended(call, end));
   }
 
   private ended(call: Call, end: CallEnd): void {
     if (call !== this.call) return;
-    const wasRinging = this.view.phase === 'incoming';
-    const outcome = outcomeOf(end, call.direction, wasRinging);
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
     this.audio.srcObject = null;
     const { connectedAt } = this.view;
-    this.update({ phase: 'ended', outcome, weak: false, durationMs: connectedAt === null ? null : Date.now() - connectedAt });
+    const durationMs = connectedAt === null ? null : Date.now() - connectedAt;
+    this.update({ phase: 'ended', outcome: outcomeOf(end, call.direction), weak: false, durationMs });
+    const reason = recordReasonOf(end);
+    if (reason) {
+      const record: EndedCall = { callId: call.callId, peer: call.peer, direction: call.direction, kind: call.kind, reason, durationMs: durationMs ?? 0 };
+      this.endedListeners.forEach((listener) => listener(record));
+    }
   }
 
   /** The microphone, before the invite or the accept (both sides then negotiate at once). */
@@ -252,35 +275,39 @@ function phaseOf(state: Call['state']): CallPhase {
   }
 }
 
-/**
- * This side's outcome. Ends the server decided come as remote ends whose message is the server's
- * reason (see server-calls.ts); a request the server refused ends the call locally as
- * 'unavailable' with its RequestError.
- */
-function outcomeOf(end: CallEnd, direction: 'incoming' | 'outgoing', wasRinging: boolean): CallOutcome {
+/** This side's outcome of the server's end (see CallEndReason in the SDK). */
+function outcomeOf(end: CallEnd, direction: 'incoming' | 'outgoing'): CallOutcome {
   const local = end.by === 'local';
   switch (end.reason) {
     case 'hangup':
-      if (local) return 'hung_up';
-      switch (end.message) {
-        case 'answered_elsewhere':
-          return 'answered_elsewhere';
-        case 'missed':
-          return direction === 'incoming' ? 'missed' : 'no_answer';
-        case 'cancelled':
-          return direction === 'incoming' ? 'missed' : 'hung_up'; // the caller gave up while this side rang
-        default:
-          return wasRinging ? 'missed' : 'peer_hung_up';
-      }
+    case 'expired':
+      return local ? 'hung_up' : 'peer_hung_up';
     case 'rejected':
       return local ? 'declined' : 'peer_declined';
-    case 'timeout':
+    case 'missed':
       return direction === 'incoming' ? 'missed' : 'no_answer';
-    case 'unavailable': {
-      const code = end.error instanceof RequestError ? end.error.code : null;
-      if (code === 'CALL_ALREADY_ANSWERED') return 'answered_elsewhere';
-      if (code === 'CALL_ENDED') return direction === 'incoming' ? 'missed' : 'failed';
+    case 'cancelled':
+      return direction === 'incoming' && !local ? 'missed' : 'hung_up'; // the caller gave up while this side rang
+    case 'answered_elsewhere':
+      return 'answered_elsewhere';
+    case 'unavailable':
       return direction === 'outgoing' ? 'unreachable' : 'failed';
-    }
+  }
+}
+
+/** The history's word for how it ended; null for a call this device was not the one in (answered elsewhere) or that never started. */
+function recordReasonOf(end: CallEnd): EndedCall['reason'] | null {
+  switch (end.reason) {
+    case 'hangup':
+      return 'completed';
+    case 'rejected':
+      return 'declined';
+    case 'missed':
+    case 'cancelled':
+    case 'expired':
+      return end.reason;
+    case 'answered_elsewhere':
+    case 'unavailable':
+      return null;
   }
 }

@@ -40,7 +40,7 @@ export function PatientApp({ client, identity, adapters, calls, ringtone }: Pati
   useEffect(() => {
     if (view.phase !== 'ended') return;
     // a call that only rang here needs no "call ended" screen: home shows it as missed
-    if (view.outcome === 'missed' || view.outcome === 'answered_elsewhere') return calls.dismiss();
+    if (view.outcome === 'missed' || view.outcome === 'answered_elsewhere' || sosWaiting(view)) return calls.dismiss();
     const timer = setTimeout(() => calls.dismiss(), ENDED_SHOWN_MS);
     return () => clearTimeout(timer);
   }, [view.phase, view.outcome, calls]);
@@ -52,8 +52,16 @@ export function PatientApp({ client, identity, adapters, calls, ringtone }: Pati
   }, [ringtone]);
 
   if (view.phase === 'incoming') return <Incoming view={view} calls={calls} />;
-  if (view.phase !== 'idle') return <InCall view={view} calls={calls} />;
+  if (view.phase !== 'idle' && !sosWaiting(view)) return <InCall view={view} calls={calls} />;
   return <Home link={link} identity={identity} adapters={adapters} calls={calls} needsTap={needsTap} ringtone={ringtone} />;
+}
+
+/**
+ * An SOS of this phone nobody has taken yet (or that ended so): home stays on screen, where the
+ * help button says what is happening; the call screen comes once a caregiver takes it.
+ */
+function sosWaiting(view: CallView): boolean {
+  return view.kind === 'sos' && view.direction === 'outgoing' && view.connectedAt === null && (view.phase === 'calling' || view.phase === 'ringing' || view.phase === 'ended');
 }
 
 function Incoming({ view, calls }: { view: CallView; calls: CallController }) {
