@@ -1,8 +1,18 @@
 import { inject } from 'vitest';
 import { PostgresRecords } from '../../src/records/postgres.ts';
 import { describeCallHistoryContract } from './call-history-contract.ts';
+// --- safety (issue 13)
+import { describeSafetyRecordsContract } from './safety-records-contract.ts';
 
 describeCallHistoryContract('postgres', async () => {
+  const url = inject('databaseUrl');
+  const records = [new PostgresRecords({ url, poolSize: 2 }), new PostgresRecords({ url, poolSize: 2 })];
+  await Promise.all(records.map((r) => r.start()));
+  return { records, close: async () => void (await Promise.all(records.map((r) => r.close()))) };
+});
+
+// --- safety (issue 13)
+describeSafetyRecordsContract('postgres', async () => {
   const url = inject('databaseUrl');
   const records = [new PostgresRecords({ url, poolSize: 2 }), new PostgresRecords({ url, poolSize: 2 })];
   await Promise.all(records.map((r) => r.start()));
