@@ -11,6 +11,12 @@ import type { Records } from './records/records.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
+// --- safety (issue 13)
+import type { SafetyStore } from './safety/safety-store.ts';
+import { MemorySafetyStore } from './store/memory-safety.ts';
+import { RedisSafetyStore } from './store/redis-safety.ts';
+import { HttpWebhook } from './webhook/http-webhook.ts';
+import { NoWebhook, type Webhook } from './webhook/webhook.ts';
 
 /**
  * Picks the Bus, Store and Records the config names: RabbitMQ when RABBITMQ_URL is set (one URL,
@@ -18,7 +24,11 @@ import type { Store } from './store/store.ts';
  * when REDIS_SENTINELS is), PostgreSQL when DATABASE_URL is set; in-memory otherwise (a single
  * node; nothing is shared between processes).
  */
-export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records } {
+export function createBackends(
+  config: Config,
+  logger: Logger,
+  metrics: NodeMetrics,
+): { bus: Bus; store: Store; records: Records; /* safety (issue 13) */ safetyStore: SafetyStore; webhook: Webhook } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -52,5 +62,14 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
       'backends',
     );
   }
-  return { bus, store, records };
+  // --- safety (issue 13)
+  const sentinel = config.REDIS_SENTINELS.length > 0 ? { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD } : undefined;
+  const safetyStore = config.REDIS_URL
+    ? new RedisSafetyStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
+    : new MemorySafetyStore();
+  const webhook =
+    config.WEBHOOK_URL && config.WEBHOOK_SECRET
+      ? new HttpWebhook({ url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, logger: logger.child({ part: 'webhook' }) })
+      : new NoWebhook();
+  return { bus, store, records, safetyStore, webhook };
 }

@@ -24,6 +24,13 @@ import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
 import { registerDevTokenRoute, registerOpsRoutes } from './transport/http-routes.ts';
+// --- safety (issue 13)
+import { SafetyService } from './safety/safety-service.ts';
+import { SafetyTicker } from './safety/safety-ticker.ts';
+import type { SafetyStore } from './safety/safety-store.ts';
+import { safetySettings } from './safety/settings.ts';
+import { MemorySafetyStore } from './store/memory-safety.ts';
+import { NoWebhook, type Webhook } from './webhook/webhook.ts';
 
 export interface NodeDeps {
   /** default: a private in-memory bus (single node) */
@@ -34,6 +41,11 @@ export interface NodeDeps {
   records?: Records;
   logger?: Logger;
   metrics?: NodeMetrics;
+  // --- safety (issue 13)
+  /** default: a private in-memory safety store */
+  safetyStore?: SafetyStore;
+  /** default: none (events go nowhere) */
+  webhook?: Webhook;
 }
 
 /**
@@ -55,6 +67,11 @@ export class TetherNode {
   /** the catch-up started by the bus's latest return; settles when it is done */
   lastCatchUp: Promise<void> = Promise.resolve();
   private readonly staleWatch: StaleWatch;
+  // --- safety (issue 13)
+  readonly safetyStore: SafetyStore;
+  readonly webhook: Webhook;
+  readonly safety: SafetyService;
+  readonly safetyTicker: SafetyTicker;
   private readonly app: FastifyInstance;
   private draining = false;
   private started = false;
@@ -66,6 +83,9 @@ export class TetherNode {
     this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
     this.records = deps.records ?? new MemoryRecords();
+    // --- safety (issue 13)
+    this.safetyStore = deps.safetyStore ?? new MemorySafetyStore();
+    this.webhook = deps.webhook ?? new NoWebhook();
     let busWasDown = false;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
@@ -116,7 +136,22 @@ export class TetherNode {
       metrics: this.metrics,
       logger: this.logger,
       now: Date.now,
+      // --- safety (issue 13)
+      safety: (this.safety = new SafetyService({
+        nodeId: config.NODE_ID,
+        store: this.safetyStore,
+        records: this.records,
+        relay: this.relay,
+        webhook: this.webhook,
+        settings: safetySettings(config),
+        leaseMs: config.SAFETY_LEASE_MS,
+        logger: this.logger.child({ part: 'safety' }),
+        metrics: this.metrics.safety,
+        now: Date.now,
+      })),
     };
+    // --- safety (issue 13)
+    this.safetyTicker = new SafetyTicker(this.safety, { tickMs: config.SAFETY_TICK_MS, retentionMs: config.SAFETY_ALERT_RETENTION_DAYS * 86_400_000 });
     const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV === 'development' ? ['*'] : config.ALLOWED_ORIGINS;
     this.staleWatch = new StaleWatch(ctx);
     ctx.relay.observe(this.staleWatch);
@@ -150,9 +185,11 @@ export class TetherNode {
   }
 
   async start(): Promise<{ port: number }> {
-    await Promise.all([this.bus.start(), this.store.start(), this.records.start()]);
+    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), /* safety (issue 13) */ this.safetyStore.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
+    // --- safety (issue 13)
+    this.safetyTicker.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;
     this.logger.info({ port, devTokens: this.devTokens }, 'listening');
@@ -177,8 +214,10 @@ export class TetherNode {
     this.gateway.close();
     this.presence.stop();
     this.staleWatch.stop();
+    // --- safety (issue 13)
+    this.safetyTicker.stop();
     await this.app.close();
-    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close()]);
+    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), /* safety (issue 13) */ this.safetyStore.close(), this.webhook.close()]);
     this.logger.info('stopped');
   }
 

@@ -255,6 +255,15 @@ export class TetherClient {
         return this.numbered(frame) ? this.events.emit('presence', frame) : undefined;
       case 'stale':
         return this.numbered(frame) ? this.events.emit('stale', frame) : undefined;
+      // --- safety (issue 13)
+      case 'alert':
+        return this.numbered(frame) ? this.events.emit('alert', frame) : undefined;
+      case 'zone':
+        return this.numbered(frame) ? this.events.emit('zone', frame) : undefined;
+      case 'status':
+        return this.numbered(frame) ? this.events.emit('status', frame) : undefined;
+      case 'report':
+        return this.numbered(frame) ? this.events.emit('report', frame) : undefined;
       default:
         return assertNever(frame);
     }

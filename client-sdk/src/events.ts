@@ -1,4 +1,9 @@
 import type {
+  // --- safety (issue 13)
+  AlertDelivery,
+  ReportDelivery,
+  StatusDelivery,
+  ZoneDelivery,
   ChannelKind,
   LocationDelivery,
   PresenceDelivery,
@@ -12,7 +17,7 @@ import type { TetherError } from './errors.ts';
 /** A channel name, `user:<id>`, `room:<id>` or `location:<patientId>` (validated when sent). */
 export type Channel = `${ChannelKind}:${string}`;
 /** Where a signal may go: a user (every device) or a room this client has joined. */
-export type SignalTarget = `${Exclude<ChannelKind, 'location'>}:${string}`;
+export type SignalTarget = `${Extract<ChannelKind, 'user' | 'room'>}:${string}`;
 
 /**
  * - connecting: the first attempt, before the first `welcome`
@@ -70,6 +75,15 @@ export interface TetherEvents {
   /** a watched patient sent no position for the welcome's `staleAfterMs`; the next `location` ends it */
   stale: StaleDelivery;
   subscribed: SubscribedEvent;
+  // --- safety (issue 13)
+  /** an alert of a patient whose `alerts:` channel this client subscribed was raised, escalated or acknowledged */
+  alert: AlertDelivery;
+  /** a caregiver created, changed or deleted a zone of a patient whose `alerts:` channel this client subscribed */
+  zone: ZoneDelivery;
+  /** a watched patient's tracking status changed (on its `location:` channel) */
+  status: StatusDelivery;
+  /** (patients) the server asks this device to publish positions at another interval */
+  report: ReportDelivery;
   /**
    * Errors nobody awaits: connection-level `error` frames (id null) as RequestError, a
    * SubscriptionLostError after a failed re-subscribe, a ProtocolError for an unreadable

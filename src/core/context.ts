@@ -7,6 +7,9 @@ import type { DeliveryLog } from './delivery-log.ts';
 import type { DirectWriter } from './direct-writer.ts';
 import type { EndRetries } from './end-retries.ts';
 import type { Relay } from './relay.ts';
+// --- safety (issue 13)
+import type { AlertView, ClientMessage, Position, Sender, TrackingHealth } from '../protocol/index.ts';
+import type { Identity } from './identity.ts';
 
 /** What the core reports; implemented with prom-client in src/observability. */
 export interface CoreMetrics {
@@ -52,4 +55,22 @@ export interface CoreContext {
   metrics: CoreMetrics;
   logger: Logger;
   now: () => number;
+  // --- safety (issue 13)
+  safety: SafetyHooks;
+}
+
+// --- safety (issue 13)
+/** The safety requests (docs/protocol.md 16), answered by src/safety. */
+export type SafetyRequest = Extract<ClientMessage, { type: 'zone_put' | 'zone_delete' | 'zones' | 'alert_ack' | 'alerts' | 'device' }>;
+
+/** What the core asks of the safety rules (src/safety/safety-service.ts implements it). */
+export interface SafetyHooks {
+  /** Weighs a patient's accepted position; rejects with StoreError when the rules could not take it in. */
+  positionAccepted(patient: Sender, position: Position): Promise<void>;
+  /** The patient's tracking status for a location subscribe ack; undefined when unknown or unreadable. */
+  health(patientId: string): Promise<TrackingHealth | undefined>;
+  /** The patient's open alerts for an alerts subscribe ack; undefined when unreadable. */
+  openAlerts(patientId: string): Promise<AlertView[] | undefined>;
+  /** Answers a safety request, or rejects with a TetherError. */
+  handle(caller: { identity: Identity; sender: Sender }, request: SafetyRequest): Promise<unknown>;
 }

@@ -9,6 +9,8 @@ export type Answer = Ack | ErrorFrame;
 
 /** Requests that change something; a retry of one must not act twice. Reads are simply run again. */
 const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe']);
+// --- safety (issue 13)
+for (const type of ['zone_put', 'zone_delete', 'alert_ack', 'device'] as const) WRITES.add(type);
 
 /**
  * A session's requests by id, so that each id is answered exactly once however often it is sent:

@@ -5,6 +5,8 @@ import { lookup } from './lookup.ts';
 import type { Session } from './session.ts';
 import { sendSignal } from './signals.ts';
 import { subscribe, unsubscribe } from './subscriptions.ts';
+// --- safety (issue 13)
+import type { AlertAckResult, AlertsResult, DeviceResult, ZoneResult, ZonesResult } from '../protocol/index.ts';
 
 export type AckResult =
   | SubscribeResult
@@ -12,6 +14,8 @@ export type AckResult =
   | z.infer<typeof LookupResult>
   | z.infer<typeof QueuedResult>
   | z.infer<typeof PingResult>
+  // --- safety (issue 13)
+  | z.infer<typeof ZoneResult | typeof ZonesResult | typeof AlertAckResult | typeof AlertsResult | typeof DeviceResult>
   | undefined;
 
 /**
@@ -42,6 +46,14 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       return done(await lookup(session, message.userId));
     case 'ping':
       return done({ ts: session.ctx.now() });
+    // --- safety (issue 13)
+    case 'zone_put':
+    case 'zone_delete':
+    case 'zones':
+    case 'alert_ack':
+    case 'alerts':
+    case 'device':
+      return done((await session.ctx.safety.handle(session, message)) as AckResult);
     default:
       return assertNever(message);
   }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ChannelName, Id, SignalTarget } from './channels.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
+// --- safety (issue 13)
+import { AlertAck, AlertsList, DeviceReport, ZoneDelete, ZonePut, ZonesList } from './safety.ts';
 
 /**
  * Frames a client sends. Every one is a request with an `id` that the client chooses, unique
@@ -63,7 +65,11 @@ export const Ping = z.strictObject({
   id: RequestId,
 });
 
-export const ClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, SendSignal, PublishLocation, History, Lookup, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [
+  Subscribe, Unsubscribe, SendSignal, PublishLocation, History, Lookup, Ping,
+  // --- safety (issue 13)
+  ZonePut, ZoneDelete, ZonesList, AlertAck, AlertsList, DeviceReport,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 /** What a client may send: fields with defaults (history's `since`, `limit`) may be left out. */
 export type ClientMessageInput = z.input<typeof ClientMessage>;

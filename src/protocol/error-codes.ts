@@ -17,6 +17,14 @@ export const ERROR_CODES = {
   BUS_UNAVAILABLE: { retryable: true, message: 'the message bus is unavailable' },
   STORE_UNAVAILABLE: { retryable: true, message: 'shared state is unavailable' },
   INTERNAL: { retryable: true, message: 'internal error' },
+  // --- safety (issue 13)
+  ZONE_INVALID: { retryable: false, message: 'the zone is not valid' },
+  ZONE_LIMIT: { retryable: false, message: 'the patient has as many zones as allowed' },
+  ZONE_NOT_FOUND: { retryable: false, message: 'no such zone' },
+  ZONE_CONFLICT: { retryable: false, message: 'the zone changed meanwhile' },
+  ALERT_NOT_FOUND: { retryable: false, message: 'no such alert' },
+  /** the calls work names the same code; one definition stays at merge */
+  RECORDS_UNAVAILABLE: { retryable: true, message: 'durable records are unavailable' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,20 @@ import { ChannelName } from './channels.ts';
 import { ERROR_CODE_LIST, type ErrorCode } from './error-codes.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
+// --- safety (issue 13)
+import {
+  AlertAckResult,
+  AlertDelivery,
+  AlertView,
+  AlertsResult,
+  DeviceResult,
+  ReportDelivery,
+  StatusDelivery,
+  TrackingHealth,
+  ZoneDelivery,
+  ZoneResult,
+  ZonesResult,
+} from './safety.ts';
 
 /*
  * Server frames are parsed leniently (unknown fields are dropped, not errors) so that the server
@@ -67,6 +81,11 @@ export const SubscribeResult = z.object({
   members: z.array(Member).optional(),
   /** location channels: the last known position, or null if none is known */
   last: PositionFix.nullable().optional(),
+  // --- safety (issue 13)
+  /** location channels: the patient's tracking status; absent when never heard from (or the store is down) */
+  health: TrackingHealth.optional(),
+  /** alerts channels: every open alert, oldest first; absent when the store is down */
+  open: z.array(AlertView).optional(),
 });
 export type SubscribeResult = z.infer<typeof SubscribeResult>;
 
@@ -91,7 +110,13 @@ export const Ack = z.object({
   type: z.literal('ack'),
   id: z.string(),
   // most specific first: a lenient subscribe result would also match (and strip) a history result
-  result: z.union([HistoryResult, LookupResult, QueuedResult, PingResult, SubscribeResult]).optional(),
+  result: z
+    .union([
+      // --- safety (issue 13): each has a required field no other result has
+      DeviceResult, ZonesResult, AlertsResult, ZoneResult, AlertAckResult,
+      HistoryResult, LookupResult, QueuedResult, PingResult, SubscribeResult,
+    ])
+    .optional(),
 });
 
 export const ErrorFrame = z.object({
@@ -156,6 +181,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
   LocationDelivery,
   PresenceDelivery,
   StaleDelivery,
+  // --- safety (issue 13)
+  AlertDelivery,
+  ZoneDelivery,
+  StatusDelivery,
+  ReportDelivery,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -167,8 +197,11 @@ export type LocationDelivery = z.infer<typeof LocationDelivery>;
 export type PresenceDelivery = z.infer<typeof PresenceDelivery>;
 export type StaleDelivery = z.infer<typeof StaleDelivery>;
 
+// --- safety (issue 13)
+type SafetyDelivery = z.infer<typeof AlertDelivery | typeof ZoneDelivery | typeof StatusDelivery | typeof ReportDelivery>;
+
 /** A relayed message as it travels the bus, before the receiving node numbers it. */
-export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery;
+export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery | SafetyDelivery;
 /** Anything numbered and delivered to a session: relayed messages and node-made events. */
 export type SessionDelivery = DistributiveOmit<Delivery | StaleDelivery, 'seq'>;
 export type UnnumberedDelivery = DistributiveOmit<Delivery, 'seq'>;
@@ -177,4 +210,9 @@ export const UnnumberedDelivery = z.discriminatedUnion('type', [
   SignalDelivery.omit({ seq: true }),
   LocationDelivery.omit({ seq: true }),
   PresenceDelivery.omit({ seq: true }),
+  // --- safety (issue 13)
+  AlertDelivery.omit({ seq: true }),
+  ZoneDelivery.omit({ seq: true }),
+  StatusDelivery.omit({ seq: true }),
+  ReportDelivery.omit({ seq: true }),
 ]);

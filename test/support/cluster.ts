@@ -14,6 +14,12 @@ import { MemoryStore, MemoryStoreData } from '../../src/store/memory.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClient } from './client.ts';
 import type { Interceptor } from './interceptor.ts';
+// --- safety (issue 13)
+import { MemoryRecords, MemoryRecordsData } from '../../src/records/memory.ts';
+import type { Records } from '../../src/records/records.ts';
+import type { SafetyStore } from '../../src/safety/safety-store.ts';
+import { MemorySafetyData, MemorySafetyStore } from '../../src/store/memory-safety.ts';
+import type { Webhook } from '../../src/webhook/webhook.ts';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const TEST_ISSUER = 'tether-test';
@@ -24,6 +30,10 @@ export interface ClusterOptions {
   makeStore?: (index: number) => Store;
   /** wraps node `index`'s bus and store (named `bus` and `store`) so a test can hold or fail their calls */
   intercept?: (index: number) => Interceptor | undefined;
+  // --- safety (issue 13): default, in-memory ones shared by the nodes, as the store is
+  makeSafetyStore?: (index: number) => SafetyStore;
+  makeRecords?: (index: number) => Records;
+  makeWebhook?: (index: number) => Webhook;
 }
 
 export class Cluster {
@@ -106,6 +116,9 @@ function intercepted(interceptor: Interceptor | undefined, deps: { bus: Bus; sto
 export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
   const broker = new MemoryBroker();
   const data = new MemoryStoreData();
+  // --- safety (issue 13)
+  const safetyData = new MemorySafetyData();
+  const recordsData = new MemoryRecordsData();
   const nodes = Array.from(
     { length: count },
     (_, i) =>
@@ -122,10 +135,16 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
           UNBIND_DELAY_MS: 0,
           ...options.config,
         }),
-        intercepted(options.intercept?.(i), {
-          bus: options.makeBus?.(i) ?? new MemoryBus(broker),
-          store: options.makeStore?.(i) ?? new MemoryStore({ data }),
-        }),
+        {
+          ...intercepted(options.intercept?.(i), {
+            bus: options.makeBus?.(i) ?? new MemoryBus(broker),
+            store: options.makeStore?.(i) ?? new MemoryStore({ data }),
+          }),
+          // --- safety (issue 13)
+          safetyStore: options.makeSafetyStore?.(i) ?? new MemorySafetyStore(safetyData),
+          records: options.makeRecords?.(i) ?? new MemoryRecords({ data: recordsData }),
+          ...(options.makeWebhook && { webhook: options.makeWebhook(i) }),
+        },
       ),
   );
   await Promise.all(nodes.map((n) => n.start()));
