@@ -11,6 +11,13 @@ import type { ResolvedOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
 import { ResumeState } from './resume.ts';
 import { Subscriptions, toSubscribeResult } from './subscriptions.ts';
+// --- safety (issue 13)
+import type { AlertView, DeviceResult, DeviceState, ZoneInput, ZoneView } from '../../src/protocol/index.ts';
+import { type AlertWatch, type AlertWatchListener, watchAlerts } from './alert-watch.ts';
+import { randomCallId } from './random-id.ts';
+
+/** A zone as the app writes it: `zoneId` may be left out (a random one is made), as may `schedule` (always) and `alertOn` (`['exit']`). */
+export type ZoneDraft = Omit<z.input<typeof ZoneInput>, 'zoneId'> & { zoneId?: string };
 
 /** A position as the server accepted it: the fix, who sent it, server time (ms). */
 export type PositionFix = z.infer<typeof PositionFixSchema>;
@@ -188,6 +195,60 @@ export class TetherClient {
     const result = await this.outbox.request({ type: 'ping' });
     const ts = result && 'ts' in result ? result.ts : Number.NaN;
     return { ts, rttMs: Date.now() - started };
+  }
+
+  // --- safety (issue 13)
+
+  /**
+   * Creates or replaces a patient's zone (caregivers whose token lists the patient). With
+   * `ifVersion` (0: only if new; n: only if it is at version n) a concurrent change by another
+   * caregiver fails with ZONE_CONFLICT instead of being overwritten. Resolves with the zone as
+   * kept (its `version`). A retry with the same content is harmless. A ZoneView from `zones()`
+   * may be passed back with changes (the server's fields are left out).
+   */
+  async putZone(patientId: string, zone: ZoneDraft, options: { ifVersion?: number } = {}): Promise<ZoneView> {
+    // only what a caregiver writes: a ZoneView read back may be passed as it is
+    const { name, shape, schedule, alertOn } = zone;
+    const full = { zoneId: zone.zoneId ?? randomCallId(), name, shape, ...(schedule !== undefined && { schedule }), ...(alertOn && { alertOn }) };
+    const result = await this.outbox.request({ type: 'zone_put', patientId, zone: full, ...options });
+    return (result as { zone: ZoneView }).zone;
+  }
+
+  /** Deletes a patient's zone; ZONE_NOT_FOUND if there is none, ZONE_CONFLICT if `ifVersion` is stale. */
+  async deleteZone(patientId: string, zoneId: string, options: { ifVersion?: number } = {}): Promise<void> {
+    await this.outbox.request({ type: 'zone_delete', patientId, zoneId, ...options });
+  }
+
+  /** A patient's zones, by zoneId. */
+  async zones(patientId: string): Promise<ZoneView[]> {
+    const result = await this.outbox.request({ type: 'zones', patientId });
+    return (result as { zones: ZoneView[] }).zones;
+  }
+
+  /**
+   * Acknowledges an open alert of a patient; resolves with the alert as it is now. When another
+   * caregiver acknowledged it first, that one's `acknowledgedBy` is in it (compare with your own
+   * user id). ALERT_NOT_FOUND for an alert that is neither open nor recently acknowledged.
+   */
+  async acknowledgeAlert(patientId: string, alertId: string): Promise<AlertView> {
+    const result = await this.outbox.request({ type: 'alert_ack', patientId, alertId });
+    return (result as { alert: AlertView }).alert;
+  }
+
+  /** A patient's alerts, open and acknowledged, newest first; page with `before` = the last one's raisedAt and alertId. */
+  async alertHistory(patientId: string, options: { before?: { raisedAt: number; alertId: string }; limit?: number } = {}): Promise<AlertView[]> {
+    const result = await this.outbox.request({ type: 'alerts', patientId, ...options });
+    return (result as { alerts: AlertView[] }).alerts;
+  }
+
+  /** (Patients) sends one device heartbeat; see DeviceReporter, which sends them for you. */
+  async reportDevice(device: DeviceState): Promise<z.infer<typeof DeviceResult>> {
+    return (await this.outbox.request({ type: 'device', device })) as z.infer<typeof DeviceResult>;
+  }
+
+  /** Follows a patient's open alerts: see `watchAlerts` in alert-watch.ts. */
+  watchAlerts(patientId: string, listener: AlertWatchListener): Promise<AlertWatch> {
+    return watchAlerts(this, patientId, listener);
   }
 
   /** Follows a patient's location: see `watchLocation` in location-watch.ts. */
