@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../src/config.ts';
 import { CLIENT_MESSAGE_TYPES, CLOSE_CODES, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
+// --- safety (issue 13)
+import { ALERT_EVENTS, ALERT_REASONS, LocationPermission, REPORT_REASONS, STATUS_REASONS, TRACKING_STATUSES, ZoneAlertOn, ZoneShape } from '../src/protocol/index.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -24,6 +26,29 @@ describe('docs stay complete', () => {
   it('documents every client and server frame type and signal kind', () => {
     const serverTypes = ServerMessage.options.map((o) => o.shape.type.value);
     for (const type of [...CLIENT_MESSAGE_TYPES, ...serverTypes, ...SIGNAL_KINDS]) expect(protocol).toContain(`\`${type}\``);
+  });
+
+  // --- safety (issue 13)
+  it('documents every safety state: alert reasons and events, statuses and their reasons, report reasons, zone and device values', () => {
+    const values = [
+      ...ALERT_REASONS,
+      ...ALERT_EVENTS,
+      ...TRACKING_STATUSES,
+      ...STATUS_REASONS,
+      ...REPORT_REASONS,
+      ...ZoneAlertOn.options,
+      ...LocationPermission.options,
+      ...ZoneShape.options.map((o) => o.shape.kind.value),
+      'open',
+      'acknowledged',
+      'put',
+      'deleted',
+    ];
+    for (const value of values) expect(protocol).toContain(`\`${value}\``);
+  });
+
+  it.each(['alert.raised', 'alert.escalated', 'alert.acknowledged', 'tether_alerts_open', 'tether_alerts_raised_total'])('docs/operations.md documents %s', (name) => {
+    expect(read('docs/operations.md')).toContain(`\`${name}\``);
   });
 
   it.each(Object.keys(ConfigSchema.shape))('docs/operations.md documents %s', (name) => {
