@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../test/support/rabbitmq.ts';
 import { startRedis } from '../test/support/redis.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { freePort, freeStablePort } from '../test/support/free-port.ts';
 import { startPostgres } from './services/postgres.ts';
 
 export { freePort };
@@ -49,7 +49,14 @@ export interface LocalCluster {
   readonly redisUrl: string;
   readonly databaseUrl: string;
   readonly dir: string;
+  /** SIGKILL: the node process dies at once, as in a crash or an OOM kill */
   kill(index: number): Promise<void>;
+  /**
+   * SIGTERM: the node drains as in a deploy (readiness off, clients closed with 1012 spread over
+   * DRAIN_MS) and exits. Resolves once it has, with its exit code (null if a signal ended it).
+   */
+  drain(index: number): Promise<number | null>;
+  /** Starts node `index` again (after `kill` or `drain`) on its port; resolves once it is ready. */
   start(index: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -102,7 +109,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const databaseUrl = givenDatabase ?? database!.url;
   // a cluster of its own on a shared broker and Redis
   const namespace = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
+  // `start(i)` brings a node back on its port: one no outgoing connection can take meanwhile
+  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freeStablePort()));
   const children: Array<ChildProcess | null> = ports.map(() => null);
 
   const startNode = async (i: number): Promise<void> => {
@@ -174,6 +182,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     databaseUrl,
     dir,
     kill: (i) => stopChild(children[i]!, 'SIGKILL'),
+    async drain(i) {
+      const child = children[i]!;
+      await stopChild(child, 'SIGTERM');
+      return child.exitCode;
+    },
     start: (i) => startNode(i),
     async stop() {
       await stopChild(haproxy, 'SIGTERM');

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import { AmqpBus } from './bus/amqp.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
@@ -8,15 +11,12 @@ import type { NodeMetrics } from './observability/metrics.ts';
 import { MemoryRecords } from './records/memory.ts';
 import { PostgresRecords } from './records/postgres.ts';
 import type { Records } from './records/records.ts';
-import { MemoryStore } from './store/memory.ts';
-import { RedisStore } from './store/redis.ts';
-import type { Store } from './store/store.ts';
-// --- safety (issue 13)
 import type { SafetyStore } from './safety/safety-store.ts';
 import { MemorySafetyStore } from './store/memory-safety.ts';
+import { MemoryStore } from './store/memory.ts';
 import { RedisSafetyStore } from './store/redis-safety.ts';
-import { HttpWebhook } from './webhook/http-webhook.ts';
-import { NoWebhook, type Webhook } from './webhook/webhook.ts';
+import { RedisStore } from './store/redis.ts';
+import type { Store } from './store/store.ts';
 
 /**
  * Picks the Bus, Store and Records the config names: RabbitMQ when RABBITMQ_URL is set (one URL,
@@ -28,7 +28,7 @@ export function createBackends(
   config: Config,
   logger: Logger,
   metrics: NodeMetrics,
-): { bus: Bus; store: Store; records: Records; /* safety (issue 13) */ safetyStore: SafetyStore; webhook: Webhook } {
+): { bus: Bus; store: Store; records: Records; calls: CallStore; safetyStore: SafetyStore } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -43,6 +43,17 @@ export function createBackends(
         }),
       })
     : new MemoryStore();
+  // calls and the safety state live beside the store, in the same Redis
+  const sentinel =
+    config.REDIS_SENTINELS.length > 0
+      ? { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD }
+      : undefined;
+  const calls = config.REDIS_URL
+    ? new RedisCallStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
+    : new MemoryCallStore();
+  const safetyStore = config.REDIS_URL
+    ? new RedisSafetyStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
+    : new MemorySafetyStore();
   const bus = config.RABBITMQ_URL
     ? new AmqpBus({
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
@@ -62,14 +73,5 @@ export function createBackends(
       'backends',
     );
   }
-  // --- safety (issue 13)
-  const sentinel = config.REDIS_SENTINELS.length > 0 ? { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD } : undefined;
-  const safetyStore = config.REDIS_URL
-    ? new RedisSafetyStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
-    : new MemorySafetyStore();
-  const webhook =
-    config.WEBHOOK_URL && config.WEBHOOK_SECRET
-      ? new HttpWebhook({ url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, logger: logger.child({ part: 'webhook' }) })
-      : new NoWebhook();
-  return { bus, store, records, safetyStore, webhook };
+  return { bus, store, records, calls, safetyStore };
 }

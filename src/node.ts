@@ -10,7 +10,8 @@ import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
 import { Batcher } from './core/batcher.ts';
-import { catchUp } from './core/catch-up.ts';
+import { catchUp, holdForCatchUp } from './core/catch-up.ts';
+import type { Session } from './core/session.ts';
 import { DeliveryLog } from './core/delivery-log.ts';
 import { DirectWriter } from './core/direct-writer.ts';
 import { EndRetries } from './core/end-retries.ts';
@@ -18,21 +19,37 @@ import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
 import { CLOSE_CODES } from './protocol/index.ts';
+import type { AlertSink } from './calls/alert-sink.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { CallService } from './calls/call-service.ts';
+import { type CareCircle, TokenCareCircle } from './calls/care-circle.ts';
+import { HistoryWriter } from './calls/history-writer.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { TurnIssuer } from './calls/turn.ts';
 import { MemoryRecords } from './records/memory.ts';
+import { HttpWebhook } from './webhook/http-webhook.ts';
+import { NoWebhook, type Webhook } from './webhook/webhook.ts';
 import type { Records } from './records/records.ts';
+import { SafetyService } from './safety/safety-service.ts';
+import type { SafetyStore } from './safety/safety-store.ts';
+import { SafetyTicker } from './safety/safety-ticker.ts';
+import { safetySettings } from './safety/settings.ts';
+import { MemorySafetyStore } from './store/memory-safety.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
 import { registerDevTokenRoute, registerOpsRoutes } from './transport/http-routes.ts';
-// --- safety (issue 13)
-import { SafetyService } from './safety/safety-service.ts';
-import { SafetyTicker } from './safety/safety-ticker.ts';
-import type { SafetyStore } from './safety/safety-store.ts';
-import { safetySettings } from './safety/settings.ts';
-import { MemorySafetyStore } from './store/memory-safety.ts';
-import { NoWebhook, type Webhook } from './webhook/webhook.ts';
 
 export interface NodeDeps {
+  /** default: private in-memory call state */
+  calls?: CallStore;
+  /** who a circle call and an SOS ring; default: the caller's token `contacts`, in order */
+  circle?: CareCircle;
+  /**
+   * where SOS alerts go besides the call; default: this node's safety service (an alert on
+   * `alerts:<patientId>` that stays open until acknowledged, escalated, audited, and the webhook)
+   */
+  alerts?: AlertSink;
   /** default: a private in-memory bus (single node) */
   bus?: Bus;
   /** default: a private in-memory store */
@@ -41,10 +58,9 @@ export interface NodeDeps {
   records?: Records;
   logger?: Logger;
   metrics?: NodeMetrics;
-  // --- safety (issue 13)
   /** default: a private in-memory safety store */
   safetyStore?: SafetyStore;
-  /** default: none (events go nowhere) */
+  /** default: HTTP POSTs to WEBHOOK_URL when set, else none (events go nowhere) */
   webhook?: Webhook;
 }
 
@@ -57,6 +73,10 @@ export class TetherNode {
   readonly bus: Bus;
   readonly store: Store;
   readonly records: Records;
+  readonly callStore: CallStore;
+  /** server-side calls on this node */
+  readonly calls: CallService;
+  readonly webhook: Webhook;
   readonly logger: Logger;
   readonly metrics: NodeMetrics;
   readonly gateway: Gateway;
@@ -67,9 +87,8 @@ export class TetherNode {
   /** the catch-up started by the bus's latest return; settles when it is done */
   lastCatchUp: Promise<void> = Promise.resolve();
   private readonly staleWatch: StaleWatch;
-  // --- safety (issue 13)
   readonly safetyStore: SafetyStore;
-  readonly webhook: Webhook;
+  /** zones, tracking health, alerts and adaptive reporting on this node */
   readonly safety: SafetyService;
   readonly safetyTicker: SafetyTicker;
   private readonly app: FastifyInstance;
@@ -83,19 +102,34 @@ export class TetherNode {
     this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
     this.records = deps.records ?? new MemoryRecords();
-    // --- safety (issue 13)
+    this.callStore = deps.calls ?? new MemoryCallStore();
     this.safetyStore = deps.safetyStore ?? new MemorySafetyStore();
-    this.webhook = deps.webhook ?? new NoWebhook();
-    let busWasDown = false;
+    this.webhook =
+      deps.webhook ??
+      (config.WEBHOOK_URL
+        ? new HttpWebhook({
+          url: config.WEBHOOK_URL,
+          secret: config.WEBHOOK_SECRET!,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+          queueLimit: config.WEBHOOK_QUEUE_LIMIT,
+          logger: this.logger.child({ part: 'webhook' }),
+          metrics: this.metrics,
+        })
+        : new NoWebhook());
+    const turn = config.TURN_URLS.length > 0 ? new TurnIssuer({ urls: config.TURN_URLS, secret: config.TURN_SECRET!, ttlSeconds: config.TURN_TTL_S }) : null;
+    // live sessions hold their deliveries from the moment the bus goes down until they are caught up
+    let heldForOutage: Session[] | null = null;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
       this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
       this.logger.info({ bus: state }, 'bus state');
-      if (state === 'down') busWasDown = true;
-      if (state === 'up' && busWasDown) {
-        busWasDown = false;
+      if (state === 'down' && !heldForOutage) heldForOutage = holdForCatchUp(this.gateway.sessions());
+      if (state === 'up' && heldForOutage) {
+        const held = heldForOutage;
+        heldForOutage = null;
         // what was routed into the lost queue, or sent while nothing here was bound, is still owed
-        this.lastCatchUp = catchUp(ctx, [...this.gateway.sessions()]);
+        this.lastCatchUp = catchUp(ctx, held);
       }
     });
     this.store.onState((state) => {
@@ -105,13 +139,53 @@ export class TetherNode {
 
     const { verifier, dev } = verifierOptions(config);
     this.devTokens = dev;
+    this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS);
+    this.safety = new SafetyService({
+      nodeId: config.NODE_ID,
+      store: this.safetyStore,
+      records: this.records,
+      relay: this.relay,
+      webhook: this.webhook,
+      settings: safetySettings(config),
+      leaseMs: config.SAFETY_LEASE_MS,
+      logger: this.logger.child({ part: 'safety' }),
+      metrics: this.metrics.safety,
+      now: Date.now,
+    });
+    this.safetyTicker = new SafetyTicker(this.safety, { tickMs: config.SAFETY_TICK_MS, retentionMs: config.SAFETY_ALERT_RETENTION_DAYS * 86_400_000 });
+    this.calls = new CallService({
+      calls: this.callStore,
+      relay: this.relay,
+      store: this.store,
+      records: this.records,
+      history: new HistoryWriter(this.records, this.logger.child({ part: 'calls' })),
+      webhook: this.webhook,
+      // an SOS is a safety alert: one alert system, acknowledged, escalated and audited
+      alerts: deps.alerts ?? this.safety,
+      reporting: this.safety,
+      circle: deps.circle ?? new TokenCareCircle(),
+      turn,
+      limits: {
+        ringMs: config.CALL_RING_TIMEOUT_MS,
+        escalationStepMs: config.CALL_ESCALATION_STEP_MS,
+        maxDurationMs: config.CALL_MAX_DURATION_MS,
+        keepEndedMs: config.CALL_ENDED_KEEP_MS,
+        sweepMs: config.CALL_SWEEP_MS,
+        historyRetentionMs: config.CALL_HISTORY_RETENTION_DAYS * 86_400_000,
+        eventTtlMs: config.SIGNAL_TTL_MS,
+      },
+      metrics: this.metrics,
+      logger: this.logger.child({ part: 'calls' }),
+      now: Date.now,
+    });
     const ctx: CoreContext = {
       nodeId: config.NODE_ID,
       bus: this.bus,
       store: this.store,
-      relay: (this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS)),
-      deliveryLog: new DeliveryLog(this.store),
+      relay: this.relay,
+      deliveryLog: new DeliveryLog(this.store, this.logger),
       ends: new EndRetries(this.store),
+      storeLost: () => this.presence.storeLost(),
       directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
         await this.store.recordRequests(batch);
@@ -133,25 +207,13 @@ export class TetherNode {
         },
         staleAfterMs: config.LOCATION_STALE_MS,
       },
+      calls: this.calls,
+      sessionLive: [this.calls.sessionLive],
       metrics: this.metrics,
       logger: this.logger,
       now: Date.now,
-      // --- safety (issue 13)
-      safety: (this.safety = new SafetyService({
-        nodeId: config.NODE_ID,
-        store: this.safetyStore,
-        records: this.records,
-        relay: this.relay,
-        webhook: this.webhook,
-        settings: safetySettings(config),
-        leaseMs: config.SAFETY_LEASE_MS,
-        logger: this.logger.child({ part: 'safety' }),
-        metrics: this.metrics.safety,
-        now: Date.now,
-      })),
+      safety: this.safety,
     };
-    // --- safety (issue 13)
-    this.safetyTicker = new SafetyTicker(this.safety, { tickMs: config.SAFETY_TICK_MS, retentionMs: config.SAFETY_ALERT_RETENTION_DAYS * 86_400_000 });
     const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV === 'development' ? ['*'] : config.ALLOWED_ORIGINS;
     this.staleWatch = new StaleWatch(ctx);
     ctx.relay.observe(this.staleWatch);
@@ -168,6 +230,7 @@ export class TetherNode {
         allowedOrigins,
         maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
         heartbeatMs: config.HEARTBEAT_MS,
+        ...(turn && { welcomeExtras: (identity) => ({ turn: turn.credentials(identity.userId, Date.now()) }) }),
       },
       createVerifier(verifier),
       this.metrics,
@@ -185,10 +248,10 @@ export class TetherNode {
   }
 
   async start(): Promise<{ port: number }> {
-    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), /* safety (issue 13) */ this.safetyStore.start()]);
+    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), this.callStore.start(), this.safetyStore.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
-    // --- safety (issue 13)
+    this.calls.start();
     this.safetyTicker.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;
@@ -214,10 +277,10 @@ export class TetherNode {
     this.gateway.close();
     this.presence.stop();
     this.staleWatch.stop();
-    // --- safety (issue 13)
+    await this.calls.stop();
     this.safetyTicker.stop();
     await this.app.close();
-    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), /* safety (issue 13) */ this.safetyStore.close(), this.webhook.close()]);
+    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), this.callStore.close(), this.safetyStore.close(), this.webhook.close()]);
     this.logger.info('stopped');
   }
 

@@ -1,6 +1,6 @@
 import type {
-  // --- safety (issue 13)
   AlertDelivery,
+  CallDelivery,
   ReportDelivery,
   StatusDelivery,
   ZoneDelivery,
@@ -10,6 +10,7 @@ import type {
   SignalDelivery,
   StaleDelivery,
   SubscribeResult,
+  TurnCredentials,
   Welcome,
 } from '../../src/protocol/index.ts';
 import type { TetherError } from './errors.ts';
@@ -75,8 +76,12 @@ export interface TetherEvents {
   /** a watched patient sent no position for the welcome's `staleAfterMs`; the next `location` ends it */
   stale: StaleDelivery;
   subscribed: SubscribedEvent;
-  // --- safety (issue 13)
-  /** an alert of a patient whose `alerts:` channel this client subscribed was raised, escalated or acknowledged */
+  /** a change of a server-side call you are part of (invite, accepted, answered_elsewhere, escalated, ended); CallSession and onIncomingCall use it */
+  call: CallDelivery;
+  /**
+   * an alert of a patient whose `alerts:` channel this client subscribed was raised, escalated or
+   * acknowledged (zone exit or entry, dwell, silent, battery low, SOS)
+   */
   alert: AlertDelivery;
   /** a caregiver created, changed or deleted a zone of a patient whose `alerts:` channel this client subscribed */
   zone: ZoneDelivery;
@@ -84,6 +89,8 @@ export interface TetherEvents {
   status: StatusDelivery;
   /** (patients) the server asks this device to publish positions at another interval */
   report: ReportDelivery;
+  /** fresh TURN credentials: from a `welcome`, or renewed before those expire */
+  turn: TurnCredentials;
   /**
    * Errors nobody awaits: connection-level `error` frames (id null) as RequestError, a
    * SubscriptionLostError after a failed re-subscribe, a ProtocolError for an unreadable

@@ -1,18 +1,23 @@
 /**
- * Tether call setup under load (k6, `k6/websockets`).
+ * Tether call setup under load (k6 v1.6+, `k6/websockets`).
  *
- * PAIRS pairs of VUs: odd VUs are callers (caregivers), even VUs their callees (patients). With
- * NODE_URLS set, a pair's two VUs connect to different nodes, so every message crosses the
- * message bus. Each caller places a call every CALL_INTERVAL seconds for DURATION: invite ->
- * ringing + accept, offer -> answer, ICE_CANDIDATES trickled candidates (the callee answers
- * each with one of its own), end-of-candidates, hangup. All times are taken inside the caller VU,
- * so no clocks are compared:
+ * PAIRS pairs of VUs: a caller (caregiver) and its callee (patient). With NODE_URLS set, a pair's
+ * two VUs connect to different nodes, so every message crosses the message bus. Once each sees
+ * the other online, the caller places a call every CALL_INTERVAL seconds for DURATION seconds:
+ * invite -> ringing + accept, offer -> answer, ICE_CANDIDATES trickled candidates (the callee
+ * answers each with one of its own), end of candidates, hangup. Times are taken inside the caller
+ * VU, so no clocks are compared:
  *
+ * - `calls_completed`: calls that got through every step; the run must complete all
+ *   PAIRS x floor(DURATION / CALL_INTERVAL) of them
  * - `call_invite_to_accept`, `call_offer_to_answer`, `call_ice_rtt`: round trips, ms
  * - `call_setup_time`: invite sent to the callee's last candidate received, ms
- * - `signals_lost`: expected messages that did not arrive within 5 s (the call is abandoned)
- * - `signal_errors`: requests answered with an error frame (or not at all)
- * - `call_completed`: share of calls that got through every step
+ * - `signals_lost`: expected messages that did not arrive within TIMEOUT_MS (the call is abandoned)
+ * - `signal_errors`: requests answered with an error frame, or not at all (tagged with `code`)
+ * - `connect_failures`, `connections_lost`, `ws_welcome_time`: see lib/socket.ts
+ *
+ * Every threshold must hold, so the run fails (exit code 99) when a node is down, a message is
+ * lost or a VU could not do its share; an exception in a VU aborts it (108; lib/vu.ts).
  *
  * Run against the local cluster (`npm run cluster` prints the node URLs):
  *
@@ -21,35 +26,42 @@
  * or a deployment: `-e BASE_URL=wss://signal.example.com/ws -e TOKENS_FILE=/abs/tokens.json`
  * (user ids `<RUN_ID>-c<i>` callers, `<RUN_ID>-p<i>` callees, i from 0; see lib/config.ts).
  *
- * Options: PAIRS (default 50), DURATION seconds (60), CALL_INTERVAL seconds (5), ICE_CANDIDATES (4),
- * plus BASE_URL, NODE_URLS, TOKEN_URL, TOKENS_FILE, RUN_ID (lib/config.ts).
+ * Options: PAIRS (default 50), DURATION seconds (60), CALL_INTERVAL seconds (5), ICE_CANDIDATES
+ * (4), the latency limits SETUP_P95_MS (1000) and ICE_P99_MS (200), plus BASE_URL, NODE_URLS,
+ * TOKEN_URL, TOKENS_FILE, RUN_ID, TIMEOUT_MS (lib/config.ts).
  */
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { Counter, Rate, Trend } from 'k6/metrics';
+import { Counter, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { clearTimeout, setTimeout } from 'k6/timers';
 import type { SignalBody } from '../../src/protocol/index.ts';
-import { nodeUrl, runId, tokensFor } from './lib/config.ts';
+import { TIMEOUT_MS, countEnv, nodeUrl, numberEnv, otherNodeUrl, runId, tokensFor } from './lib/config.ts';
 import { type Frame, TetherSocket, delay } from './lib/socket.ts';
+import { guard } from './lib/vu.ts';
 
-const PAIRS = Number(__ENV.PAIRS ?? 50);
-const DURATION = Number(__ENV.DURATION ?? 60);
-const CALL_INTERVAL = Number(__ENV.CALL_INTERVAL ?? 5);
-const ICE_CANDIDATES = Number(__ENV.ICE_CANDIDATES ?? 4);
-const WAIT_MS = 5_000;
+const PAIRS = countEnv('PAIRS', 50);
+const DURATION = numberEnv('DURATION', 60, 0.001);
+const CALL_INTERVAL = numberEnv('CALL_INTERVAL', 5, 0.001);
+const ICE_CANDIDATES = countEnv('ICE_CANDIDATES', 4, 0);
+const CALLS_PER_PAIR = Math.max(1, Math.floor(DURATION / CALL_INTERVAL));
+const SETUP_P95_MS = numberEnv('SETUP_P95_MS', 1000, 1);
+const ICE_P99_MS = numberEnv('ICE_P99_MS', 200, 1);
 
 export const options: Options = {
   setupTimeout: '120s',
   scenarios: {
-    calls: { executor: 'per-vu-iterations', vus: 2 * PAIRS, iterations: 1, maxDuration: `${DURATION + 60}s` },
+    calls: { executor: 'per-vu-iterations', vus: 2 * PAIRS, iterations: 1, maxDuration: `${Math.ceil(DURATION + CALL_INTERVAL + 60)}s` },
   },
   thresholds: {
-    call_setup_time: ['p(95)<1000'],
-    call_ice_rtt: ['p(99)<200'],
+    calls_completed: [`count>=${PAIRS * CALLS_PER_PAIR}`],
     signals_lost: ['count==0'],
-    call_completed: ['rate>0.99'],
-    checks: ['rate>0.99'],
+    signal_errors: ['count==0'],
+    connect_failures: ['count==0'],
+    connections_lost: ['count==0'],
+    call_setup_time: [`p(95)<${SETUP_P95_MS}`],
+    call_ice_rtt: [`p(99)<${ICE_P99_MS}`],
+    checks: ['rate==1'],
   },
 };
 
@@ -57,9 +69,9 @@ const inviteToAccept = new Trend('call_invite_to_accept', true);
 const offerToAnswer = new Trend('call_offer_to_answer', true);
 const iceRtt = new Trend('call_ice_rtt', true);
 const setupTime = new Trend('call_setup_time', true);
+const callsCompleted = new Counter('calls_completed');
 const signalsLost = new Counter('signals_lost');
 const signalErrors = new Counter('signal_errors');
-const callCompleted = new Rate('call_completed');
 
 interface Data {
   run: string;
@@ -89,40 +101,45 @@ function signal(to: string, callId: string, body: SignalBody): Record<string, un
   return { type: 'signal', to: `user:${to}`, callId, signal: body };
 }
 
-export default async function (data: Data): Promise<void> {
-  const vu = exec.vu.idInTest - 1;
+export default guard<Data>('call-setup', async (data) => {
+  const vu = exec.scenario.iterationInTest;
   const pair = Math.floor(vu / 2);
-  if (pair >= PAIRS) return;
   if (vu % 2 === 0) await caller(data, pair);
   else await callee(data, pair);
-}
+});
 
 /** Sends a request; counts an error answer or a missing one. */
 async function send(socket: TetherSocket, message: Record<string, unknown>): Promise<boolean> {
-  const answer = await socket.request(message, WAIT_MS);
+  const answer = await socket.request(message);
   const ok = answer?.type === 'ack';
-  if (!ok) signalErrors.add(1, { code: answer?.type === 'error' ? answer.code : 'TIMEOUT' });
+  if (!ok) signalErrors.add(1, { code: answer?.type === 'error' ? answer.code : socket.open ? 'TIMEOUT' : 'CLOSED' });
   return ok;
+}
+
+/** Asks until `userId` is online anywhere in the cluster (the peer VU may still be connecting). */
+async function peerOnline(socket: TetherSocket, userId: string): Promise<boolean> {
+  const deadline = Date.now() + 3 * TIMEOUT_MS;
+  while (socket.open && Date.now() < deadline) {
+    const answer = await socket.request({ type: 'lookup', userId });
+    if (answer?.type === 'ack' && answer.result && 'online' in answer.result && answer.result.online) return true;
+    await delay(100);
+  }
+  return false;
 }
 
 async function caller(data: Data, pair: number): Promise<void> {
   const me = `${data.run}-c${pair}`;
   const peer = `${data.run}-p${pair}`;
   const socket = await TetherSocket.open(nodeUrl(pair), data.callers[pair]!, { tags: { role: 'caller' } });
-  check(socket.welcome, { 'caller welcomed': (w) => w !== null });
-  // the callee VU may still be connecting: wait until it is online anywhere in the cluster
-  for (let i = 0; i < 40; i++) {
-    const answer = await socket.request({ type: 'lookup', userId: peer });
-    if (answer?.type === 'ack' && answer.result && 'online' in answer.result && answer.result.online) break;
-    await delay(250);
+  if (!check(socket, { 'caller connected': (s) => s !== null }) || !socket) return;
+  if (!check(await peerOnline(socket, peer), { 'callee online for the caller': (online) => online })) {
+    socket.close();
+    return;
   }
-  const calls = Math.max(1, Math.floor(DURATION / CALL_INTERVAL));
   const start = Date.now() + ((pair % 10) * CALL_INTERVAL * 1000) / 10; // spread pairs over the interval
-  for (let c = 0; c < calls; c++) {
-    const wait = start + c * CALL_INTERVAL * 1000 - Date.now();
-    if (wait > 0) await delay(wait);
-    const ok = await placeCall(socket, peer, `${me}-${c}`);
-    callCompleted.add(ok);
+  for (let c = 0; c < CALLS_PER_PAIR && socket.open; c++) {
+    await delay(start + c * CALL_INTERVAL * 1000 - Date.now());
+    if (await placeCall(socket, peer, `${me}-${c}`)) callsCompleted.add(1);
   }
   await send(socket, signal(peer, `${me}-end`, { kind: 'hangup', reason: 'done' }));
   socket.close();
@@ -135,7 +152,7 @@ async function placeCall(socket: TetherSocket, peer: string, callId: string): Pr
     f.signal.kind === kind &&
     (candidateNull === undefined || (f.signal.kind === 'ice' && (f.signal.candidate === null) === candidateNull));
   const expect = async (kind: string, candidateNull?: boolean): Promise<boolean> => {
-    const frame = await socket.waitFor(is(kind, candidateNull), WAIT_MS);
+    const frame = await socket.waitFor(is(kind, candidateNull));
     if (!frame) signalsLost.add(1, { kind });
     return frame !== null;
   };
@@ -156,43 +173,50 @@ async function placeCall(socket: TetherSocket, peer: string, callId: string): Pr
   if (!(await send(socket, signal(peer, callId, { kind: 'ice', candidate: null })))) return false;
   if (!(await expect('ice', true))) return false;
   setupTime.add(Date.now() - t0);
-  await send(socket, signal(peer, callId, { kind: 'hangup', reason: 'call ended' }));
-  return true;
+  return send(socket, signal(peer, callId, { kind: 'hangup', reason: 'call ended' }));
 }
 
-/** Answers every step of every call until the caller's final hangup (or the test's end). */
+/**
+ * Answers every step of every call until the caller's final hangup. It gives up when its caller
+ * never comes online, or sends nothing for CALL_INTERVAL + 4 x TIMEOUT_MS (the caller is gone:
+ * its failures are counted on its side).
+ */
 async function callee(data: Data, pair: number): Promise<void> {
   const peer = `${data.run}-c${pair}`;
-  const socket = await TetherSocket.open(nodeUrl(pair + 1), data.callees[pair]!, { tags: { role: 'callee' } });
-  check(socket.welcome, { 'callee welcomed': (w) => w !== null });
-  await new Promise<void>((resolve) => {
-    const reply = (callId: string, body: SignalBody): void => void send(socket, signal(peer, callId, body));
-    // never outlive the test: the caller's last hangup may be lost
-    const deadline = setTimeout(() => socket.close(), (DURATION + 45) * 1000);
+  const socket = await TetherSocket.open(otherNodeUrl(pair, 0), data.callees[pair]!, { tags: { role: 'callee' } });
+  if (!check(socket, { 'callee connected': (s) => s !== null }) || !socket) return;
+  const idleMs = CALL_INTERVAL * 1000 + 4 * TIMEOUT_MS;
+  let idle = setTimeout(() => socket.close(), idleMs);
+  const ended = new Promise<void>((resolve) => {
     socket.onClose = () => {
-      clearTimeout(deadline);
+      clearTimeout(idle);
       resolve();
     };
-    socket.onFrame = (f) => {
-      if (f.type !== 'signal') return;
-      const s = f.signal;
-      switch (s.kind) {
-        case 'invite':
-          reply(f.callId, { kind: 'ringing' });
-          reply(f.callId, { kind: 'accept' });
-          break;
-        case 'offer':
-          reply(f.callId, { kind: 'answer', sdp: SDP });
-          break;
-        case 'ice':
-          reply(f.callId, s.candidate ? candidate(1000 + Number(s.candidate.candidate.split(/[: ]/)[1])) : { kind: 'ice', candidate: null });
-          break;
-        case 'hangup':
-          if (s.reason === 'done') socket.close();
-          break;
-        default:
-          break;
-      }
-    };
   });
+  const reply = (callId: string, body: SignalBody): void => void send(socket, signal(peer, callId, body));
+  socket.onFrame = (f) => {
+    if (f.type !== 'signal') return;
+    clearTimeout(idle);
+    idle = setTimeout(() => socket.close(), idleMs);
+    const s = f.signal;
+    switch (s.kind) {
+      case 'invite':
+        reply(f.callId, { kind: 'ringing' });
+        reply(f.callId, { kind: 'accept' });
+        break;
+      case 'offer':
+        reply(f.callId, { kind: 'answer', sdp: SDP });
+        break;
+      case 'ice':
+        reply(f.callId, s.candidate ? candidate(1000 + Number(s.candidate.candidate.split(/[: ]/)[1])) : { kind: 'ice', candidate: null });
+        break;
+      case 'hangup':
+        if (s.reason === 'done') socket.close();
+        break;
+      default:
+        break;
+    }
+  };
+  if (!check(await peerOnline(socket, peer), { 'caller online for the callee': (online) => online })) socket.close();
+  await ended;
 }

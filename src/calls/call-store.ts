@@ -34,6 +34,11 @@ export interface CallStore {
   /** deadlines that passed by `now`, at most `limit`, each handed out once */
   due(now: number, limit: number): Promise<Change[]>;
   ringingFor(userId: string, now: number): Promise<CallRecord[]>;
+  /**
+   * Optional, for a store that can tell without I/O (memory): false when certainly no call rings
+   * `userId`, so a device that connects costs no read. Absent: ask `ringingFor`.
+   */
+  mayRing?(userId: string): boolean;
   get(callId: string): Promise<CallRecord | null>;
   start(): Promise<void>;
   close(): Promise<void>;

@@ -93,6 +93,11 @@ export class MemoryCallStore implements CallStore {
     return [...this.d.calls.values()].filter((c) => c.state === 'ringing' && c.callee === userId && c.ringUntil > now).map(copy);
   }
 
+  mayRing(userId: string): boolean {
+    for (const call of this.d.calls.values()) if (call.state === 'ringing' && call.callee === userId) return true;
+    return false;
+  }
+
   async get(callId: string): Promise<CallRecord | null> {
     this.assertOpen();
     const call = this.d.calls.get(callId);

@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../protocol/index.ts';
+import type { Logger } from 'pino';
 import type { LogOutcome, SessionFrames, Store } from '../store/store.ts';
 
 /** A frame a session numbered and will write to its socket once it is logged. */
@@ -35,9 +36,11 @@ export class DeliveryLog {
   private writing = false;
   private scheduled = false;
   private readonly store: Store;
+  private readonly logger: Logger;
 
-  constructor(store: Store) {
+  constructor(store: Store, logger: Logger) {
     this.store = store;
+    this.logger = logger;
   }
 
   append(session: LoggedSession, frame: OutgoingFrame): void {
@@ -71,7 +74,8 @@ export class DeliveryLog {
     let outcomes: Array<LogOutcome | 'failed'>;
     try {
       outcomes = await this.store.logDeliveries(entries);
-    } catch {
+    } catch (error) {
+      this.logger.debug({ err: error, sessions: sessions.length }, 'resume log not written: frames sent unlogged');
       outcomes = sessions.map(() => 'failed');
     }
     sessions.forEach((session, i) => session.logged(batch.get(session)!, outcomes[i]!, entries[i]!.unlogged));

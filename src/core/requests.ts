@@ -1,12 +1,25 @@
-import type { ClientMessage, HistoryResult, LookupResult, PingResult, QueuedResult, SubscribeResult } from '../protocol/index.ts';
+import type {
+  AlertAckResult,
+  AlertsResult,
+  CallResult,
+  CallsResult,
+  ClientMessage,
+  DeviceResult,
+  HistoryResult,
+  LookupResult,
+  PingResult,
+  QueuedResult,
+  SubscribeResult,
+  TurnCredentials,
+  ZoneResult,
+  ZonesResult,
+} from '../protocol/index.ts';
 import type { z } from 'zod';
 import { publishLocation, readHistory } from './location.ts';
 import { lookup } from './lookup.ts';
 import type { Session } from './session.ts';
 import { sendSignal } from './signals.ts';
 import { subscribe, unsubscribe } from './subscriptions.ts';
-// --- safety (issue 13)
-import type { AlertAckResult, AlertsResult, DeviceResult, ZoneResult, ZonesResult } from '../protocol/index.ts';
 
 export type AckResult =
   | SubscribeResult
@@ -14,7 +27,9 @@ export type AckResult =
   | z.infer<typeof LookupResult>
   | z.infer<typeof QueuedResult>
   | z.infer<typeof PingResult>
-  // --- safety (issue 13)
+  | CallResult
+  | CallsResult
+  | TurnCredentials
   | z.infer<typeof ZoneResult | typeof ZonesResult | typeof AlertAckResult | typeof AlertsResult | typeof DeviceResult>
   | undefined;
 
@@ -46,7 +61,6 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       return done(await lookup(session, message.userId));
     case 'ping':
       return done({ ts: session.ctx.now() });
-    // --- safety (issue 13)
     case 'zone_put':
     case 'zone_delete':
     case 'zones':
@@ -54,6 +68,15 @@ export async function handleRequest(session: Session, message: ClientMessage): P
     case 'alerts':
     case 'device':
       return done((await session.ctx.safety.handle(session, message)) as AckResult);
+    case 'invite':
+    case 'accept':
+    case 'reject':
+    case 'cancel':
+    case 'hangup':
+    case 'sos':
+    case 'calls':
+    case 'turn':
+      return session.ctx.calls.handle(session, message);
     default:
       return assertNever(message);
   }

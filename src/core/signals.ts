@@ -7,7 +7,7 @@ import { linkedByToken } from './authorize.ts';
 import { mapped, toTetherError } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
 import { journal } from './journal.ts';
-import type { Session } from './session.ts';
+import { type Session, SessionEnded } from './session.ts';
 
 /** A publish issued to the bus; `confirmed` settles when it was delivered, kept or refused. */
 export interface Issued {
@@ -22,7 +22,8 @@ export interface Issued {
  * user's channel bound right now, the ack says `queued` (kept for the user's sessions that are
  * reconnecting or opening); if the user has no session at all, PEER_UNAVAILABLE at once.
  *
- * Retries are idempotent: the Store recognizes a request the session already sent (on this or an
+ * A sender whose session moved on (the Store fences it) is stale: its connection is closed with
+ * 4509 and nothing is sent. Retries are idempotent: the Store recognizes a request the session already sent (on this or an
  * earlier connection) and gives back its offset, so it is published again under it and a
  * recipient that has it drops the copy. A signal whose publish fails is withdrawn before its
  * sender is told (so it cannot arrive later, out of order), unless a retry of it already took it
@@ -52,6 +53,11 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
   }
   const kept = await keep(session, target.id, delivery, message.id);
   if (kept?.kind === 'nobody') throw new TetherError('PEER_UNAVAILABLE');
+  if (kept?.kind === 'fenced') {
+    // the session moved on (resumed or closed elsewhere): this connection is stale, nothing is sent
+    session.takenOver();
+    throw new SessionEnded(`session ${session.id} moved on`);
+  }
   const offset = kept === null ? undefined : kept.offset;
   // kept for a session that is not bound right now: acked `queued`; live only: it must be routed
   const owed = kept?.kind === 'kept' || kept?.kind === 'duplicate';
@@ -81,7 +87,7 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
 async function keep(session: Session, userId: string, delivery: UnnumberedDelivery, requestId: string): Promise<DirectOutcome | null> {
   const { ctx } = session;
   try {
-    return await ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, requestId });
+    return await ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, senderEpoch: session.epoch, requestId });
   } catch (error) {
     ctx.logger.debug({ err: error, sessionId: session.id }, 'direct message not kept: store unavailable');
     return null;

@@ -17,14 +17,18 @@ export const ERROR_CODES = {
   BUS_UNAVAILABLE: { retryable: true, message: 'the message bus is unavailable' },
   STORE_UNAVAILABLE: { retryable: true, message: 'shared state is unavailable' },
   INTERNAL: { retryable: true, message: 'internal error' },
-  // --- safety (issue 13)
+  CALL_NOT_FOUND: { retryable: false, message: 'no such call (unknown, or ended long ago)' },
+  CALL_ENDED: { retryable: false, message: 'the call has ended' },
+  CALL_ALREADY_ANSWERED: { retryable: false, message: 'the call was already accepted' },
+  CALL_ID_TAKEN: { retryable: false, message: 'another call has this call id' },
+  NO_CARE_CIRCLE: { retryable: false, message: 'your token names nobody to call in your care circle' },
+  TURN_UNAVAILABLE: { retryable: false, message: 'this server hands out no TURN credentials' },
+  RECORDS_UNAVAILABLE: { retryable: true, message: 'the records database is unavailable' },
   ZONE_INVALID: { retryable: false, message: 'the zone is not valid' },
   ZONE_LIMIT: { retryable: false, message: 'the patient has as many zones as allowed' },
   ZONE_NOT_FOUND: { retryable: false, message: 'no such zone' },
   ZONE_CONFLICT: { retryable: false, message: 'the zone changed meanwhile' },
   ALERT_NOT_FOUND: { retryable: false, message: 'no such alert' },
-  /** the calls work names the same code; one definition stays at merge */
-  RECORDS_UNAVAILABLE: { retryable: true, message: 'durable records are unavailable' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

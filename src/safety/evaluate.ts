@@ -4,7 +4,7 @@ import { deriveHealth, isBatteryLow, batteryOf, nextHealthChange } from './healt
 import { MAX_OPEN_ALERTS, MAX_RECENT_ALERTS, type PatientState, initialState } from './patient-state.ts';
 import { isActive, nextChange } from './schedule.ts';
 import type { SafetySettings } from './settings.ts';
-import type { SosAlert } from './sos-port.ts';
+import type { SosAlert } from '../calls/alert-sink.ts';
 import { newTrack, observe } from './zone-track.ts';
 
 /** What happened to a patient that the rules must weigh. */

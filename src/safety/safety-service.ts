@@ -15,7 +15,7 @@ import { type PatientState, PatientStateSchema } from './patient-state.ts';
 import { handleSafetyRequest } from './safety-requests.ts';
 import type { SafetyStore, StoredPatient } from './safety-store.ts';
 import type { SafetySettings } from './settings.ts';
-import type { AlertSink, SosAlert } from './sos-port.ts';
+import type { AlertSink, SosAlert } from '../calls/alert-sink.ts';
 
 export interface SafetyServiceDeps {
   nodeId: string;
@@ -89,10 +89,11 @@ export class SafetyService implements SafetyHooks, AlertSink {
     return handleSafetyRequest(this, caller, request);
   }
 
-  // --- for the calls work
+  // --- for the calls (the AlertSink and CallReporting ports of src/calls)
 
   /** AlertSink: an SOS becomes an alert that stays open until a caregiver acknowledges it. Idempotent by alertId. */
   async raise(alert: SosAlert): Promise<void> {
+    this.d.logger.warn({ alertId: alert.alertId, patientId: alert.patientId, callId: alert.callId, caregivers: alert.caregivers.length }, 'SOS raised');
     await this.apply(alert.patientId, { kind: 'sos', alert });
   }
 

@@ -39,6 +39,7 @@ const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
 /** The webhook over HTTP POST (contract: webhook.ts). */
 export class HttpWebhook implements Webhook {
+  readonly enabled = true;
   private readonly options: Required<Omit<HttpWebhookOptions, 'logger' | 'metrics'>> & Pick<HttpWebhookOptions, 'logger' | 'metrics'>;
   private readonly ready: Delivery[] = [];
   private readonly waiting = new Map<Delivery, NodeJS.Timeout>();

@@ -93,6 +93,8 @@ export interface AlertAcknowledgedEvent extends AlertEventBase {
  * - Secrets (the signing secret, credentials in the URL) are never logged.
  */
 export interface Webhook {
+  /** false when events go nowhere (no WEBHOOK_URL): nobody can be woken */
+  readonly enabled: boolean;
   send<K extends WebhookEventType>(type: K, data: WebhookEvents[K]): void;
   /** stops: what is queued is dropped (and logged as a count) */
   close(): Promise<void>;
@@ -100,6 +102,7 @@ export interface Webhook {
 
 /** The webhook when none is configured: events go nowhere. */
 export class NoWebhook implements Webhook {
+  readonly enabled = false;
   send(): void {}
   async close(): Promise<void> {}
 }

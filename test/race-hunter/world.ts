@@ -73,7 +73,7 @@ export class World {
   readonly unended = new Set<string>();
   /** sessions whose catch-up could not read the Store: what was owed arrives after newer messages */
   readonly caughtUpLate = new Set<string>();
-  /** appendDirect outcomes, in order (HUNTER_DEBUG only) */
+  /** Store and Bus calls and their outcomes, in order: printed with a failing seed */
   readonly appends: string[] = [];
   /** the calls chaos failed, in order: `node-<i> <point>` */
   readonly failed: string[] = [];
@@ -115,10 +115,9 @@ export class World {
       if (call === 'store.appendDirect') this.markUnkept(args);
       if (call === 'store.endSession') this.unended.add(args[0] as string);
       if (call === 'store.pendingFor') for (const { sessionId } of args[0] as Array<{ sessionId: string }>) this.caughtUpLate.add(sessionId);
-      if (process.env.HUNTER_DEBUG) this.appends.push(`node-${i} REJECTED ${call} ${JSON.stringify(args).slice(0, 120)}`);
+      this.appends.push(`node-${i} REJECTED ${call} ${JSON.stringify(args).slice(0, 120)}`);
     };
     interceptor.onResolved = (call, args, result) => {
-      if (!process.env.HUNTER_DEBUG) return;
       const short = (id: unknown) => String(id).slice(0, 8);
       if (call === 'store.appendDirect') {
         const batch = args[0] as Array<{ senderSessionId: string; requestId: string; userId: string }>;
@@ -129,6 +128,9 @@ export class World {
       } else if (call === 'store.takeOver') {
         const r = result as { complete?: boolean; epoch?: number; missed?: Array<{ seq: number }>; pending?: Array<{ offset: number }> } | null;
         this.appends.push(`node-${i} takeOver ${short((args[0] as { sessionId: string }).sessionId)} lastSeq=${(args[0] as { lastSeq: number }).lastSeq}: ${r === null ? 'null' : `${r.complete} @${(r.epoch ?? 0) % 100000} missed=${r.missed?.map((f) => f.seq).join(',')} pending=${r.pending?.map((p) => p.offset).join(',')}`}`);
+      } else if (call === 'bus.publish') {
+        const [channel, message] = args as [string, { delivery: { type: string; callId?: string }; offset?: number }];
+        if (message.delivery.type === 'signal') this.appends.push(`node-${i} publish ${channel} ${message.delivery.callId} o=${message.offset ?? '-'}: ok`);
       } else if (call === 'bus.subscribe' || call === 'bus.unsubscribe') {
         this.appends.push(`node-${i} ${call} ${String(args[0])} -> now bound here: ${this.buses[i]!.boundHere().includes(String(args[0]))}`);
       } else if (call === 'store.endSession' || call === 'store.voidDirect' || call === 'store.openSession' || call === 'store.registerAgain') {

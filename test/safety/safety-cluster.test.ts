@@ -59,7 +59,9 @@ describe('safety on real backends, the hard parts', () => {
 
   it('an alert whose node could not announce it (its bus failed after the commit) is announced by another node after the lease', async () => {
     const interceptor = new Interceptor();
-    cluster = await startCluster(3, { ...realBackends({ intercept: (i) => (i === 0 ? interceptor : undefined) }), config: SAFETY_TEST_CONFIG });
+    // no dwell: it would come due (1.2 s) before the lease (1.5 s) and be announced first by another node
+    const config = { ...SAFETY_TEST_CONFIG, SAFETY_DWELL_MS: 0 };
+    cluster = await startCluster(3, { ...realBackends({ intercept: (i) => (i === 0 ? interceptor : undefined) }), config });
     const pat = `pat-${randomUUID().slice(0, 6)}`;
     const carol = await cluster.connect(2, { sub: 'carol', role: 'caregiver', patients: [pat] });
     await carol.ok({ type: 'subscribe', channel: `alerts:${pat}` });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Member } from '../../src/protocol/index.ts';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis.ts';
 import type { PositionFix } from '../../src/store/store.ts';
+import { FORGOTTEN_MARK_MS } from '../../src/store/session-records.ts';
 
 const GRACE = 30_000;
 const BOUNDS = { logFrames: 5, logBytes: 10_000, pendingFrames: 5, pendingBytes: 10_000, journalSize: 5, detachedPerUser: 2 };
@@ -56,7 +57,7 @@ describe('RedisStore keys', () => {
     // a direct message from bob: owed to her session, journaled for bob's
     const bob = member('bob');
     await store.openSession({ member: bob, secret: 'bbb', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
-    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, requestId: 'r1' }], now);
+    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, senderEpoch: null, requestId: 'r1' }], now);
     expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
@@ -102,6 +103,18 @@ describe('RedisStore keys', () => {
     expect(await raw.keys(`${ns}*`)).not.toEqual([]);
     await store.endSession(alice.sessionId, null, { resumableUntil: null, now: Date.now() });
     expect(await raw.keys(`${ns}*`)).toEqual([]);
+  });
+
+  it('a session closed cleanly leaves only a mark that it was forgotten, for FORGOTTEN_MARK_MS', async () => {
+    const { store, ns } = await fresh();
+    const alice = member('alice');
+    const now = Date.now();
+    await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
+    const epoch = await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
+    await store.endSession(alice.sessionId, epoch, { resumableUntil: null, now });
+    const mark = `${ns}session:${alice.sessionId}:gone`;
+    expect((await raw.keys(`${ns}session:*`)).sort()).toEqual([mark]);
+    expectWithin(await raw.pttl(mark), FORGOTTEN_MARK_MS);
   });
 
   it('a claimed session with a record keeps its keys until the record’s deadline plus grace', async () => {

@@ -1,7 +1,9 @@
 /**
  * Starts Tether nodes on port 0 for tests. `startCluster(n)` runs n nodes in this process that
- * share one in-memory broker and one in-memory store, as n machines share RabbitMQ and Redis;
- * pass `makeBus` / `makeStore` to run the same nodes on real backends. `token()` mints tokens
+ * share one in-memory broker, store, call store, safety state and records, as n machines share
+ * RabbitMQ, Redis and PostgreSQL; pass `makeBus` / `makeStore` / `makeCalls` / `makeRecords` /
+ * `makeSafetyStore` (and `makeWebhook`) to run the same
+ * nodes on real backends. `token()` mints tokens
  * the nodes accept. Call `stop()` in afterEach.
  */
 import { once } from 'node:events';
@@ -10,13 +12,14 @@ import type { Bus } from '../../src/bus/bus.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { type Config, configWith } from '../../src/config.ts';
 import { TetherNode } from '../../src/node.ts';
+import type { CallStore } from '../../src/calls/call-store.ts';
+import { MemoryCallData, MemoryCallStore } from '../../src/calls/memory-call-store.ts';
+import { MemoryRecords, MemoryRecordsData } from '../../src/records/memory.ts';
+import type { Records } from '../../src/records/records.ts';
 import { MemoryStore, MemoryStoreData } from '../../src/store/memory.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClient } from './client.ts';
 import type { Interceptor } from './interceptor.ts';
-// --- safety (issue 13)
-import { MemoryRecords, MemoryRecordsData } from '../../src/records/memory.ts';
-import type { Records } from '../../src/records/records.ts';
 import type { SafetyStore } from '../../src/safety/safety-store.ts';
 import { MemorySafetyData, MemorySafetyStore } from '../../src/store/memory-safety.ts';
 import type { Webhook } from '../../src/webhook/webhook.ts';
@@ -28,11 +31,12 @@ export interface ClusterOptions {
   config?: Partial<Record<keyof Config, string | number>>;
   makeBus?: (index: number) => Bus;
   makeStore?: (index: number) => Store;
+  makeCalls?: (index: number) => CallStore;
+  makeRecords?: (index: number) => Records;
   /** wraps node `index`'s bus and store (named `bus` and `store`) so a test can hold or fail their calls */
   intercept?: (index: number) => Interceptor | undefined;
-  // --- safety (issue 13): default, in-memory ones shared by the nodes, as the store is
+  /** default: in-memory safety state shared by the nodes, as the store is */
   makeSafetyStore?: (index: number) => SafetyStore;
-  makeRecords?: (index: number) => Records;
   makeWebhook?: (index: number) => Webhook;
 }
 
@@ -116,7 +120,7 @@ function intercepted(interceptor: Interceptor | undefined, deps: { bus: Bus; sto
 export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
   const broker = new MemoryBroker();
   const data = new MemoryStoreData();
-  // --- safety (issue 13)
+  const callData = new MemoryCallData();
   const safetyData = new MemorySafetyData();
   const recordsData = new MemoryRecordsData();
   const nodes = Array.from(
@@ -140,9 +144,9 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
             bus: options.makeBus?.(i) ?? new MemoryBus(broker),
             store: options.makeStore?.(i) ?? new MemoryStore({ data }),
           }),
-          // --- safety (issue 13)
-          safetyStore: options.makeSafetyStore?.(i) ?? new MemorySafetyStore(safetyData),
+          calls: options.makeCalls?.(i) ?? new MemoryCallStore(callData),
           records: options.makeRecords?.(i) ?? new MemoryRecords({ data: recordsData }),
+          safetyStore: options.makeSafetyStore?.(i) ?? new MemorySafetyStore(safetyData),
           ...(options.makeWebhook && { webhook: options.makeWebhook(i) }),
         },
       ),

@@ -1,7 +1,7 @@
 /**
  * `k6/http`, synchronous like k6's: `get` and `batch` hand the URLs to a worker thread, which
  * fetches them in parallel and writes the statuses and bodies into shared memory while this
- * thread waits on `Atomics.wait`. (It blocks every VU of the shim for that moment; k6 blocks only
+ * thread waits on `Atomics.wait`. (It blocks every VU of the runner for that moment; k6 blocks only
  * the calling VU.)
  */
 import { Worker } from 'node:worker_threads';
@@ -38,9 +38,9 @@ function fetchAll(urls: string[]): Response[] {
   worker.unref();
   Atomics.store(signal, 0, 0);
   worker.postMessage(urls);
-  if (Atomics.wait(signal, 0, 0, 60_000) === 'timed-out') throw new Error('k6 shim: HTTP requests took over 60 s');
+  if (Atomics.wait(signal, 0, 0, 60_000) === 'timed-out') throw new Error('k6 runner: HTTP requests took over 60 s');
   const length = Atomics.load(signal, 1);
-  if (length < 0) throw new Error('k6 shim: HTTP responses exceed 64 MiB');
+  if (length < 0) throw new Error('k6 runner: HTTP responses exceed 64 MiB');
   const text = new TextDecoder().decode(new Uint8Array(data).slice(0, length));
   return (JSON.parse(text) as Array<{ status: number; body: string }>).map((r) => ({ ...r, json: () => JSON.parse(r.body) }));
 }
