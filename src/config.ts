@@ -113,7 +113,7 @@ export const ConfigSchema = z
     /** hard deadline for the whole shutdown, after which the process exits anyway */
     SHUTDOWN_TIMEOUT_MS: int(30_000, 1000),
 
-    // --- safety (issue 13): zones, tracking health, alerts (docs/operations.md, "Safety")
+    // zones, tracking health, alerts (docs/operations.md, "Safety")
     /** a fix counts on the side a zone alerts about only past its edge by this many times its accuracy plus SAFETY_ZONE_MARGIN_M metres */
     SAFETY_ACCURACY_FACTOR: z.coerce.number().min(0).max(10).default(2.5),
     SAFETY_ZONE_MARGIN_M: int(20, 0),

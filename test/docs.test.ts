@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../src/config.ts';
-import { CLIENT_MESSAGE_TYPES, CLOSE_CODES, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
-// --- safety (issue 13)
-import { ALERT_EVENTS, ALERT_REASONS, LocationPermission, REPORT_REASONS, STATUS_REASONS, TRACKING_STATUSES, ZoneAlertOn, ZoneShape } from '../src/protocol/index.ts';
+import {
+  ALERT_EVENTS,
+  ALERT_REASONS,
+  CLIENT_MESSAGE_TYPES,
+  CLOSE_CODES,
+  ERROR_CODE_LIST,
+  LocationPermission,
+  REPORT_REASONS,
+  SIGNAL_KINDS,
+  STATUS_REASONS,
+  ServerMessage,
+  TRACKING_STATUSES,
+  ZoneAlertOn,
+  ZoneShape,
+} from '../src/protocol/index.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -28,7 +40,6 @@ describe('docs stay complete', () => {
     for (const type of [...CLIENT_MESSAGE_TYPES, ...serverTypes, ...SIGNAL_KINDS]) expect(protocol).toContain(`\`${type}\``);
   });
 
-  // --- safety (issue 13)
   it('documents every safety state: alert reasons and events, statuses and their reasons, report reasons, zone and device values', () => {
     const values = [
       ...ALERT_REASONS,

@@ -4,5 +4,4 @@ import * as protocol from '../../src/protocol/index.ts';
 export const userChannel = (id: string): `user:${string}` => protocol.userChannel(id) as `user:${string}`;
 export const roomChannel = (id: string): `room:${string}` => protocol.roomChannel(id) as `room:${string}`;
 export const locationChannel = (id: string): `location:${string}` => protocol.locationChannel(id) as `location:${string}`;
-// --- safety (issue 13)
 export const alertsChannel = (id: string): `alerts:${string}` => protocol.alertsChannel(id) as `alerts:${string}`;

@@ -1,5 +1,17 @@
 import type { z } from 'zod';
-import type { Position, PositionFix as PositionFixSchema, ServerMessage, SignalBody, SubscribeResult, Welcome } from '../../src/protocol/index.ts';
+import type {
+  AlertView,
+  DeviceResult,
+  DeviceState,
+  Position,
+  PositionFix as PositionFixSchema,
+  ServerMessage,
+  SignalBody,
+  SubscribeResult,
+  Welcome,
+  ZoneInput,
+  ZoneView,
+} from '../../src/protocol/index.ts';
 import { locationChannel } from './channels.ts';
 import { Emitter, type Listener } from './emitter.ts';
 import { ConnectionClosedError, RequestError, type ProtocolError, type TetherError } from './errors.ts';
@@ -11,8 +23,6 @@ import type { ResolvedOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
 import { ResumeState } from './resume.ts';
 import { Subscriptions, toSubscribeResult } from './subscriptions.ts';
-// --- safety (issue 13)
-import type { AlertView, DeviceResult, DeviceState, ZoneInput, ZoneView } from '../../src/protocol/index.ts';
 import { type AlertWatch, type AlertWatchListener, watchAlerts } from './alert-watch.ts';
 import { randomCallId } from './random-id.ts';
 
@@ -197,7 +207,6 @@ export class TetherClient {
     return { ts, rttMs: Date.now() - started };
   }
 
-  // --- safety (issue 13)
 
   /**
    * Creates or replaces a patient's zone (caregivers whose token lists the patient). With

@@ -25,7 +25,6 @@ export {
 } from './errors.ts';
 export { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
 export { LocationPublisher, type LocationPublisherOptions } from './location-publisher.ts';
-// --- safety (issue 13)
 export { type AlertChange, type AlertWatch, type AlertWatchListener, isNewerAlert, watchAlerts } from './alert-watch.ts';
 export { DeviceReporter, type DeviceReporterOptions } from './device-reporter.ts';
 export type { ZoneDraft } from './client.ts';
@@ -58,7 +57,6 @@ export {
   type SubscribeResult,
   type Welcome,
   shouldReconnect,
-  // --- safety (issue 13)
   type AlertDelivery,
   type AlertEvent,
   type AlertReason,

@@ -1,6 +1,4 @@
-import type { Position } from '../../src/protocol/index.ts';
-// --- safety (issue 13)
-import type { ReportRequest } from '../../src/protocol/index.ts';
+import type { Position, ReportRequest } from '../../src/protocol/index.ts';
 import type { TetherClient } from './client.ts';
 import type { TetherError } from './errors.ts';
 import { globalTimers, type Timers } from './platform.ts';
@@ -12,7 +10,6 @@ export interface LocationPublisherOptions {
   timers?: Timers;
   /** a fix that could not be published and will not be retried (e.g. FORBIDDEN, invalid position) */
   onError?: (error: TetherError, position: Position) => void;
-  // --- safety (issue 13)
   /** follow the interval the server asks for (`report` events, DeviceReporter answers); default true */
   followServer?: boolean;
   /**
@@ -44,7 +41,6 @@ export class LocationPublisher {
   private readonly timers: Timers;
   private readonly onError: (error: TetherError, position: Position) => void;
   private readonly unlisten: () => void;
-  // --- safety (issue 13)
   private readonly onInterval: ((intervalMs: number, reason: ReportRequest['reason']) => void) | undefined;
   private readonly unfollow: () => void;
   private waiting: Position | null = null;
@@ -59,12 +55,10 @@ export class LocationPublisher {
     this.timers = options.timers ?? globalTimers;
     this.onError = options.onError ?? (() => {});
     this.unlisten = client.on('state', (change) => change.state === 'open' && this.flush());
-    // --- safety (issue 13)
     this.onInterval = options.onInterval;
     this.unfollow = options.followServer === false ? () => {} : client.on('report', (delivery) => this.follow(delivery.report));
   }
 
-  // --- safety (issue 13)
   /** The interval in force, ms. */
   get interval(): number {
     return this.intervalMs;

@@ -14,13 +14,11 @@ export function maySubscribe(identity: Identity, channel: ParsedChannel): boolea
       return mayJoinRoom(identity, channel.id);
     case 'location':
       return channel.id === identity.userId || identity.patients.includes(channel.id);
-    // --- safety (issue 13)
     case 'alerts':
       return mayWatchSafety(identity, channel.id);
   }
 }
 
-// --- safety (issue 13)
 /**
  * Caregiving rights over a patient's safety: its alerts channel, acknowledging its alerts, its
  * zones. Only the token's `patients` grant them; a patient does not watch its own alerts.

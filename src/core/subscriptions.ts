@@ -62,15 +62,13 @@ async function describe(session: Session, channel: string, fresh: boolean): Prom
       return members === undefined ? { channel } : { channel, members };
     }
     case 'location': {
-      // --- safety (issue 13): read side by side with the last position; never rejects
+      // read side by side with the last position; never rejects
       const health = session.ctx.safety.health(id);
       const last = await unlessStoreDown(session, store.lastPosition(id));
-      // --- safety (issue 13)
       const known = await health;
       if (known) return last === undefined ? { channel, health: known } : { channel, last, health: known };
       return last === undefined ? { channel } : { channel, last };
     }
-    // --- safety (issue 13)
     case 'alerts': {
       const open = await session.ctx.safety.openAlerts(id);
       return open === undefined ? { channel } : { channel, open };

@@ -3,7 +3,6 @@ import type { CallMetrics } from '../calls/call-context.ts';
 import type { CoreMetrics } from '../core/context.ts';
 import type { WebhookMetrics } from '../webhook/http-webhook.ts';
 import type { ErrorCode } from '../protocol/index.ts';
-// --- safety (issue 13)
 import type { SafetyMetrics } from '../safety/announcer.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];

@@ -38,5 +38,4 @@ export function parseChannel(name: string): ParsedChannel {
 export const userChannel = (id: string): string => `user:${id}`;
 export const roomChannel = (id: string): string => `room:${id}`;
 export const locationChannel = (id: string): string => `location:${id}`;
-// --- safety (issue 13)
 export const alertsChannel = (id: string): string => `alerts:${id}`;

@@ -3,7 +3,6 @@ import { CallId, CallMedia } from './calls.ts';
 import { ChannelName, Id, SignalTarget } from './channels.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
-// --- safety (issue 13)
 import { AlertAck, AlertsList, DeviceReport, ZoneDelete, ZonePut, ZonesList } from './safety.ts';
 
 /**

@@ -1,6 +1,5 @@
 import type { CallHistoryEntry } from './call-history.ts';
 import { MemoryCallHistory } from './memory-calls.ts';
-// --- safety (issue 13)
 import { MemoryAlertData, MemoryAlertTrail } from './memory-alerts.ts';
 import { type MemoryZoneBook, MemorySafeZones } from './memory-zones.ts';
 import { type Records, RecordsError, type RecordsState } from './records.ts';
@@ -9,7 +8,6 @@ import { type Records, RecordsError, type RecordsState } from './records.ts';
 export class MemoryRecordsData {
   /** userId -> callId -> entry */
   readonly calls = new Map<string, Map<string, CallHistoryEntry>>();
-  // --- safety (issue 13)
   /** patientId -> zones */
   readonly zones = new Map<string, MemoryZoneBook>();
   readonly alerts = new MemoryAlertData();
@@ -19,7 +17,6 @@ export interface MemoryRecordsOptions {
   data?: MemoryRecordsData;
   /** call history entries kept per user, newest; default 1 000 */
   maxCallsPerUser?: number;
-  // --- safety (issue 13)
   /** alerts kept in the audit trail, newest raised; default 100 000 */
   maxAlerts?: number;
 }
@@ -31,7 +28,6 @@ export interface MemoryRecordsOptions {
 export class MemoryRecords implements Records {
   state: RecordsState = 'connecting';
   readonly calls: MemoryCallHistory;
-  // --- safety (issue 13)
   readonly zones: MemorySafeZones;
   readonly alerts: MemoryAlertTrail;
   private readonly listeners: Array<(state: RecordsState) => void> = [];
@@ -39,7 +35,6 @@ export class MemoryRecords implements Records {
   constructor(options: MemoryRecordsOptions = {}) {
     const data = options.data ?? new MemoryRecordsData();
     this.calls = new MemoryCallHistory(data.calls, options.maxCallsPerUser ?? 1_000, () => this.assertUp());
-    // --- safety (issue 13)
     this.zones = new MemorySafeZones(data.zones, () => this.assertUp());
     this.alerts = new MemoryAlertTrail(data.alerts, options.maxAlerts ?? 100_000, () => this.assertUp());
   }

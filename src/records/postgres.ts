@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import postgres, { type Sql } from 'postgres';
 import { type Migration, migrate, readMigrations } from './migrate.ts';
 import { PostgresCallHistory } from './postgres-calls.ts';
-// --- safety (issue 13)
 import { PostgresAlertTrail } from './postgres-alerts.ts';
 import { PostgresSafeZones } from './postgres-zones.ts';
 import { type Records, RecordsError, type RecordsState } from './records.ts';
@@ -33,7 +32,6 @@ export interface PostgresRecordsOptions {
 export class PostgresRecords implements Records {
   state: RecordsState = 'connecting';
   readonly calls: PostgresCallHistory;
-  // --- safety (issue 13)
   readonly zones: PostgresSafeZones;
   readonly alerts: PostgresAlertTrail;
   private readonly sql: Sql;
@@ -54,7 +52,6 @@ export class PostgresRecords implements Records {
     });
     const run = <T>(op: string, query: (sql: Sql) => Promise<T>): Promise<T> => this.run(op, query);
     this.calls = new PostgresCallHistory(run);
-    // --- safety (issue 13)
     const transaction = <T>(op: string, body: (tx: Sql) => Promise<T>): Promise<T> =>
       this.run(op, (sql) => sql.begin((tx) => body(tx as unknown as Sql)) as Promise<T>);
     this.zones = new PostgresSafeZones(run, transaction);

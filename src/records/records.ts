@@ -1,10 +1,8 @@
 import type { CallHistory } from './call-history.ts';
-// --- safety (issue 13)
 import type { AlertTrail } from './alert-trail.ts';
 import type { SafeZones } from './safe-zones.ts';
 
 export type * from './call-history.ts';
-// --- safety (issue 13)
 export type * from './alert-trail.ts';
 export type * from './safe-zones.ts';
 
@@ -23,7 +21,6 @@ export type * from './safe-zones.ts';
  */
 export interface Records {
   readonly calls: CallHistory;
-  // --- safety (issue 13)
   readonly zones: SafeZones;
   readonly alerts: AlertTrail;
   readonly state: RecordsState;

@@ -1,6 +1,4 @@
-import type { CallEndReason, CallKind, CallMedia } from '../protocol/index.ts';
-// --- safety (issue 13)
-import type { AlertReason } from '../protocol/index.ts';
+import type { AlertReason, CallEndReason, CallKind, CallMedia } from '../protocol/index.ts';
 
 /**
  * Events the node tells the operator's own service about by HTTP POST (docs/operations.md,
@@ -14,7 +12,6 @@ export interface WebhookEvents {
   'call.missed': CallMissedEvent;
   /** a call the push service was asked to ring (`call.invite`) stopped ringing for that callee otherwise: answered, declined elsewhere, cancelled */
   'call.ended': CallEndedEvent;
-  // --- safety (issue 13)
   /** a safety alert was raised for a patient: tell the care circle (a push to the caregivers' phones) */
   'alert.raised': AlertRaisedEvent;
   /** an alert stayed unacknowledged for SAFETY_ESCALATE_MS (again): page harder, or the next in the circle */
@@ -52,7 +49,6 @@ export interface CallEndedEvent extends CallEventBase {
   endedAt: number;
 }
 
-// --- safety (issue 13)
 /**
  * An alert event. Positions are left out on purpose (the app reads them over the socket). An
  * event may be posted twice when the node that made it died before it was marked done, with a

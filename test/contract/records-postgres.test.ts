@@ -1,7 +1,6 @@
 import { inject } from 'vitest';
 import { PostgresRecords } from '../../src/records/postgres.ts';
 import { describeCallHistoryContract } from './call-history-contract.ts';
-// --- safety (issue 13)
 import { describeSafetyRecordsContract } from './safety-records-contract.ts';
 
 describeCallHistoryContract('postgres', async () => {
@@ -11,7 +10,6 @@ describeCallHistoryContract('postgres', async () => {
   return { records, close: async () => void (await Promise.all(records.map((r) => r.close()))) };
 });
 
-// --- safety (issue 13)
 describeSafetyRecordsContract('postgres', async () => {
   const url = inject('databaseUrl');
   const records = [new PostgresRecords({ url, poolSize: 2 }), new PostgresRecords({ url, poolSize: 2 })];
