@@ -93,8 +93,10 @@ export class SafetyService implements SafetyHooks, AlertSink {
 
   /** AlertSink: an SOS becomes an alert that stays open until a caregiver acknowledges it. Idempotent by alertId. */
   async raise(alert: SosAlert): Promise<void> {
-    this.d.logger.warn({ alertId: alert.alertId, patientId: alert.patientId, callId: alert.callId, caregivers: alert.caregivers.length }, 'SOS raised');
-    await this.apply(alert.patientId, { kind: 'sos', alert });
+    const { effects } = await this.apply(alert.patientId, { kind: 'sos', alert });
+    if (effects.some((e) => e.kind === 'alert' && e.event === 'raised')) {
+      this.d.logger.warn({ alertId: alert.alertId, patientId: alert.patientId, callId: alert.callId, caregivers: alert.caregivers.length }, 'SOS raised');
+    }
   }
 
   /**
