@@ -1,5 +1,5 @@
--- Safety (src/records/safe-zones.ts, src/records/alert-trail.ts). Numbered from 101 so it never
--- collides with the calls work's migrations.
+-- Safety (src/records/safe-zones.ts, src/records/alert-trail.ts). Numbered from 101: the safety
+-- tables keep their own range of versions, apart from the calls' (001 on).
 
 -- each patient's zones; `body` holds name, shape, schedule and alertOn as the caregiver wrote them
 create table safe_zones (
