@@ -11,7 +11,10 @@ import type { NodeMetrics } from './observability/metrics.ts';
 import { MemoryRecords } from './records/memory.ts';
 import { PostgresRecords } from './records/postgres.ts';
 import type { Records } from './records/records.ts';
+import type { SafetyStore } from './safety/safety-store.ts';
+import { MemorySafetyStore } from './store/memory-safety.ts';
 import { MemoryStore } from './store/memory.ts';
+import { RedisSafetyStore } from './store/redis-safety.ts';
 import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
 
@@ -21,7 +24,11 @@ import type { Store } from './store/store.ts';
  * when REDIS_SENTINELS is), PostgreSQL when DATABASE_URL is set; in-memory otherwise (a single
  * node; nothing is shared between processes).
  */
-export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records; calls: CallStore } {
+export function createBackends(
+  config: Config,
+  logger: Logger,
+  metrics: NodeMetrics,
+): { bus: Bus; store: Store; records: Records; calls: CallStore; safetyStore: SafetyStore } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -36,16 +43,17 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         }),
       })
     : new MemoryStore();
-  // calls live beside the store, in the same Redis
+  // calls and the safety state live beside the store, in the same Redis
+  const sentinel =
+    config.REDIS_SENTINELS.length > 0
+      ? { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD }
+      : undefined;
   const calls = config.REDIS_URL
-    ? new RedisCallStore({
-        url: config.REDIS_URL,
-        prefix: config.REDIS_PREFIX,
-        ...(config.REDIS_SENTINELS.length > 0 && {
-          sentinel: { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD },
-        }),
-      })
+    ? new RedisCallStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
     : new MemoryCallStore();
+  const safetyStore = config.REDIS_URL
+    ? new RedisSafetyStore({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(sentinel && { sentinel }) })
+    : new MemorySafetyStore();
   const bus = config.RABBITMQ_URL
     ? new AmqpBus({
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
@@ -65,5 +73,5 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
       'backends',
     );
   }
-  return { bus, store, records, calls };
+  return { bus, store, records, calls, safetyStore };
 }

@@ -112,6 +112,43 @@ export const ConfigSchema = z
     DRAIN_MS: int(10_000, 0),
     /** hard deadline for the whole shutdown, after which the process exits anyway */
     SHUTDOWN_TIMEOUT_MS: int(30_000, 1000),
+
+    // zones, tracking health, alerts (docs/operations.md, "Safety")
+    /** a fix counts on the side a zone alerts about only past its edge by this many times its accuracy plus SAFETY_ZONE_MARGIN_M metres */
+    SAFETY_ACCURACY_FACTOR: z.coerce.number().min(0).max(10).default(2.5),
+    SAFETY_ZONE_MARGIN_M: int(20, 0),
+    /** consecutive fixes on the other side of a zone's edge that confirm a crossing */
+    SAFETY_CONFIRM_FIXES: int(3, 1),
+    /** or: at least two fixes on the other side spanning this much device time, ms */
+    SAFETY_CONFIRM_MS: int(30_000, 0),
+    /** outside every active safe zone this long raises a `dwell` alert, ms; 0 never */
+    SAFETY_DWELL_MS: int(600_000, 0),
+    /** no heartbeat and no position for this long: `silent`, and an alert, ms */
+    SAFETY_SILENT_MS: int(180_000, 100),
+    /** no move farther than SAFETY_STATIONARY_RADIUS_M for this long: `stationary`, ms */
+    SAFETY_STATIONARY_MS: int(600_000, 100),
+    SAFETY_STATIONARY_RADIUS_M: int(50, 1),
+    /** battery at or below this percent, not charging: `battery_low`, and an alert */
+    SAFETY_BATTERY_LOW_PERCENT: int(15, 0),
+    /** an unacknowledged alert is escalated (re-sent, webhook `alert.escalated`) this long after it was raised and after each escalation, ms */
+    SAFETY_ESCALATE_MS: int(300_000, 100),
+    /** escalations per alert at most; 0 never escalates */
+    SAFETY_ESCALATE_MAX: int(6, 0),
+    /** position interval asked of a patient's device normally, and while it matters (zone exit, open alert, call), ms */
+    SAFETY_REPORT_NORMAL_MS: int(60_000, 1000),
+    SAFETY_REPORT_FAST_MS: int(5_000, 1000),
+    /** fast reporting is asked this long after a patient starts leaving a zone, ms */
+    SAFETY_REPORT_FAST_HOLD_MS: int(300_000, 0),
+    /** how often a patient's SDK sends its device heartbeat (in the `device` ack), ms */
+    SAFETY_HEARTBEAT_MS: int(60_000, 100),
+    /** zones per patient, at most */
+    SAFETY_MAX_ZONES: int(20, 1),
+    /** how often each node looks for due timers (dwell, silent, schedules, escalations) and unsent announcements, ms */
+    SAFETY_TICK_MS: int(1_000, 10),
+    /** a due timer or an announcement a node claimed and did not finish is taken over by another node after this, ms */
+    SAFETY_LEASE_MS: int(5_000, 100),
+    /** alerts are kept in the audit trail this many days after they were raised */
+    SAFETY_ALERT_RETENTION_DAYS: int(365, 1),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_JWKS_URL) {

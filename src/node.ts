@@ -19,7 +19,7 @@ import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
 import { CLOSE_CODES } from './protocol/index.ts';
-import { type AlertSink, PublishingAlertSink } from './calls/alert-sink.ts';
+import type { AlertSink } from './calls/alert-sink.ts';
 import type { CallStore } from './calls/call-store.ts';
 import { CallService } from './calls/call-service.ts';
 import { type CareCircle, TokenCareCircle } from './calls/care-circle.ts';
@@ -30,6 +30,11 @@ import { MemoryRecords } from './records/memory.ts';
 import { HttpWebhook } from './webhook/http-webhook.ts';
 import { NoWebhook, type Webhook } from './webhook/webhook.ts';
 import type { Records } from './records/records.ts';
+import { SafetyService } from './safety/safety-service.ts';
+import type { SafetyStore } from './safety/safety-store.ts';
+import { SafetyTicker } from './safety/safety-ticker.ts';
+import { safetySettings } from './safety/settings.ts';
+import { MemorySafetyStore } from './store/memory-safety.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
@@ -40,7 +45,10 @@ export interface NodeDeps {
   calls?: CallStore;
   /** who a circle call and an SOS ring; default: the caller's token `contacts`, in order */
   circle?: CareCircle;
-  /** where SOS alerts go besides the call; default: an `alert` frame to each caregiver, and a log line */
+  /**
+   * where SOS alerts go besides the call; default: this node's safety service (an alert on
+   * `alerts:<patientId>` that stays open until acknowledged, escalated, audited, and the webhook)
+   */
   alerts?: AlertSink;
   /** default: a private in-memory bus (single node) */
   bus?: Bus;
@@ -50,6 +58,10 @@ export interface NodeDeps {
   records?: Records;
   logger?: Logger;
   metrics?: NodeMetrics;
+  /** default: a private in-memory safety store */
+  safetyStore?: SafetyStore;
+  /** default: HTTP POSTs to WEBHOOK_URL when set, else none (events go nowhere) */
+  webhook?: Webhook;
 }
 
 /**
@@ -75,6 +87,10 @@ export class TetherNode {
   /** the catch-up started by the bus's latest return; settles when it is done */
   lastCatchUp: Promise<void> = Promise.resolve();
   private readonly staleWatch: StaleWatch;
+  readonly safetyStore: SafetyStore;
+  /** zones, tracking health, alerts and adaptive reporting on this node */
+  readonly safety: SafetyService;
+  readonly safetyTicker: SafetyTicker;
   private readonly app: FastifyInstance;
   private draining = false;
   private started = false;
@@ -87,8 +103,11 @@ export class TetherNode {
     this.store = deps.store ?? new MemoryStore();
     this.records = deps.records ?? new MemoryRecords();
     this.callStore = deps.calls ?? new MemoryCallStore();
-    this.webhook = config.WEBHOOK_URL
-      ? new HttpWebhook({
+    this.safetyStore = deps.safetyStore ?? new MemorySafetyStore();
+    this.webhook =
+      deps.webhook ??
+      (config.WEBHOOK_URL
+        ? new HttpWebhook({
           url: config.WEBHOOK_URL,
           secret: config.WEBHOOK_SECRET!,
           timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -97,7 +116,7 @@ export class TetherNode {
           logger: this.logger.child({ part: 'webhook' }),
           metrics: this.metrics,
         })
-      : new NoWebhook();
+        : new NoWebhook());
     const turn = config.TURN_URLS.length > 0 ? new TurnIssuer({ urls: config.TURN_URLS, secret: config.TURN_SECRET!, ttlSeconds: config.TURN_TTL_S }) : null;
     // live sessions hold their deliveries from the moment the bus goes down until they are caught up
     let heldForOutage: Session[] | null = null;
@@ -121,6 +140,19 @@ export class TetherNode {
     const { verifier, dev } = verifierOptions(config);
     this.devTokens = dev;
     this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS);
+    this.safety = new SafetyService({
+      nodeId: config.NODE_ID,
+      store: this.safetyStore,
+      records: this.records,
+      relay: this.relay,
+      webhook: this.webhook,
+      settings: safetySettings(config),
+      leaseMs: config.SAFETY_LEASE_MS,
+      logger: this.logger.child({ part: 'safety' }),
+      metrics: this.metrics.safety,
+      now: Date.now,
+    });
+    this.safetyTicker = new SafetyTicker(this.safety, { tickMs: config.SAFETY_TICK_MS, retentionMs: config.SAFETY_ALERT_RETENTION_DAYS * 86_400_000 });
     this.calls = new CallService({
       calls: this.callStore,
       relay: this.relay,
@@ -128,7 +160,9 @@ export class TetherNode {
       records: this.records,
       history: new HistoryWriter(this.records, this.logger.child({ part: 'calls' })),
       webhook: this.webhook,
-      alerts: deps.alerts ?? new PublishingAlertSink(this.relay, this.logger.child({ part: 'calls' }), config.SIGNAL_TTL_MS),
+      // an SOS is a safety alert: one alert system, acknowledged, escalated and audited
+      alerts: deps.alerts ?? this.safety,
+      reporting: this.safety,
       circle: deps.circle ?? new TokenCareCircle(),
       turn,
       limits: {
@@ -178,6 +212,7 @@ export class TetherNode {
       metrics: this.metrics,
       logger: this.logger,
       now: Date.now,
+      safety: this.safety,
     };
     const allowedOrigins = config.ALLOWED_ORIGINS.length === 0 && config.NODE_ENV === 'development' ? ['*'] : config.ALLOWED_ORIGINS;
     this.staleWatch = new StaleWatch(ctx);
@@ -213,10 +248,11 @@ export class TetherNode {
   }
 
   async start(): Promise<{ port: number }> {
-    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), this.callStore.start()]);
+    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), this.callStore.start(), this.safetyStore.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
     this.calls.start();
+    this.safetyTicker.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;
     this.logger.info({ port, devTokens: this.devTokens }, 'listening');
@@ -242,8 +278,9 @@ export class TetherNode {
     this.presence.stop();
     this.staleWatch.stop();
     await this.calls.stop();
+    this.safetyTicker.stop();
     await this.app.close();
-    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), this.callStore.close(), this.webhook.close()]);
+    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), this.callStore.close(), this.safetyStore.close(), this.webhook.close()]);
     this.logger.info('stopped');
   }
 

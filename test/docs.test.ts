@@ -1,7 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../src/config.ts';
-import { CALL_END_REASONS, CALL_EVENTS, CLIENT_MESSAGE_TYPES, CLOSE_CODES, CallKind, CallState, ERROR_CODE_LIST, SIGNAL_KINDS, ServerMessage } from '../src/protocol/index.ts';
+import {
+  ALERT_EVENTS,
+  ALERT_REASONS,
+  CALL_END_REASONS,
+  CALL_EVENTS,
+  CLIENT_MESSAGE_TYPES,
+  CLOSE_CODES,
+  CallKind,
+  CallState,
+  ERROR_CODE_LIST,
+  LocationPermission,
+  REPORT_REASONS,
+  SIGNAL_KINDS,
+  STATUS_REASONS,
+  ServerMessage,
+  TRACKING_STATUSES,
+  ZoneAlertOn,
+  ZoneShape,
+} from '../src/protocol/index.ts';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhook/webhook.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -35,6 +53,28 @@ describe('docs stay complete', () => {
 
   it.each(WEBHOOK_EVENT_TYPES)('docs/operations.md documents webhook event %s', (type) => {
     expect(read('docs/operations.md')).toContain(`| \`${type}\` |`);
+  });
+
+  it('documents every safety state: alert reasons and events, statuses and their reasons, report reasons, zone and device values', () => {
+    const values = [
+      ...ALERT_REASONS,
+      ...ALERT_EVENTS,
+      ...TRACKING_STATUSES,
+      ...STATUS_REASONS,
+      ...REPORT_REASONS,
+      ...ZoneAlertOn.options,
+      ...LocationPermission.options,
+      ...ZoneShape.options.map((o) => o.shape.kind.value),
+      'open',
+      'acknowledged',
+      'put',
+      'deleted',
+    ];
+    for (const value of values) expect(protocol).toContain(`\`${value}\``);
+  });
+
+  it.each(['alert.raised', 'alert.escalated', 'alert.acknowledged', 'tether_alerts_open', 'tether_alerts_raised_total'])('docs/operations.md documents %s', (name) => {
+    expect(read('docs/operations.md')).toContain(`\`${name}\``);
   });
 
   it.each(Object.keys(ConfigSchema.shape))('docs/operations.md documents %s', (name) => {

@@ -4,6 +4,7 @@
  * when Redis is back, empty, nodes register their sessions again and state features work.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisSafetyStore } from '../src/store/redis-safety.ts';
 import { RedisStore } from '../src/store/redis.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
 import { type RedisInstance, startRedis } from './support/redis.ts';
@@ -16,7 +17,11 @@ describe('Redis outage under traffic', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     redis = await startRedis({ name: 'node-outage' });
-    cluster = await startCluster(2, { makeStore: () => new RedisStore({ url: redis.url, reconnectMaxMs: 200 }) });
+    // the safety state lives in the same Redis, as in a deployment
+    cluster = await startCluster(2, {
+      makeStore: () => new RedisStore({ url: redis.url, reconnectMaxMs: 200 }),
+      makeSafetyStore: () => new RedisSafetyStore({ url: redis.url }),
+    });
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -57,6 +62,8 @@ describe('Redis outage under traffic', () => {
     await Promise.all(stores.map((s) => reaches(s, 'up')));
     // each node registered its sessions again by itself, on the store's return
     await Promise.all(cluster.nodes.map((n) => n.presence.lastRestore));
+    // and its safety store reconnected (its own connection, on its own backoff): positions are weighed again
+    await expect.poll(() => Promise.all(cluster.nodes.map((n) => n.safetyStore.openAlerts().then(() => true, () => false))), { timeout: 10_000 }).toEqual([true, true]);
 
     expect(await carol.ok({ type: 'lookup', userId: 'pat' })).toEqual({ userId: 'pat', online: true, sessions: 1 });
     await pat.ok({ type: 'location', position: fix(2) });

@@ -4,3 +4,4 @@ import * as protocol from '../../src/protocol/index.ts';
 export const userChannel = (id: string): `user:${string}` => protocol.userChannel(id) as `user:${string}`;
 export const roomChannel = (id: string): `room:${string}` => protocol.roomChannel(id) as `room:${string}`;
 export const locationChannel = (id: string): `location:${string}` => protocol.locationChannel(id) as `location:${string}`;
+export const alertsChannel = (id: string): `alerts:${string}` => protocol.alertsChannel(id) as `alerts:${string}`;

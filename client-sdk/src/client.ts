@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type {
+  AlertView,
   CallResult,
   CallsResult,
+  DeviceResult,
+  DeviceState,
   Position,
   PositionFix as PositionFixSchema,
   ServerMessage,
@@ -9,6 +12,8 @@ import type {
   SubscribeResult,
   TurnCredentials,
   Welcome,
+  ZoneInput,
+  ZoneView,
 } from '../../src/protocol/index.ts';
 import { locationChannel } from './channels.ts';
 import { Emitter, type Listener } from './emitter.ts';
@@ -22,6 +27,11 @@ import { Outbox } from './outbox.ts';
 import type { RequestInput } from './pending-request.ts';
 import { ResumeState } from './resume.ts';
 import { Subscriptions, toSubscribeResult } from './subscriptions.ts';
+import { type AlertWatch, type AlertWatchListener, watchAlerts } from './alert-watch.ts';
+import { randomCallId } from './random-id.ts';
+
+/** A zone as the app writes it: `zoneId` may be left out (a random one is made), as may `schedule` (always) and `alertOn` (`['exit']`). */
+export type ZoneDraft = Omit<z.input<typeof ZoneInput>, 'zoneId'> & { zoneId?: string };
 
 /** A position as the server accepted it: the fix, who sent it, server time (ms). */
 export type PositionFix = z.infer<typeof PositionFixSchema>;
@@ -245,6 +255,59 @@ export class TetherClient {
     return { ts, rttMs: Date.now() - started };
   }
 
+
+  /**
+   * Creates or replaces a patient's zone (caregivers whose token lists the patient). With
+   * `ifVersion` (0: only if new; n: only if it is at version n) a concurrent change by another
+   * caregiver fails with ZONE_CONFLICT instead of being overwritten. Resolves with the zone as
+   * kept (its `version`). A retry with the same content is harmless. A ZoneView from `zones()`
+   * may be passed back with changes (the server's fields are left out).
+   */
+  async putZone(patientId: string, zone: ZoneDraft, options: { ifVersion?: number } = {}): Promise<ZoneView> {
+    // only what a caregiver writes: a ZoneView read back may be passed as it is
+    const { name, shape, schedule, alertOn } = zone;
+    const full = { zoneId: zone.zoneId ?? randomCallId(), name, shape, ...(schedule !== undefined && { schedule }), ...(alertOn && { alertOn }) };
+    const result = await this.outbox.request({ type: 'zone_put', patientId, zone: full, ...options });
+    return (result as { zone: ZoneView }).zone;
+  }
+
+  /** Deletes a patient's zone; ZONE_NOT_FOUND if there is none, ZONE_CONFLICT if `ifVersion` is stale. */
+  async deleteZone(patientId: string, zoneId: string, options: { ifVersion?: number } = {}): Promise<void> {
+    await this.outbox.request({ type: 'zone_delete', patientId, zoneId, ...options });
+  }
+
+  /** A patient's zones, by zoneId. */
+  async zones(patientId: string): Promise<ZoneView[]> {
+    const result = await this.outbox.request({ type: 'zones', patientId });
+    return (result as { zones: ZoneView[] }).zones;
+  }
+
+  /**
+   * Acknowledges an open alert of a patient; resolves with the alert as it is now. When another
+   * caregiver acknowledged it first, that one's `acknowledgedBy` is in it (compare with your own
+   * user id). ALERT_NOT_FOUND for an alert that is neither open nor recently acknowledged.
+   */
+  async acknowledgeAlert(patientId: string, alertId: string): Promise<AlertView> {
+    const result = await this.outbox.request({ type: 'alert_ack', patientId, alertId });
+    return (result as { alert: AlertView }).alert;
+  }
+
+  /** A patient's alerts, open and acknowledged, newest first; page with `before` = the last one's raisedAt and alertId. */
+  async alertHistory(patientId: string, options: { before?: { raisedAt: number; alertId: string }; limit?: number } = {}): Promise<AlertView[]> {
+    const result = await this.outbox.request({ type: 'alerts', patientId, ...options });
+    return (result as { alerts: AlertView[] }).alerts;
+  }
+
+  /** (Patients) sends one device heartbeat; see DeviceReporter, which sends them for you. */
+  async reportDevice(device: DeviceState): Promise<z.infer<typeof DeviceResult>> {
+    return (await this.outbox.request({ type: 'device', device })) as z.infer<typeof DeviceResult>;
+  }
+
+  /** Follows a patient's open alerts: see `watchAlerts` in alert-watch.ts. */
+  watchAlerts(patientId: string, listener: AlertWatchListener): Promise<AlertWatch> {
+    return watchAlerts(this, patientId, listener);
+  }
+
   /** Follows a patient's location: see `watchLocation` in location-watch.ts. */
   watchLocation(patientId: string, onFix: (fix: LocationFix) => void): Promise<LocationWatch> {
     return watchLocation(this, patientId, onFix);
@@ -341,6 +404,12 @@ export class TetherClient {
         return this.numbered(frame) ? this.events.emit('call', frame) : undefined;
       case 'alert':
         return this.numbered(frame) ? this.events.emit('alert', frame) : undefined;
+      case 'zone':
+        return this.numbered(frame) ? this.events.emit('zone', frame) : undefined;
+      case 'status':
+        return this.numbered(frame) ? this.events.emit('status', frame) : undefined;
+      case 'report':
+        return this.numbered(frame) ? this.events.emit('report', frame) : undefined;
       default:
         return assertNever(frame);
     }

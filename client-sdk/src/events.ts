@@ -1,6 +1,9 @@
 import type {
   AlertDelivery,
   CallDelivery,
+  ReportDelivery,
+  StatusDelivery,
+  ZoneDelivery,
   ChannelKind,
   LocationDelivery,
   PresenceDelivery,
@@ -15,7 +18,7 @@ import type { TetherError } from './errors.ts';
 /** A channel name, `user:<id>`, `room:<id>` or `location:<patientId>` (validated when sent). */
 export type Channel = `${ChannelKind}:${string}`;
 /** Where a signal may go: a user (every device) or a room this client has joined. */
-export type SignalTarget = `${Exclude<ChannelKind, 'location'>}:${string}`;
+export type SignalTarget = `${Extract<ChannelKind, 'user' | 'room'>}:${string}`;
 
 /**
  * - connecting: the first attempt, before the first `welcome`
@@ -75,8 +78,17 @@ export interface TetherEvents {
   subscribed: SubscribedEvent;
   /** a change of a server-side call you are part of (invite, accepted, answered_elsewhere, escalated, ended); CallSession and onIncomingCall use it */
   call: CallDelivery;
-  /** an alert for a patient in your care circle (today: an SOS) */
+  /**
+   * an alert of a patient whose `alerts:` channel this client subscribed was raised, escalated or
+   * acknowledged (zone exit or entry, dwell, silent, battery low, SOS)
+   */
   alert: AlertDelivery;
+  /** a caregiver created, changed or deleted a zone of a patient whose `alerts:` channel this client subscribed */
+  zone: ZoneDelivery;
+  /** a watched patient's tracking status changed (on its `location:` channel) */
+  status: StatusDelivery;
+  /** (patients) the server asks this device to publish positions at another interval */
+  report: ReportDelivery;
   /** fresh TURN credentials: from a `welcome`, or renewed before those expire */
   turn: TurnCredentials;
   /**

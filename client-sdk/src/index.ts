@@ -25,6 +25,9 @@ export {
 } from './errors.ts';
 export { type LocationFix, type LocationWatch, watchLocation } from './location-watch.ts';
 export { LocationPublisher, type LocationPublisherOptions } from './location-publisher.ts';
+export { type AlertChange, type AlertWatch, type AlertWatchListener, isNewerAlert, watchAlerts } from './alert-watch.ts';
+export { DeviceReporter, type DeviceReporterOptions } from './device-reporter.ts';
+export type { ZoneDraft } from './client.ts';
 export type { AckResult } from './pending-request.ts';
 export { CallSession } from './call-session.ts';
 export type { CallEnd, CallEndReason, CallEscalation, CallOptions, CallSessionEvents, CallSignaling, CallState, CallStateChange } from './call-types.ts';
@@ -42,7 +45,6 @@ export type {
 export {
   CLOSE_CODES,
   ERROR_CODES,
-  type AlertDelivery,
   type CallDelivery,
   type CallRecordView,
   type CallResult,
@@ -61,5 +63,19 @@ export {
   type SubscribeResult,
   type Welcome,
   shouldReconnect,
+  type AlertDelivery,
+  type AlertEvent,
+  type AlertReason,
+  type AlertView,
+  type DeviceState,
+  type ReportDelivery,
+  type ReportRequest,
+  type StatusDelivery,
+  type StatusReason,
+  type TrackingHealth,
+  type TrackingStatus,
+  type ZoneDelivery,
+  type ZoneInput,
+  type ZoneView,
 } from '../../src/protocol/index.ts';
-export { locationChannel, roomChannel, userChannel } from './channels.ts';
+export { alertsChannel, locationChannel, roomChannel, userChannel } from './channels.ts';

@@ -1,4 +1,4 @@
-import type { Position } from '../../src/protocol/index.ts';
+import type { Position, ReportRequest } from '../../src/protocol/index.ts';
 import type { TetherClient } from './client.ts';
 import type { TetherError } from './errors.ts';
 import { globalTimers, type Timers } from './platform.ts';
@@ -10,6 +10,14 @@ export interface LocationPublisherOptions {
   timers?: Timers;
   /** a fix that could not be published and will not be retried (e.g. FORBIDDEN, invalid position) */
   onError?: (error: TetherError, position: Position) => void;
+  /** follow the interval the server asks for (`report` events, DeviceReporter answers); default true */
+  followServer?: boolean;
+  /**
+   * Told when the interval changes: set the platform's location request to it (Android
+   * LocationRequest interval, iOS distance filter / accuracy), so battery is spent only when it
+   * matters; the publisher only paces what it sends.
+   */
+  onInterval?: (intervalMs: number, reason: ReportRequest['reason']) => void;
 }
 
 /**
@@ -22,13 +30,19 @@ export interface LocationPublisherOptions {
  * So at most one fix is in flight and one waits: nothing grows while offline. (A fix already in
  * flight when the connection drops is re-sent by the client after the reconnect, before the
  * waiting one.)
+ *
+ * The server may ask for another interval (faster on a zone exit, while an alert is open, during
+ * a call; slower after): unless `followServer` is false the publisher adopts it, restarting the
+ * interval under way, and tells `onInterval`.
  */
 export class LocationPublisher {
   private readonly client: TetherClient;
-  private readonly intervalMs: number;
+  private intervalMs: number;
   private readonly timers: Timers;
   private readonly onError: (error: TetherError, position: Position) => void;
   private readonly unlisten: () => void;
+  private readonly onInterval: ((intervalMs: number, reason: ReportRequest['reason']) => void) | undefined;
+  private readonly unfollow: () => void;
   private waiting: Position | null = null;
   private newest = -Infinity;
   private inFlight = false;
@@ -41,6 +55,26 @@ export class LocationPublisher {
     this.timers = options.timers ?? globalTimers;
     this.onError = options.onError ?? (() => {});
     this.unlisten = client.on('state', (change) => change.state === 'open' && this.flush());
+    this.onInterval = options.onInterval;
+    this.unfollow = options.followServer === false ? () => {} : client.on('report', (delivery) => this.follow(delivery.report));
+  }
+
+  /** The interval in force, ms. */
+  get interval(): number {
+    return this.intervalMs;
+  }
+
+  /** Adopts the interval the server asks for; an interval under way restarts with it. */
+  follow(report: ReportRequest): void {
+    if (this.stopped || report.intervalMs === this.intervalMs) return;
+    this.intervalMs = report.intervalMs;
+    this.onInterval?.(report.intervalMs, report.reason);
+    if (this.cooldown === null) return;
+    this.timers.clearTimeout(this.cooldown);
+    this.cooldown = this.timers.setTimeout(() => {
+      this.cooldown = null;
+      this.flush();
+    }, this.intervalMs);
   }
 
   /** Offers a new fix; it is published now or as soon as the interval and the connection allow. */
@@ -61,6 +95,7 @@ export class LocationPublisher {
     this.stopped = true;
     this.waiting = null;
     this.unlisten();
+    this.unfollow();
     if (this.cooldown !== null) this.timers.clearTimeout(this.cooldown);
     this.cooldown = null;
   }

@@ -2,10 +2,10 @@
  * The Tether dashboard, built with Grafana's foundation SDK so that every field is type-checked;
  * `npm run deploy:render` writes it to deploy/grafana/dashboards/tether.json, which Compose
  * provisions into Grafana, and test/deploy-static.test.ts checks the JSON is current and that
- * every metric it queries is one a node exports (or one of the safety metrics named below).
+ * every metric it queries is one a node exports.
  *
- * The safety panels query `tether_alerts_open` (gauge) and `tether_alerts_raised_total{kind}`
- * (counter), which the safety work will export; until then they show "No data".
+ * The safety panels query `tether_alerts_open` (gauge: every node reports the cluster's count,
+ * so it is aggregated with max) and `tether_alerts_raised_total{kind}` (counter).
  */
 import { DashboardBuilder, DatasourceVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
@@ -43,7 +43,7 @@ export function tetherDashboard(): Dashboard {
     .withPanel(stat('Ready nodes', 'nodes whose /readyz answers 200 (tether_ready)', 'sum(tether_ready)'))
     .withPanel(stat('Bus up', 'nodes connected to RabbitMQ (tether_bus_up)', 'sum(tether_bus_up)'))
     .withPanel(stat('Store up', 'nodes connected to Redis (tether_store_up)', 'sum(tether_store_up)'))
-    .withPanel(stat('Open safety alerts', 'open alerts no caregiver has acknowledged yet (tether_alerts_open, from the safety work)', 'sum(tether_alerts_open)'))
+    .withPanel(stat('Open safety alerts', 'open alerts no caregiver has acknowledged yet (tether_alerts_open: every node reports the cluster count, hence max)', 'max(tether_alerts_open)'))
     .withRow(new RowBuilder('Traffic'))
     .withPanel(series('Connections', 'short', 'open WebSocket connections per node', query('tether_connections', '{{instance}}')))
     .withPanel(
@@ -119,9 +119,9 @@ export function tetherDashboard(): Dashboard {
       series(
         'Safety alerts raised',
         'short',
-        'alerts raised per kind (tether_alerts_raised_total, from the safety work), and open alerts',
+        'alerts raised per kind (tether_alerts_raised_total), and open alerts',
         query('sum by (kind) (increase(tether_alerts_raised_total[$__rate_interval]))', '{{kind}}'),
-        query('sum(tether_alerts_open)', 'open'),
+        query('max(tether_alerts_open)', 'open'),
       ),
     )
     .withRow(new RowBuilder('Process'))

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only relay,subscribe,topology,call,fanout,memory] [--quick] [--out dir/]
+ * `npm run bench [-- --only relay,subscribe,topology,call,fanout,safety,memory] [--quick] [--out dir/]
  *   [--memory-env NAME=value ...] [--render]`
  *
  * Runs every benchmark scenario in one process, one after the other, on one private RabbitMQ and
@@ -21,12 +21,13 @@ import { describeMachine, sourceRevision } from './lib/machine.ts';
 import { type LadderOptions, type RunningSystem, runLadders } from './lib/open-loop.ts';
 import { MESSAGE_BYTES } from './lib/payload.ts';
 import { type BenchResults, renderMarkdown } from './lib/report.ts';
-import { memoryTarget, relayTargets, stormTargets, topologyTarget } from './lib/targets.ts';
+import { memoryTarget, relayTargets, safetyTarget, stormTargets, topologyTarget } from './lib/targets.ts';
 import { startAmqpCeiling } from './scenarios/amqp-ceiling.ts';
 import { runCallSetup } from './scenarios/call-setup.ts';
 import { runIdleMemory } from './scenarios/idle-memory.ts';
 import { runLocationFanout } from './scenarios/location-fanout.ts';
 import { startTetherRelay } from './scenarios/relay.ts';
+import { runSafetyAlerts } from './scenarios/safety-alerts.ts';
 import { startSocketIoRelay } from './scenarios/socketio-relay.ts';
 import { runSubscribeAck } from './scenarios/subscribe-ack.ts';
 import { runTopology } from './scenarios/topologies.ts';
@@ -35,7 +36,7 @@ import { startWsEcho } from './scenarios/ws-echo.ts';
 const WATCHDOG_MS = 18 * 60_000;
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'relay,subscribe,topology,call,fanout,memory' },
+    only: { type: 'string', default: 'relay,subscribe,topology,call,fanout,safety,memory' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: new URL('../results/', import.meta.url).pathname },
     'memory-env': { type: 'string', multiple: true, default: [] },
@@ -81,6 +82,8 @@ const settings = {
   subscribeAck: { channels: quick ? 50 : 300 },
   callSetup: { pairs: quick ? 20 : 100, calls: quick ? 2 : 5, candidates: 4, intervalMs: 2_000 },
   locationFanout: { patients: quick ? 50 : 300, watchers: 3, periodMs: 1_000, durationMs: quick ? 5_000 : 15_000 },
+  // each cycle: 10 s at home, 10 s out
+  safetyAlerts: { patients: quick ? 50 : 300, periodMs: 1_000, insideS: 10, outsideS: 10, cycles: quick ? 1 : 3 },
   idleMemory: {
     levels: quick ? [500, 2_000] : [5_000, 18_000],
     workers: 4,
@@ -167,6 +170,13 @@ try {
     results.locationFanout = await runLocationFanout(infra, settings.locationFanout);
     const f = results.locationFanout;
     log(`  ${f.delivered}/${f.expected} delivered, ${f.lost} lost; p50 ${f.latencyMs.p50} p99 ${f.latencyMs.p99} ms`);
+  }
+  if (only.has('safety')) {
+    log('\nsafety: position in to alert delivered');
+    results.safetyAlerts = await runSafetyAlerts(infra, settings.safetyAlerts);
+    const a = results.safetyAlerts;
+    log(`  ${a.delivered}/${a.expected} alerts, ${a.acked}/${a.published} positions acked, ${a.duplicates} repeated; p50 ${a.latencyMs.p50} p99 ${a.latencyMs.p99} ms`);
+    results.targets.push(safetyTarget(a));
   }
   if (only.has('memory')) {
     log('\nidle connections, soak and reconnect storm (one node)');

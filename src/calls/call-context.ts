@@ -34,6 +34,16 @@ export interface CallMetrics {
   callEscalated(): void;
 }
 
+/**
+ * Told when a call with a patient is accepted (`until`: the latest it can last, server ms) and
+ * when it ends (`until` null), so the patient's devices report their position faster meanwhile
+ * (docs/protocol.md 16.6). The safety service implements it. A rejection is logged and changes
+ * nothing about the call; a node that dies mid-call is covered by `until`.
+ */
+export interface CallReporting {
+  reportFastDuringCall(patientId: string, callId: string, until: number | null): Promise<void>;
+}
+
 /** Everything the call service needs from one node, assembled in src/node.ts. */
 export interface CallContext {
   calls: CallStore;
@@ -44,6 +54,7 @@ export interface CallContext {
   history: HistoryWriter;
   webhook: Webhook;
   alerts: AlertSink;
+  reporting: CallReporting;
   circle: CareCircle;
   /** null when no TURN server is configured */
   turn: TurnIssuer | null;

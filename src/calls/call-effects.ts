@@ -55,6 +55,7 @@ export function changed(ctx: CallContext, clock: CallClock, change: Change, acto
       tell(ctx, call, 'accepted', call.caller.userId, actor);
       tell(ctx, call, 'answered_elsewhere', call.callee, actor);
       if (call.woken) ctx.webhook.send('call.ended', { ...about(call, call.callee), reason: 'answered', endedAt: call.answeredAt! });
+      reportFast(ctx, call, call.answeredAt! + call.maxMs);
       return;
     case 'ended': {
       clock.forget(call.callId);
@@ -62,6 +63,8 @@ export function changed(ctx: CallContext, clock: CallClock, change: Change, acto
       if (call.callee !== call.caller.userId) tell(ctx, call, 'ended', call.callee, actor);
       ctx.history.write(historyOf(call));
       ctx.metrics.callEnded(call.reason!);
+      if (call.answeredAt !== null) reportFast(ctx, call, null);
+      raiseAgain(ctx, call, [call.callee]);
       if (call.reason === 'missed') {
         ctx.webhook.send('call.missed', { ...about(call, call.callee), startedAt: call.ringStartedAt, endedAt: call.endedAt!, escalated: false });
       } else if (call.woken && call.answeredAt === null) {
@@ -96,12 +99,35 @@ function escalated(ctx: CallContext, clock: CallClock, call: CallRecord, left: L
       escalated: true,
     },
   ]);
+  raiseAgain(ctx, call, [left.callee, call.callee, ...call.next]);
   const person = { ...about(call, left.callee) };
   if (left.reason === 'missed') ctx.webhook.send('call.missed', { ...person, startedAt: left.ringStartedAt, endedAt: now, escalated: true });
   else if (left.woken) ctx.webhook.send('call.ended', { ...person, reason: 'escalated', endedAt: now });
   ring(ctx, clock, call, null).catch((error: unknown) =>
     ctx.logger.warn({ err: error, callId: call.callId, callee: call.callee }, 'next caregiver not rung; the sweep moves on at the end of the step'),
   );
+}
+
+/**
+ * An SOS call moved on (escalated or ended): raises its alert again. The sink drops an alert it
+ * already has (same `alertId`), so this only matters when the first raise was lost: the store
+ * failed just after the call was made, or the node died between the two. `caregivers`: the circle
+ * from the callee the call left on (the earlier ones are not kept with the call).
+ */
+function raiseAgain(ctx: CallContext, call: CallRecord, caregivers: string[]): void {
+  if (call.kind !== 'sos' || !call.alertId) return;
+  const alert = { alertId: call.alertId, kind: 'sos' as const, patientId: call.caller.userId, from: call.caller, callId: call.callId, caregivers, ts: call.createdAt };
+  ctx.alerts.raise(alert).catch((error: unknown) => ctx.logger.error({ err: error, alertId: call.alertId }, 'SOS alert not raised again; the call goes on'));
+}
+
+/** Asks the patients on an accepted call to report fast until `until` (null: the call ended); logged when that fails. */
+function reportFast(ctx: CallContext, call: CallRecord, until: number | null): void {
+  for (const party of [call.caller, call.answeredBy]) {
+    if (party?.role !== 'patient') continue;
+    ctx.reporting
+      .reportFastDuringCall(party.userId, call.callId, until)
+      .catch((error: unknown) => ctx.logger.warn({ err: error, callId: call.callId }, 'reporting interval for the call not changed'));
+  }
 }
 
 /** The caller's and the (last) callee's entries for a call that ended. */

@@ -14,7 +14,17 @@ export function maySubscribe(identity: Identity, channel: ParsedChannel): boolea
       return mayJoinRoom(identity, channel.id);
     case 'location':
       return channel.id === identity.userId || identity.patients.includes(channel.id);
+    case 'alerts':
+      return mayWatchSafety(identity, channel.id);
   }
+}
+
+/**
+ * Caregiving rights over a patient's safety: its alerts channel, acknowledging its alerts, its
+ * zones. Only the token's `patients` grant them; a patient does not watch its own alerts.
+ */
+export function mayWatchSafety(identity: Identity, patientId: string): boolean {
+  return identity.patients.includes(patientId);
 }
 
 export function mayJoinRoom(identity: Identity, room: string): boolean {

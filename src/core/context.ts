@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
-import type { CallRequest, ErrorCode } from '../protocol/index.ts';
+import type { AlertView, CallRequest, ClientMessage, ErrorCode, Position, Sender, TrackingHealth } from '../protocol/index.ts';
 import type { JournalRecord, ResumeBounds, Store } from '../store/store.ts';
 import type { Batcher } from './batcher.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import type { DirectWriter } from './direct-writer.ts';
 import type { EndRetries } from './end-retries.ts';
 import type { Relay } from './relay.ts';
+import type { Identity } from './identity.ts';
 import type { Pending } from './requests.ts';
 import type { Session } from './session.ts';
 
@@ -77,4 +78,20 @@ export interface CoreContext {
   metrics: CoreMetrics;
   logger: Logger;
   now: () => number;
+  safety: SafetyHooks;
+}
+
+/** The safety requests (docs/protocol.md 16), answered by src/safety. */
+export type SafetyRequest = Extract<ClientMessage, { type: 'zone_put' | 'zone_delete' | 'zones' | 'alert_ack' | 'alerts' | 'device' }>;
+
+/** What the core asks of the safety rules (src/safety/safety-service.ts implements it). */
+export interface SafetyHooks {
+  /** Weighs a patient's accepted position; rejects with StoreError when the rules could not take it in. */
+  positionAccepted(patient: Sender, position: Position): Promise<void>;
+  /** The patient's tracking status for a location subscribe ack; undefined when unknown or unreadable. */
+  health(patientId: string): Promise<TrackingHealth | undefined>;
+  /** The patient's open alerts for an alerts subscribe ack; undefined when unreadable. */
+  openAlerts(patientId: string): Promise<AlertView[] | undefined>;
+  /** Answers a safety request, or rejects with a TetherError. */
+  handle(caller: { identity: Identity; sender: Sender }, request: SafetyRequest): Promise<unknown>;
 }

@@ -11,6 +11,7 @@ import type { Session } from './session.ts';
  * A patient's new position: relayed live to `location:<patient>` watchers and kept as the
  * last known position and in the trail. The ack waits for both; if the store is down the live
  * relay still happens and the ack is a STORE_UNAVAILABLE error saying the position was not kept.
+ * The ack also waits for the safety rules to have weighed the position (docs/protocol.md 16).
  */
 export async function publishLocation(session: Session, position: Position, requestId: string): Promise<{ confirmed: Promise<undefined> }> {
   if (!mayPublishLocation(session.identity)) {
@@ -21,7 +22,9 @@ export async function publishLocation(session: Session, position: Position, requ
   const fix = { position, from: session.sender, ts: ctx.now() };
   const relayed = mapped(ctx.relay.publish(channel, { delivery: { type: 'location', channel, ...fix } }, { mandatory: false }));
   const kept = mapped(ctx.store.recordPosition(session.identity.userId, fix));
-  return { confirmed: Promise.all([relayed, kept]).then(() => journal(session, requestId)) };
+  // weighed before the ack, so a retry after a failure weighs it again
+  const weighed = mapped(ctx.safety.positionAccepted(session.sender, position));
+  return { confirmed: Promise.all([relayed, kept, weighed]).then(() => journal(session, requestId)) };
 }
 
 /** A patient's recent trail, for whoever may watch the patient. */

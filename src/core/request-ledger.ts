@@ -6,7 +6,11 @@ import { type Session, SessionEnded } from './session.ts';
 export type Answer = Ack | ErrorFrame;
 
 /** Requests that change something; a retry of one must not act twice. Reads are simply run again. */
-const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe', 'invite', 'accept', 'reject', 'cancel', 'hangup', 'sos']);
+const WRITES = new Set<ClientMessage['type']>([
+  'signal', 'location', 'unsubscribe',
+  'invite', 'accept', 'reject', 'cancel', 'hangup', 'sos',
+  'zone_put', 'zone_delete', 'alert_ack', 'device',
+]);
 
 /**
  * A session's requests by id, so that each id is answered exactly once however often it is sent:

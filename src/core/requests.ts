@@ -1,13 +1,18 @@
 import type {
+  AlertAckResult,
+  AlertsResult,
   CallResult,
   CallsResult,
   ClientMessage,
+  DeviceResult,
   HistoryResult,
   LookupResult,
   PingResult,
   QueuedResult,
   SubscribeResult,
   TurnCredentials,
+  ZoneResult,
+  ZonesResult,
 } from '../protocol/index.ts';
 import type { z } from 'zod';
 import { publishLocation, readHistory } from './location.ts';
@@ -25,6 +30,7 @@ export type AckResult =
   | CallResult
   | CallsResult
   | TurnCredentials
+  | z.infer<typeof ZoneResult | typeof ZonesResult | typeof AlertAckResult | typeof AlertsResult | typeof DeviceResult>
   | undefined;
 
 /**
@@ -55,6 +61,13 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       return done(await lookup(session, message.userId));
     case 'ping':
       return done({ ts: session.ctx.now() });
+    case 'zone_put':
+    case 'zone_delete':
+    case 'zones':
+    case 'alert_ack':
+    case 'alerts':
+    case 'device':
+      return done((await session.ctx.safety.handle(session, message)) as AckResult);
     case 'invite':
     case 'accept':
     case 'reject':

@@ -62,8 +62,16 @@ async function describe(session: Session, channel: string, fresh: boolean): Prom
       return members === undefined ? { channel } : { channel, members };
     }
     case 'location': {
+      // read side by side with the last position; never rejects
+      const health = session.ctx.safety.health(id);
       const last = await unlessStoreDown(session, store.lastPosition(id));
+      const known = await health;
+      if (known) return last === undefined ? { channel, health: known } : { channel, last, health: known };
       return last === undefined ? { channel } : { channel, last };
+    }
+    case 'alerts': {
+      const open = await session.ctx.safety.openAlerts(id);
+      return open === undefined ? { channel } : { channel, open };
     }
   }
 }

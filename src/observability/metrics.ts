@@ -3,6 +3,7 @@ import type { CallMetrics } from '../calls/call-context.ts';
 import type { CoreMetrics } from '../core/context.ts';
 import type { WebhookMetrics } from '../webhook/http-webhook.ts';
 import type { ErrorCode } from '../protocol/index.ts';
+import type { SafetyMetrics } from '../safety/announcer.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -24,6 +25,16 @@ export class NodeMetrics implements CoreMetrics, CallMetrics, WebhookMetrics {
   readonly busBlocked = new Gauge({ name: 'tether_bus_blocked', help: '1 while the broker blocks publishes', registers: [this.registry] });
   readonly storeUp = new Gauge({ name: 'tether_store_up', help: '1 when the shared state store is usable', registers: [this.registry] });
   readonly ready = new Gauge({ name: 'tether_ready', help: '1 when /readyz answers ready', registers: [this.registry] });
+  readonly alertsOpen = new Gauge({ name: 'tether_alerts_open', help: 'open safety alerts, cluster-wide: every node reports the same count, so aggregate with max', registers: [this.registry] });
+  readonly alertsRaised = new Counter({ name: 'tether_alerts_raised_total', help: 'safety alerts raised, by kind, counted by the node that announced them', labelNames: ['kind'], registers: [this.registry] });
+  readonly safetyConflicts = new Counter({ name: 'tether_safety_conflicts_total', help: 'safety changes evaluated again because another node committed first', registers: [this.registry] });
+  readonly safetyRedelivered = new Counter({ name: 'tether_safety_redelivered_total', help: 'safety announcements made by a node other than the one that decided them (it died, or its bus or database failed)', registers: [this.registry] });
+  readonly safety: SafetyMetrics = {
+    alertRaised: (kind) => this.alertsRaised.inc({ kind }),
+    openAlerts: (count) => this.alertsOpen.set(count),
+    conflict: () => this.safetyConflicts.inc(),
+    redelivered: () => this.safetyRedelivered.inc(),
+  };
   readonly callsStarted = new Counter({ name: 'tether_calls_started_total', help: 'calls started on this node, by kind', labelNames: ['kind'], registers: [this.registry] });
   readonly callsEnded = new Counter({ name: 'tether_calls_ended_total', help: 'calls this node ended, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly callEscalations = new Counter({ name: 'tether_call_escalations_total', help: 'circle calls and SOS this node moved on to the next caregiver', registers: [this.registry] });

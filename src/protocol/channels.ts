@@ -2,11 +2,12 @@ import { z } from 'zod';
 
 /**
  * Channel names. `user:<id>` reaches every device of a user, `room:<id>` is a call room,
- * `location:<patientId>` is one patient's location stream. Ids are 1-128 characters of
+ * `location:<patientId>` is one patient's location stream, `alerts:<patientId>` its safety alerts
+ * and zone changes (caregivers only). Ids are 1-128 characters of
  * [A-Za-z0-9_.@-]; no colons, so a name splits unambiguously.
  */
 export const ID_PATTERN = /^[A-Za-z0-9_.@-]{1,128}$/;
-export const CHANNEL_KINDS = ['user', 'room', 'location'] as const;
+export const CHANNEL_KINDS = ['user', 'room', 'location', 'alerts'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export const Id = z.string().regex(ID_PATTERN, 'ids are 1-128 characters of A-Z a-z 0-9 _ . @ -');
@@ -14,7 +15,7 @@ export const Id = z.string().regex(ID_PATTERN, 'ids are 1-128 characters of A-Z 
 export const ChannelName = z
   .string()
   .max(140)
-  .regex(/^(user|room|location):[A-Za-z0-9_.@-]{1,128}$/, 'channel must be user:<id>, room:<id> or location:<id>');
+  .regex(/^(user|room|location|alerts):[A-Za-z0-9_.@-]{1,128}$/, 'channel must be user:<id>, room:<id>, location:<id> or alerts:<id>');
 export type ChannelName = z.infer<typeof ChannelName>;
 
 /** Where a signal may be addressed: a user (all devices) or a room. */
@@ -37,3 +38,4 @@ export function parseChannel(name: string): ParsedChannel {
 export const userChannel = (id: string): string => `user:${id}`;
 export const roomChannel = (id: string): string => `room:${id}`;
 export const locationChannel = (id: string): string => `location:${id}`;
+export const alertsChannel = (id: string): string => `alerts:${id}`;

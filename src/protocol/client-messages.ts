@@ -3,6 +3,7 @@ import { CallId, CallMedia } from './calls.ts';
 import { ChannelName, Id, SignalTarget } from './channels.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
+import { AlertAck, AlertsList, DeviceReport, ZoneDelete, ZonePut, ZonesList } from './safety.ts';
 
 /**
  * Frames a client sends. Every one is a request with an `id` that the client chooses, unique
@@ -122,6 +123,12 @@ export const ClientMessage = z.discriminatedUnion('type', [
   Sos,
   Calls,
   Turn,
+  ZonePut,
+  ZoneDelete,
+  ZonesList,
+  AlertAck,
+  AlertsList,
+  DeviceReport,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 /** What a client may send: fields with defaults (history's `since`, `limit`) may be left out. */

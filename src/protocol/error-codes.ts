@@ -24,6 +24,11 @@ export const ERROR_CODES = {
   NO_CARE_CIRCLE: { retryable: false, message: 'your token names nobody to call in your care circle' },
   TURN_UNAVAILABLE: { retryable: false, message: 'this server hands out no TURN credentials' },
   RECORDS_UNAVAILABLE: { retryable: true, message: 'the records database is unavailable' },
+  ZONE_INVALID: { retryable: false, message: 'the zone is not valid' },
+  ZONE_LIMIT: { retryable: false, message: 'the patient has as many zones as allowed' },
+  ZONE_NOT_FOUND: { retryable: false, message: 'no such zone' },
+  ZONE_CONFLICT: { retryable: false, message: 'the zone changed meanwhile' },
+  ALERT_NOT_FOUND: { retryable: false, message: 'no such alert' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

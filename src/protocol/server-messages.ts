@@ -4,6 +4,19 @@ import { ChannelName } from './channels.ts';
 import { ERROR_CODE_LIST, type ErrorCode } from './error-codes.ts';
 import { Position } from './position.ts';
 import { SignalBody } from './signal.ts';
+import {
+  AlertAckResult,
+  AlertDelivery,
+  AlertView,
+  AlertsResult,
+  DeviceResult,
+  ReportDelivery,
+  StatusDelivery,
+  TrackingHealth,
+  ZoneDelivery,
+  ZoneResult,
+  ZonesResult,
+} from './safety.ts';
 
 /*
  * Server frames are parsed leniently (unknown fields are dropped, not errors) so that the server
@@ -70,6 +83,10 @@ export const SubscribeResult = z.object({
   members: z.array(Member).optional(),
   /** location channels: the last known position, or null if none is known */
   last: PositionFix.nullable().optional(),
+    /** location channels: the patient's tracking status; absent when never heard from (or the store is down) */
+  health: TrackingHealth.optional(),
+  /** alerts channels: every open alert, oldest first; absent when the store is down */
+  open: z.array(AlertView).optional(),
 });
 export type SubscribeResult = z.infer<typeof SubscribeResult>;
 
@@ -122,7 +139,24 @@ export const Ack = z.object({
   type: z.literal('ack'),
   id: z.string(),
   // most specific first: a lenient subscribe result would also match (and strip) a history result
-  result: z.union([HistoryResult, CallsResult, TurnCredentials, CallResult, LookupResult, QueuedResult, PingResult, SubscribeResult]).optional(),
+  result: z
+    .union([
+      // the safety results each have a required field no other result has
+      DeviceResult,
+      ZonesResult,
+      AlertsResult,
+      ZoneResult,
+      AlertAckResult,
+      HistoryResult,
+      CallsResult,
+      TurnCredentials,
+      CallResult,
+      LookupResult,
+      QueuedResult,
+      PingResult,
+      SubscribeResult,
+    ])
+    .optional(),
 });
 
 export const ErrorFrame = z.object({
@@ -209,23 +243,6 @@ export const CallDelivery = z.object({
   durationMs: z.number().optional(),
 });
 
-/**
- * An alert for a patient's care circle: today an SOS, raised by the default alert sink (see
- * src/calls/alert-sink.ts); acknowledged alerts with an audit trail come with issue 13.
- */
-export const AlertDelivery = z.object({
-  type: z.literal('alert'),
-  seq: delivered.seq,
-  channel: ChannelName,
-  from: Sender,
-  ts: z.number(),
-  alertId: z.string(),
-  kind: z.enum(['sos']),
-  patientId: z.string(),
-  /** the SOS call ringing the circle */
-  callId: z.string(),
-});
-
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
   Ack,
@@ -236,6 +253,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   StaleDelivery,
   CallDelivery,
   AlertDelivery,
+  ZoneDelivery,
+  StatusDelivery,
+  ReportDelivery,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -247,12 +267,13 @@ export type LocationDelivery = z.infer<typeof LocationDelivery>;
 export type PresenceDelivery = z.infer<typeof PresenceDelivery>;
 export type StaleDelivery = z.infer<typeof StaleDelivery>;
 export type CallDelivery = z.infer<typeof CallDelivery>;
-export type AlertDelivery = z.infer<typeof AlertDelivery>;
 export type CallResult = z.infer<typeof CallResult>;
 export type CallsResult = z.infer<typeof CallsResult>;
 
+type SafetyDelivery = z.infer<typeof AlertDelivery | typeof ZoneDelivery | typeof StatusDelivery | typeof ReportDelivery>;
+
 /** A relayed message as it travels the bus, before the receiving node numbers it. */
-export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery | CallDelivery | AlertDelivery;
+export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery | CallDelivery | SafetyDelivery;
 /** Anything numbered and delivered to a session: relayed messages and node-made events. */
 export type SessionDelivery = DistributiveOmit<Delivery | StaleDelivery, 'seq'>;
 export type UnnumberedDelivery = DistributiveOmit<Delivery, 'seq'>;
@@ -263,4 +284,7 @@ export const UnnumberedDelivery = z.discriminatedUnion('type', [
   PresenceDelivery.omit({ seq: true }),
   CallDelivery.omit({ seq: true }),
   AlertDelivery.omit({ seq: true }),
+  ZoneDelivery.omit({ seq: true }),
+  StatusDelivery.omit({ seq: true }),
+  ReportDelivery.omit({ seq: true }),
 ]);

@@ -1,17 +1,24 @@
 import type { CallHistoryEntry } from './call-history.ts';
 import { MemoryCallHistory } from './memory-calls.ts';
+import { MemoryAlertData, MemoryAlertTrail } from './memory-alerts.ts';
+import { type MemoryZoneBook, MemorySafeZones } from './memory-zones.ts';
 import { type Records, RecordsError, type RecordsState } from './records.ts';
 
 /** What a `MemoryRecords` keeps; nodes of an in-process test cluster share one. */
 export class MemoryRecordsData {
   /** userId -> callId -> entry */
   readonly calls = new Map<string, Map<string, CallHistoryEntry>>();
+  /** patientId -> zones */
+  readonly zones = new Map<string, MemoryZoneBook>();
+  readonly alerts = new MemoryAlertData();
 }
 
 export interface MemoryRecordsOptions {
   data?: MemoryRecordsData;
   /** call history entries kept per user, newest; default 1 000 */
   maxCallsPerUser?: number;
+  /** alerts kept in the audit trail, newest raised; default 100 000 */
+  maxAlerts?: number;
 }
 
 /**
@@ -21,11 +28,15 @@ export interface MemoryRecordsOptions {
 export class MemoryRecords implements Records {
   state: RecordsState = 'connecting';
   readonly calls: MemoryCallHistory;
+  readonly zones: MemorySafeZones;
+  readonly alerts: MemoryAlertTrail;
   private readonly listeners: Array<(state: RecordsState) => void> = [];
 
   constructor(options: MemoryRecordsOptions = {}) {
     const data = options.data ?? new MemoryRecordsData();
     this.calls = new MemoryCallHistory(data.calls, options.maxCallsPerUser ?? 1_000, () => this.assertUp());
+    this.zones = new MemorySafeZones(data.zones, () => this.assertUp());
+    this.alerts = new MemoryAlertTrail(data.alerts, options.maxAlerts ?? 100_000, () => this.assertUp());
   }
 
   async start(): Promise<void> {

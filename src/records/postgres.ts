@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import postgres, { type Sql } from 'postgres';
 import { type Migration, migrate, readMigrations } from './migrate.ts';
 import { PostgresCallHistory } from './postgres-calls.ts';
+import { PostgresAlertTrail } from './postgres-alerts.ts';
+import { PostgresSafeZones } from './postgres-zones.ts';
 import { type Records, RecordsError, type RecordsState } from './records.ts';
 
 export interface PostgresRecordsOptions {
@@ -30,6 +32,8 @@ export interface PostgresRecordsOptions {
 export class PostgresRecords implements Records {
   state: RecordsState = 'connecting';
   readonly calls: PostgresCallHistory;
+  readonly zones: PostgresSafeZones;
+  readonly alerts: PostgresAlertTrail;
   private readonly sql: Sql;
   private readonly options: PostgresRecordsOptions;
   private readonly listeners: Array<(state: RecordsState) => void> = [];
@@ -48,6 +52,10 @@ export class PostgresRecords implements Records {
     });
     const run = <T>(op: string, query: (sql: Sql) => Promise<T>): Promise<T> => this.run(op, query);
     this.calls = new PostgresCallHistory(run);
+    const transaction = <T>(op: string, body: (tx: Sql) => Promise<T>): Promise<T> =>
+      this.run(op, (sql) => sql.begin((tx) => body(tx as unknown as Sql)) as Promise<T>);
+    this.zones = new PostgresSafeZones(run, transaction);
+    this.alerts = new PostgresAlertTrail(run, transaction);
   }
 
   async start(): Promise<void> {

@@ -1,12 +1,18 @@
 import type { CallHistory } from './call-history.ts';
+import type { AlertTrail } from './alert-trail.ts';
+import type { SafeZones } from './safe-zones.ts';
 
 export type * from './call-history.ts';
+export type * from './alert-trail.ts';
+export type * from './safe-zones.ts';
 
 /**
  * Durable records: what must outlive Redis's soft state and a node's memory. Composed of one
  * small part per concern, each with its contract in its own file, and each adapter is composed
  * the same way (memory.ts of memory-*.ts, postgres.ts of postgres-*.ts):
  * - `calls`: call history (call-history.ts)
+ * - `zones`: patients' safe zones (safe-zones.ts)
+ * - `alerts`: the safety alerts' audit trail (alert-trail.ts)
  *
  * Adapters: `MemoryRecords` (the embedded default: one process, gone on restart) and
  * `PostgresRecords` (DATABASE_URL). Contract common to every part: each operation is atomic;
@@ -15,6 +21,8 @@ export type * from './call-history.ts';
  */
 export interface Records {
   readonly calls: CallHistory;
+  readonly zones: SafeZones;
+  readonly alerts: AlertTrail;
   readonly state: RecordsState;
   /**
    * Connects and brings the schema up to date. Resolves once the first attempt settled, whether

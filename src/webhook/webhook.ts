@@ -1,4 +1,4 @@
-import type { CallEndReason, CallKind, CallMedia } from '../protocol/index.ts';
+import type { AlertReason, CallEndReason, CallKind, CallMedia } from '../protocol/index.ts';
 
 /**
  * Events the node tells the operator's own service about by HTTP POST (docs/operations.md,
@@ -12,10 +12,16 @@ export interface WebhookEvents {
   'call.missed': CallMissedEvent;
   /** a call the push service was asked to ring (`call.invite`) stopped ringing for that callee otherwise: answered, declined elsewhere, cancelled */
   'call.ended': CallEndedEvent;
+  /** a safety alert was raised for a patient: tell the care circle (a push to the caregivers' phones) */
+  'alert.raised': AlertRaisedEvent;
+  /** an alert stayed unacknowledged for SAFETY_ESCALATE_MS (again): page harder, or the next in the circle */
+  'alert.escalated': AlertEscalatedEvent;
+  /** a caregiver acknowledged an alert: clear its notification on the others' phones */
+  'alert.acknowledged': AlertAcknowledgedEvent;
 }
 export type WebhookEventType = keyof WebhookEvents;
 /** Every event type, for docs and checks (the `satisfies` fails to compile when one is missing). */
-export const WEBHOOK_EVENT_TYPES = Object.keys({ 'call.invite': true, 'call.missed': true, 'call.ended': true } satisfies Record<WebhookEventType, true>) as WebhookEventType[];
+export const WEBHOOK_EVENT_TYPES = Object.keys({ 'call.invite': true, 'call.missed': true, 'call.ended': true, 'alert.raised': true, 'alert.escalated': true, 'alert.acknowledged': true } satisfies Record<WebhookEventType, true>) as WebhookEventType[];
 
 interface CallEventBase {
   callId: string;
@@ -43,6 +49,34 @@ export interface CallMissedEvent extends CallEventBase {
 export interface CallEndedEvent extends CallEventBase {
   reason: CallEndReason | 'answered' | 'escalated';
   endedAt: number;
+}
+
+/**
+ * An alert event. Positions are left out on purpose (the app reads them over the socket). An
+ * event may be posted twice when the node that made it died before it was marked done, with a
+ * different delivery id: drop repeats by `alertId` and the event type (and `level`).
+ */
+interface AlertEventBase {
+  alertId: string;
+  patientId: string;
+  reason: AlertReason;
+  /** server time it was raised, ms */
+  raisedAt: number;
+  /** zone_exit and zone_enter */
+  zone: { zoneId: string; name: string } | null;
+  /** sos: the escalating call */
+  callId: string | null;
+  /** sos: the care circle, in ring order; null for the others (the operator knows each patient's circle) */
+  caregivers: string[] | null;
+}
+export type AlertRaisedEvent = AlertEventBase;
+export interface AlertEscalatedEvent extends AlertEventBase {
+  /** escalations so far, this one included */
+  level: number;
+}
+export interface AlertAcknowledgedEvent extends AlertEventBase {
+  acknowledgedBy: string;
+  acknowledgedAt: number;
 }
 
 /**

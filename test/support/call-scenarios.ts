@@ -135,6 +135,18 @@ export function describeCallScenarios(label: string, options: () => ClusterOptio
       expect((await history(carol))[0]).toMatchObject({ callId, reason: 'declined', answeredAt: null, durationMs: 0 });
     });
 
+    it("asks the patient's devices to report fast while an accepted call is on, and normally after it ends", async () => {
+      const carol = await cluster.connect(0, carolId());
+      const phone = await cluster.connect(1, patId());
+      const tablet = await cluster.connect(2, patId());
+      const { callId } = await result(carol, { type: 'invite', to: id('pat') });
+      await event(phone, callId, 'invite');
+      await result(phone, { type: 'accept', callId });
+      for (const device of [phone, tablet]) expect(await device.next('report')).toMatchObject({ channel: `user:${id('pat')}`, report: { reason: 'call', intervalMs: 5_000 } });
+      await result(carol, { type: 'hangup', callId });
+      for (const device of [phone, tablet]) expect(await device.next('report')).toMatchObject({ report: { reason: 'normal', intervalMs: 60_000 } });
+    });
+
     it("stops every device on the caller's cancel; a cancel after an accept is CALL_ALREADY_ANSWERED", async () => {
       const carol = await cluster.connect(0, carolId());
       const phone = await cluster.connect(1, patId());
@@ -258,17 +270,31 @@ export function describeCallScenarios(label: string, options: () => ClusterOptio
       const pat = await cluster.connect(0, patId());
       const carol = await cluster.connect(1, carolId());
       const dave = await cluster.connect(2, daveId());
+      for (const caregiver of [carol, dave]) await caregiver.ok({ type: 'subscribe', channel: `alerts:${id('pat')}` });
       const sos = await result(pat, { type: 'sos' });
       expect(sos).toMatchObject({ state: 'ringing', to: id('carol') });
+      // the SOS is a safety alert (docs/protocol.md 15.7, 16.4): on alerts:<patient>, open until acknowledged
       for (const caregiver of [carol, dave]) {
-        expect(await caregiver.next('alert')).toMatchObject({ kind: 'sos', alertId: sos.alertId, patientId: id('pat'), callId: sos.callId, from: { userId: id('pat') } });
+        expect(await caregiver.next('alert')).toMatchObject({
+          channel: `alerts:${id('pat')}`,
+          event: 'raised',
+          alert: { alertId: sos.alertId, patientId: id('pat'), reason: 'sos', state: 'open', callId: sos.callId },
+        });
       }
+      expect((await webhook('alert.raised', sos.callId)).data).toMatchObject({ alertId: sos.alertId, reason: 'sos', caregivers: [id('carol'), id('dave')] });
       expect(await event(carol, sos.callId, 'invite')).toMatchObject({ kind: 'sos' });
       expect(await result(carol, { type: 'reject', callId: sos.callId })).toMatchObject({ state: 'ringing', to: id('dave') });
       expect(await event(pat, sos.callId, 'escalated')).toMatchObject({ callee: id('dave'), reason: 'declined' });
       await event(dave, sos.callId, 'invite');
       // nobody else: after dave's step the SOS call is missed for the patient
       expect(await event(pat, sos.callId, 'ended')).toMatchObject({ reason: 'missed', kind: 'sos' });
+      // the call is over; the alert stays open until a caregiver acknowledges it, and everyone sees who did
+      const late = await cluster.connect(0, daveId());
+      expect(await late.ok({ type: 'subscribe', channel: `alerts:${id('pat')}` })).toMatchObject({ open: [{ alertId: sos.alertId, state: 'open' }] });
+      await carol.ok({ type: 'alert_ack', patientId: id('pat'), alertId: sos.alertId! });
+      for (const caregiver of [dave, late]) {
+        expect(await caregiver.next('alert', (f) => f.event === 'acknowledged')).toMatchObject({ alert: { alertId: sos.alertId, state: 'acknowledged', acknowledgedBy: { userId: id('carol') } } });
+      }
       const caregiverOnly = await cluster.connect(1, carolId());
       expect(await failure(caregiverOnly, { type: 'sos' })).toMatchObject({ code: 'FORBIDDEN' });
       const alone = await cluster.connect(1, { sub: id('eve'), role: 'patient' });

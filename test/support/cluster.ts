@@ -1,7 +1,8 @@
 /**
  * Starts Tether nodes on port 0 for tests. `startCluster(n)` runs n nodes in this process that
- * share one in-memory broker, store, call store and records, as n machines share RabbitMQ, Redis
- * and PostgreSQL; pass `makeBus` / `makeStore` / `makeCalls` / `makeRecords` to run the same
+ * share one in-memory broker, store, call store, safety state and records, as n machines share
+ * RabbitMQ, Redis and PostgreSQL; pass `makeBus` / `makeStore` / `makeCalls` / `makeRecords` /
+ * `makeSafetyStore` (and `makeWebhook`) to run the same
  * nodes on real backends. `token()` mints tokens
  * the nodes accept. Call `stop()` in afterEach.
  */
@@ -19,6 +20,9 @@ import { MemoryStore, MemoryStoreData } from '../../src/store/memory.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClient } from './client.ts';
 import type { Interceptor } from './interceptor.ts';
+import type { SafetyStore } from '../../src/safety/safety-store.ts';
+import { MemorySafetyData, MemorySafetyStore } from '../../src/store/memory-safety.ts';
+import type { Webhook } from '../../src/webhook/webhook.ts';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const TEST_ISSUER = 'tether-test';
@@ -31,6 +35,9 @@ export interface ClusterOptions {
   makeRecords?: (index: number) => Records;
   /** wraps node `index`'s bus and store (named `bus` and `store`) so a test can hold or fail their calls */
   intercept?: (index: number) => Interceptor | undefined;
+  /** default: in-memory safety state shared by the nodes, as the store is */
+  makeSafetyStore?: (index: number) => SafetyStore;
+  makeWebhook?: (index: number) => Webhook;
 }
 
 export class Cluster {
@@ -114,6 +121,7 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
   const broker = new MemoryBroker();
   const data = new MemoryStoreData();
   const callData = new MemoryCallData();
+  const safetyData = new MemorySafetyData();
   const recordsData = new MemoryRecordsData();
   const nodes = Array.from(
     { length: count },
@@ -138,6 +146,8 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
           }),
           calls: options.makeCalls?.(i) ?? new MemoryCallStore(callData),
           records: options.makeRecords?.(i) ?? new MemoryRecords({ data: recordsData }),
+          safetyStore: options.makeSafetyStore?.(i) ?? new MemorySafetyStore(safetyData),
+          ...(options.makeWebhook && { webhook: options.makeWebhook(i) }),
         },
       ),
   );

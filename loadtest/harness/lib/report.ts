@@ -2,6 +2,7 @@
 import type { CallSetupResult } from '../scenarios/call-setup.ts';
 import type { IdleMemoryResult } from '../scenarios/idle-memory.ts';
 import type { FanoutResult } from '../scenarios/location-fanout.ts';
+import type { SafetyAlertsResult } from '../scenarios/safety-alerts.ts';
 import type { SubscribeAckResult } from '../scenarios/subscribe-ack.ts';
 import type { TopologyResult } from '../scenarios/topologies.ts';
 import type { Machine } from './machine.ts';
@@ -23,6 +24,7 @@ export interface BenchResults {
   topologies?: TopologyResult[];
   callSetup?: CallSetupResult;
   locationFanout?: FanoutResult;
+    safetyAlerts?: SafetyAlertsResult;
   idleMemory?: IdleMemoryResult;
   /** the idle scenario again, the node run without the launch flags (NODE_FLAGS) */
   idleMemoryWithoutFlags?: IdleMemoryResult;
@@ -181,6 +183,19 @@ export function renderMarkdown(r: BenchResults): string {
       `**Location fan-out**: ${f.patients} patients at ${1000 / f.periodMs} Hz, ${f.watchers} watchers each on other nodes (3 nodes): ` +
         `${f.published} positions, ${f.delivered}/${f.expected} deliveries, ${f.lost} lost, ${f.duplicates} duplicated, ${f.errors} errors; ` +
         `latency p50 / p99 / p99.9 ${lat(f.latencyMs)} ms.`,
+      '',
+    );
+  }
+  if (r.safetyAlerts) {
+    const a = r.safetyAlerts;
+    parts.push(
+      '',
+      '## Safety: position in to alert delivered',
+      '',
+      `${a.patients} patients at ${1000 / a.periodMs} Hz walking out of and back into a zone, their caregivers on other nodes (3 nodes, ` +
+        `RabbitMQ, Redis, PostgreSQL): ${a.published} positions (${a.acked} acked), ${a.delivered}/${a.expected} alerts, ` +
+        `${a.duplicates} repeated, ${a.errors} errors; from the scheduled send of the position that confirmed the exit to the alert ` +
+        `at the caregiver, p50 / p99 / p99.9 ${lat(a.latencyMs)} ms (max ${a.latencyMs.max}).`,
       '',
     );
   }

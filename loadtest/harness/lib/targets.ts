@@ -3,6 +3,7 @@
  * "Sustained" is defined in lib/open-loop.ts (nothing lost or failed, p99 < 50 ms).
  */
 import type { IdleMemoryResult } from '../scenarios/idle-memory.ts';
+import type { SafetyAlertsResult } from '../scenarios/safety-alerts.ts';
 import type { TopologyResult } from '../scenarios/topologies.ts';
 import { type LadderResult, stepAt } from './open-loop.ts';
 import { round } from './stats.ts';
@@ -103,5 +104,17 @@ export function topologyTarget(results: TopologyResult[]): Target {
       .join('; '),
     ratio: routed.length ? round(worst) : null,
     pass: routed.length ? pass : null,
+  };
+}
+
+/** Every exit walked raised one alert at its caregiver, and quickly (the scenario throws when the load did not happen). */
+export function safetyTarget(a: SafetyAlertsResult): Target {
+  const complete = a.lost === 0 && a.errors === 0 && a.acked === a.published;
+  return {
+    name: `position in to alert delivered, ${a.patients} patients at ${Math.round(1000 / a.periodMs)} Hz, 3 nodes`,
+    goal: 'every exit alerted once; p99 < 250 ms',
+    measured: `${a.delivered} of ${a.expected} alerts (${a.duplicates} repeated), p50 ${a.latencyMs.p50} ms, p99 ${a.latencyMs.p99} ms`,
+    ratio: round(a.latencyMs.p99 / 250),
+    pass: complete && a.latencyMs.p99 < 250,
   };
 }

@@ -1,0 +1,3 @@
+import { describeSafetyScenarios } from './safety-scenarios.ts';
+
+describeSafetyScenarios('in-process memory backends', () => ({}));
