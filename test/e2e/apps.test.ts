@@ -3,8 +3,10 @@
  * apps/dev/serve.ts with generated map tiles, in headless Chromium against three real node
  * processes on the suite's RabbitMQ, Redis and PostgreSQL (scripts/local-cluster.ts, each page
  * given the node URLs from a chosen one). A desktop console in English and phones in Korean, as
- * the browser's language picks them. A patient whose phone goes quiet turns silent within
- * LOCATION_STALE_MS. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
+ * the browser's language picks them. Safety is the server's (section 16): a patient whose phone
+ * goes quiet turns silent within SAFETY_SILENT_MS; zones drawn on the map are kept and checked by
+ * the server, and when the patient walks out of one, the alert shows on two caregivers' consoles
+ * and the one a second caregiver acknowledges shows who took it on the first. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
  * the console and the patient's phone joins the call once it is taken (and, when nobody takes
  * it, tells the patient to call); a call the caregiver gives
  * up, and one nobody answers in the ring window, show as missed on the patient's phone and in the
@@ -34,8 +36,8 @@ const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, 
 const WALK_STEPS = 16;
 /** the server's ring window (CALL_RING_TIMEOUT_MS): short, so a missed call happens within the test */
 const RING_MS = 5_000;
-/** the server's LOCATION_STALE_MS: a patient whose phone sends nothing this long turns silent */
-const STALE_MS = 3_000;
+/** the server's SAFETY_SILENT_MS: a patient whose phone sends nothing this long turns silent */
+const SILENT_MS = 3_000;
 
 /** A walk along a street in Seoul, one fix every 20 s of device time, ending now. */
 function seoulWalk(step: number, now: number) {
@@ -53,7 +55,8 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
   const carol = `carol-${run}`;
   const pat = `pat-${run}`;
   const kim = `kim-${run}`;
-  const names = { [carol]: '김미영', [pat]: '박영호', [kim]: '이순자' };
+  const dan = `dan-${run}`;
+  const names = { [carol]: '김미영', [pat]: '박영호', [kim]: '이순자', [dan]: '최동훈' };
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const lap = (name: string) => {
@@ -71,7 +74,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     dist = await mkdtemp(join(tmpdir(), 'tether-apps-'));
     [browser, cluster] = await Promise.all([
       launchChromiumBrowser(),
-      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS), LOCATION_STALE_MS: String(STALE_MS) } }),
+      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS), SAFETY_SILENT_MS: String(SILENT_MS) } }),
       buildApps(dist),
     ]);
     server = await startAppsServer({ port: 0, tetherUrls: cluster.nodeUrls, tiles: 'local', people: names, dist });
@@ -111,7 +114,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     }
   });
 
-  it('shows a caregiver on a phone every patient, one turning silent and live again, the trail, and zones drawn and edited on the map, in Korean', async () => {
+  it('shows a caregiver on a phone every patient, one turning silent and live again, the trail, zones drawn and edited on the map, and a zone exit alert a second caregiver takes, in Korean', async () => {
     mark = performance.now();
     const page = await openPage(await context(PHONE), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=1`);
     await shows(page, '.top [data-status="connected"]');
@@ -122,9 +125,11 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     // the marker on the map, named
     await shows(page, `.leaflet-marker-pane [data-patient="${pat}"]`);
     expect(await page.locator(`.leaflet-marker-pane [data-patient="${pat}"]`).innerText()).toBe(names[pat]);
-    // the walk ended: silent once the server's stale time passed (read from the location stream, and said so)
-    await shows(page, `li[data-patient="${pat}"] .badge[data-status="silent"]`, STALE_MS + 10_000);
-    expect(await page.locator(`li[data-patient="${pat}"] .badge`).innerText()).toContain('위치 정보로만 판단');
+    // the walk ended: silent once SAFETY_SILENT_MS passed, with its reason, and an alert
+    await shows(page, `li[data-patient="${pat}"] .badge[data-status="silent"][data-reason="not_heard"]`, SILENT_MS + 10_000);
+    expect(await page.locator(`li[data-patient="${pat}"] .badge`).innerText()).toContain('휴대폰 소식이 없습니다');
+    await shows(page, '.alerts li[data-reason="silent"]');
+    expect(await page.locator('.alerts li[data-reason="silent"]').innerText()).toContain(`${names[pat]} 님의 휴대폰이 응답하지 않습니다`);
     expect(await page.locator(`li[data-patient="${kim}"] .badge`).getAttribute('data-status')).toBe('unknown');
     // a new position: live again
     await walker!.publishLocation(seoulWalk(WALK_STEPS, Date.now()));
@@ -149,6 +154,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await tap(page, '.zone-form button[type="submit"]');
     await shows(page, 'li[data-zone]');
     expect(await page.locator('li[data-zone]').innerText()).toContain('원형, 200m');
+    // (the list is by name: 구역 2 before 집)
     // a zone by corners: three taps on the map
     await tap(page, '[data-action="add-polygon"]');
     await page.locator('[data-map]').scrollIntoViewIfNeeded();
@@ -158,19 +164,46 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     expect(await page.locator('.zone-handle').count()).toBe(3);
     await tap(page, '.zone-form button[type="submit"]');
     await holds(page, `document.querySelectorAll('li[data-zone]').length === 2`);
-    expect(await page.locator('li[data-zone]').nth(1).innerText()).toContain('꼭짓점 3개');
+    expect(await page.locator('li[data-zone]:has-text("꼭짓점 3개")').count()).toBe(1);
     // edit the circle's radius, then delete the polygon
-    await tap(page, 'li[data-zone] >> nth=0 >> button >> nth=0');
+    await tap(page, 'li[data-zone]:has-text("집") >> button >> nth=0');
     await page.fill('.zone-form input[type="number"]', '350');
     await page.locator('.zone-form input[type="number"]').dispatchEvent('change');
     await tap(page, '.zone-form button[type="submit"]');
-    await holds(page, `document.querySelector('li[data-zone]').innerText.includes('350m')`);
-    await tap(page, 'li[data-zone] >> nth=1 >> button >> nth=1');
+    await holds(page, `[...document.querySelectorAll('li[data-zone]')].some((li) => li.innerText.includes('350m'))`);
+    await tap(page, 'li[data-zone]:has-text("꼭짓점") >> button >> nth=1');
     await holds(page, `document.querySelectorAll('li[data-zone]').length === 1`);
-    expect(await page.locator('[data-not-connected="zones"]').isVisible()).toBe(true);
     lap('phone console: zones');
+
+    // the zone is the server's: pat walks out of it, the server raises an alert, and a second caregiver takes it
+    const reader = connect({ url: cluster.nodeUrls[0]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+    const [zone] = await reader.zones(pat);
+    reader.close();
+    expect(zone?.shape).toMatchObject({ kind: 'circle', radius: 350 });
+    const middle = zone!.shape.kind === 'circle' ? zone!.shape.center : { lat: 0, lng: 0 };
+    let at = Date.now();
+    for (let i = 0; i < 3; i++) await walker!.publishLocation({ ...middle, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
+    for (let i = 0; i < 3; i++) await walker!.publishLocation({ lat: middle.lat + 0.02, lng: middle.lng, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
+    await shows(page, '.alerts li[data-reason="zone_exit"] button');
+    expect(await page.locator('.alerts li[data-reason="zone_exit"]').innerText()).toContain(`${names[pat]} 님이 안심 구역을 벗어났습니다 (집)`);
+    await audit(page, { patientScreen: false });
+    const second = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${dan}&patients=${pat}&node=2`);
+    await shows(second, '.alerts li[data-reason="zone_exit"] button');
+    expect(await second.locator('.alerts li[data-reason="zone_exit"]').innerText()).toContain(`${names[pat]} left a safe zone (집)`);
+    await tap(second, '.alerts li[data-reason="zone_exit"] button');
+    await shows(second, '.alerts li[data-reason="zone_exit"] .alert-ack');
+    expect(await second.locator('.alerts li[data-reason="zone_exit"] .alert-ack').innerText()).toContain(`${names[dan]} took it at`);
+    // the first caregiver's phone sees who took it
+    await shows(page, '.alerts li[data-reason="zone_exit"] .alert-ack');
+    expect(await page.locator('.alerts li[data-reason="zone_exit"] .alert-ack').innerText()).toContain(`${names[dan]} 님이`);
+    await audit(second, { patientScreen: false });
+    await page.locator('#alerts-title').scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-phone-alerts');
+    await screenshot(second, 'console-desktop-second-caregiver');
+    lap('zone exit alert taken by a second caregiver');
+    await second.close();
     await page.close();
-  }, 60_000);
+  }, 90_000);
 
   it('lets a caregiver call a patient who answers with one tap, and keeps the call through a kill of the console node', async () => {
     mark = performance.now();
@@ -196,8 +229,8 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     await shows(patient, '[data-sos="sent"]');
     await shows(desk, '.call-panel[data-phase="incoming"][data-kind="sos"]');
     expect(await desk.locator('#call-title').innerText()).toBe(`${names[pat]} is asking for help`);
-    await shows(desk, '.alerts li[data-alert]');
-    expect(await desk.locator('.alerts li[data-alert]').innerText()).toContain(`${names[pat]} asked for help`);
+    await shows(desk, '.alerts li[data-reason="sos"]');
+    expect(await desk.locator('.alerts li[data-reason="sos"]').first().innerText()).toContain(`${names[pat]} asked for help`);
     await tap(desk, '.call-panel [data-action="answer"]');
     await shows(patient, '[data-screen="call"][data-phase="connected"]');
     await shows(desk, '.call-panel[data-phase="connected"]');

@@ -18,7 +18,6 @@ const PROVISIONAL_MS = 60_000;
  * when a read has it.
  */
 export class ServerCallHistory implements CallHistorySource {
-  readonly connected = true;
   failed = false;
   private fetched: CallRecord[] = [];
   private provisional: Array<{ record: CallRecord; addedAt: number }> = [];

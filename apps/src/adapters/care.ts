@@ -1,8 +1,7 @@
 /**
- * What the apps need from the server's calls (issue 12) and safety (issue 13) features, as
- * small ports. Phase 1 wires the stubs in not-connected.ts, whose `connected` is false: the UI
- * then says "not connected yet" and shows no data from them. Phase 2 implements these on the
- * SDK and passes them to the apps in place of the stubs (adapters.ts); no screen changes.
+ * What the apps need from the server's calls (docs/protocol.md 15) and safety (16), as small
+ * ports; adapters.ts builds them on the SDK (call-history.ts, sos.ts, server-status.ts,
+ * server-alerts.ts, server-zones.ts).
  *
  * Shared contract: a `watch*` calls its listener at once with what is known (possibly nothing),
  * then with the full new value after every change, until the returned function is called.
@@ -33,9 +32,6 @@ export interface TrackingStatus {
 }
 
 export interface TrackingStatusSource {
-  readonly connected: boolean;
-  /** where the status comes from: the server's tracking health, or the location stream alone (stream-status.ts) */
-  readonly basis?: 'server' | 'location_stream';
   /** `null` while the server has no status for the patient */
   watch(patientId: string, listener: (status: TrackingStatus | null) => void): Unsubscribe;
 }
@@ -50,18 +46,19 @@ export interface CareAlert {
   reason: string;
   /** ms since the epoch (server time) */
   raisedAt: number;
+  /** times the server escalated it (sent it again) while nobody acknowledged it */
+  level: number;
+  /** zone alerts: the zone's name */
+  zoneName?: string;
   acknowledgedBy?: string;
   acknowledgedAt?: number;
 }
 
 export interface AlertsSource {
-  readonly connected: boolean;
-  /** false while the server keeps no acknowledgements (SOS alerts only, before the safety work): no button, and the panel says why */
-  readonly canAcknowledge: boolean;
   /** open and recently acknowledged alerts of these patients, newest first */
   watch(patientIds: readonly string[], listener: (alerts: readonly CareAlert[]) => void): Unsubscribe;
   /** resolves once the server recorded the acknowledgement (everyone's watch then shows who and when) */
-  acknowledge(alertId: string): Promise<void>;
+  acknowledge(patientId: string, alertId: string): Promise<void>;
 }
 
 export type ZoneShape = { kind: 'circle'; center: LatLng; radiusM: number } | { kind: 'polygon'; points: LatLng[] };
@@ -77,7 +74,6 @@ export type ZoneDraft = Omit<Zone, 'id'>;
 
 /** Safe zones, per patient. */
 export interface ZonesStore {
-  readonly connected: boolean;
   list(patientId: string): Promise<Zone[]>;
   create(draft: ZoneDraft): Promise<Zone>;
   /** replaces the zone with this id */
@@ -109,17 +105,15 @@ export interface CallRecord {
 }
 
 export interface CallHistorySource {
-  readonly connected: boolean;
   /** this user's recent calls, newest first, missed ones included */
   watch(listener: (calls: readonly CallRecord[]) => void): Unsubscribe;
   /** the history could not be read (e.g. the records database is down): the list may be old */
   readonly failed: boolean;
 }
 
-export type SosResult = { sent: true } | { sent: false; reason: 'not_connected' | 'failed' };
+export type SosResult = { sent: true } | { sent: false; reason: 'failed' };
 
 export interface SosSender {
-  readonly connected: boolean;
   /** asks the care circle for help (the server raises an SOS alert and rings caregivers in turn) */
   send(): Promise<SosResult>;
   /** `listener` hears when an SOS this device sent ended with nobody taking it (every caregiver missed or declined it) */

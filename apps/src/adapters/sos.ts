@@ -10,7 +10,6 @@ import type { SosSender } from './care.ts';
  */
 export function serverSos(calls: CallController): SosSender {
   return {
-    connected: true,
     send: () =>
       calls.sos().then(
         (rang) => (rang ? ({ sent: true } as const) : ({ sent: false, reason: 'failed' } as const)),

@@ -30,7 +30,7 @@ export function PatientCard({ place, selected, serverNow, statuses, busy, onSele
     <li class={`patient${selected ? ' patient-selected' : ''}`} data-patient={place.patientId}>
       <div class="patient-head">
         <h3 class="patient-name">{name}</h3>
-        <StatusBadge status={status} connected={statuses.connected} basis={statuses.basis} />
+        <StatusBadge status={status} />
       </div>
       <p class="patient-seen" data-seen>
         {place.refused !== null

@@ -5,7 +5,8 @@ import { distanceM } from './trail.ts';
 
 /** radius of a new circle zone, metres */
 export const NEW_CIRCLE_RADIUS_M = 150;
-export const MIN_RADIUS_M = 20;
+/** the server takes circles of 50 m to 50 km (docs/protocol.md 16.2) */
+export const MIN_RADIUS_M = 50;
 export const MAX_RADIUS_M = 5_000;
 
 /**

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Zone, ZoneShape, ZonesStore } from '../adapters/care.ts';
 import { useT } from '../i18n/i18n.ts';
-import { NotConnected } from '../ui/not-connected.tsx';
 import type { PatientMap } from './patient-map.ts';
 import { MAX_RADIUS_M, MIN_RADIUS_M, ZoneEditor, clampRadius } from './zone-editor.ts';
 
@@ -56,7 +55,6 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
   return (
     <section class="panel" aria-labelledby="zones-title">
       <h2 id="zones-title">{t('zones.title')}</h2>
-      {!store.connected && <NotConnected feature="zones" />}
       {editing === null ? (
         <>
           {zones.length === 0 ? (

@@ -7,8 +7,7 @@ type Step = { kind: 'ready' } | { kind: 'confirm' } | { kind: 'sending' } | { ki
 /**
  * Asking for help: one tap opens a confirmation (so a pocket or a stray tap does not alarm
  * everyone), a second sends it through the SosSender. When nobody takes it, the patient is told
- * to call (the family buttons are right there); a sender that is not connected says nobody was
- * alerted.
+ * to call (the family buttons are right there).
  */
 export function SosButton({ sos }: { sos: SosSender }) {
   const t = useT();
@@ -28,7 +27,6 @@ export function SosButton({ sos }: { sos: SosSender }) {
           <button type="button" class="big button-sos" data-action="sos" onClick={() => setStep({ kind: 'confirm' })}>
             {t('sos.button')}
           </button>
-          {!sos.connected && <p class="not-connected" data-not-connected="sos">{t('sos.not_connected_hint')}</p>}
         </section>
       );
     case 'confirm':
@@ -65,7 +63,7 @@ export function SosButton({ sos }: { sos: SosSender }) {
     case 'done':
       return (
         <section class="sos" role="alert" data-sos={step.result.sent ? 'sent' : step.result.reason}>
-          <p>{step.result.sent ? t('sos.sent') : step.result.reason === 'not_connected' ? t('sos.not_connected') : t('sos.failed')}</p>
+          <p>{step.result.sent ? t('sos.sent') : t('sos.failed')}</p>
           <button type="button" class="big button-quiet" onClick={() => setStep({ kind: 'ready' })}>
             {t('call.ok')}
           </button>

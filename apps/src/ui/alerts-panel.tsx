@@ -2,10 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AlertsSource, CareAlert } from '../adapters/care.ts';
 import { type MessageKey, useT, CATALOGUES } from '../i18n/i18n.ts';
 import { formatClock } from './format.ts';
-import { NotConnected } from './not-connected.tsx';
 import { useName } from './people.ts';
 
-/** Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones (where the source keeps acknowledgements). */
+/** Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones and who took the others. */
 export function AlertsPanel({ source, patients }: { source: AlertsSource; patients: readonly string[] }) {
   const t = useT();
   const [alerts, setAlerts] = useState<readonly CareAlert[]>([]);
@@ -13,21 +12,14 @@ export function AlertsPanel({ source, patients }: { source: AlertsSource; patien
   return (
     <section class="panel" aria-labelledby="alerts-title">
       <h2 id="alerts-title">{t('alerts.title')}</h2>
-      {!source.connected ? (
-        <NotConnected feature="alerts" />
+      {alerts.length === 0 ? (
+        <p class="empty">{t('alerts.none')}</p>
       ) : (
-        <>
-          {!source.canAcknowledge && <p class="empty" data-alerts-note>{t('alerts.sos_only')}</p>}
-          {alerts.length === 0 ? (
-            <p class="empty">{t('alerts.none')}</p>
-          ) : (
-            <ul class="alerts">
-              {alerts.map((alert) => (
-                <AlertItem key={alert.id} alert={alert} source={source} />
-              ))}
-            </ul>
-          )}
-        </>
+        <ul class="alerts">
+          {alerts.map((alert) => (
+            <AlertItem key={alert.id} alert={alert} source={source} />
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -43,7 +35,7 @@ function AlertItem({ alert, source }: { alert: CareAlert; source: AlertsSource }
   const acknowledge = () => {
     setBusy(true);
     setFailed(false);
-    source.acknowledge(alert.id).then(
+    source.acknowledge(alert.patientId, alert.id).then(
       () => setBusy(false),
       () => {
         setBusy(false);
@@ -52,15 +44,19 @@ function AlertItem({ alert, source }: { alert: CareAlert; source: AlertsSource }
     );
   };
   return (
-    <li class={`alert ${alert.acknowledgedAt ? 'alert-done' : 'alert-open'}`} data-alert={alert.id}>
+    <li class={`alert ${alert.acknowledgedAt ? 'alert-done' : 'alert-open'}`} data-alert={alert.id} data-reason={alert.kind}>
       <p class="alert-what">
         <strong>{t(`alert.${alert.kind}`, { name: patient })}</strong>
+        {alert.zoneName !== undefined && <span class="alert-zone"> {t('alerts.zone', { zone: alert.zoneName })}</span>}
         {reasonKey in CATALOGUES.en && <span> {t(reasonKey)}</span>}
       </p>
-      <p class="alert-when">{t('alerts.raised_at', { time: formatClock(t, alert.raisedAt) })}</p>
+      <p class="alert-when">
+        {t('alerts.raised_at', { time: formatClock(t, alert.raisedAt) })}
+        {alert.acknowledgedAt === undefined && alert.level > 0 && ` · ${t('alerts.escalated', { n: alert.level })}`}
+      </p>
       {alert.acknowledgedAt !== undefined ? (
         <p class="alert-ack">{t('alerts.acknowledged_by', { name: acknowledger, time: formatClock(t, alert.acknowledgedAt) })}</p>
-      ) : !source.canAcknowledge ? null : (
+      ) : (
         <button type="button" class="button" onClick={acknowledge} disabled={busy}>
           {t('alerts.acknowledge')}
         </button>

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import type { CallHistorySource, CallRecord } from '../adapters/care.ts';
 import { useT } from '../i18n/i18n.ts';
 import { formatClock, formatDuration } from './format.ts';
-import { NotConnected } from './not-connected.tsx';
 import { useName } from './people.ts';
 
 /** Recent calls, missed ones marked, each with a call-back button. */
@@ -13,9 +12,7 @@ export function CallList({ source, onCall }: { source: CallHistorySource; onCall
   return (
     <section class="panel" aria-labelledby="calls-title">
       <h2 id="calls-title">{t('calls.title')}</h2>
-      {!source.connected ? (
-        <NotConnected feature="calls" />
-      ) : calls.length === 0 ? (
+      {calls.length === 0 ? (
         source.failed ? (
           <p class="warning">{t('calls.failed')}</p>
         ) : (

@@ -4,18 +4,10 @@ import { CATALOGUES } from '../i18n/i18n.ts';
 
 /**
  * A patient's tracking health: the status in a word, the reason in a phrase when the catalogue
- * has one for its code (`reason.<code>`), and, for a status read from positions alone, that it
- * is. With `connected` false it says so and shows no status at all.
+ * has one for its code (`reason.<code>`).
  */
-export function StatusBadge({ status, connected, basis }: { status: TrackingStatus | null; connected: boolean; basis?: 'server' | 'location_stream' | undefined }) {
+export function StatusBadge({ status }: { status: TrackingStatus | null }) {
   const t = useT();
-  if (!connected) {
-    return (
-      <span class="badge badge-none" data-status="not_connected">
-        {t('status.not_connected')}
-      </span>
-    );
-  }
   if (!status) {
     return (
       <span class="badge badge-none" data-status="unknown">
@@ -29,7 +21,6 @@ export function StatusBadge({ status, connected, basis }: { status: TrackingStat
     <span class={`badge badge-${status.status}`} data-status={status.status} data-reason={status.reason}>
       <strong>{t(`status.${status.status}`)}</strong>
       {reason && <span class="badge-reason">{reason}</span>}
-      {basis === 'location_stream' && <span class="badge-basis">{t('status.basis_location_stream')}</span>}
     </span>
   );
 }
