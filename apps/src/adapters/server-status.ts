@@ -5,8 +5,10 @@ import type { TrackingStatus, TrackingStatusSource, Unsubscribe } from './care.t
 /**
  * Tracking health as the server derives it (docs/protocol.md 16.3): from the subscribe ack of
  * `location:<id>` (`health`) and every `status` delivery on it. It listens to the streams the
- * console watches (PatientTracker subscribes them, and again after every reconnect, so the ack
- * brings the status back), it does not subscribe itself.
+ * console watches (PatientTracker subscribes them, and the SDK again after a reconnect that
+ * starts a new session, so the ack brings the status back); after a resumed session, which kept
+ * the subscription but not what was published meanwhile, it subscribes again itself, as the
+ * SDK's `watchAlerts` does.
  */
 export class ServerStatus implements TrackingStatusSource {
   private readonly known = new Map<string, TrackingStatus>();
@@ -18,6 +20,14 @@ export class ServerStatus implements TrackingStatusSource {
       client.on('status', (frame) => this.set(frame.patientId, frame.health)),
       client.on('subscribed', ({ channel, result }) => {
         if (channel.startsWith('location:') && result.health) this.set(channel.slice('location:'.length), result.health);
+      }),
+      client.on('welcome', (welcome) => {
+        // a resumed session kept its channels, not the `status` published while it was away: ask again
+        if (!welcome.resumed?.ok) return;
+        for (const patientId of this.listeners.keys()) {
+          const channel = `location:${patientId}` as const;
+          if (welcome.subscriptions.includes(channel)) client.subscribe(channel).catch(() => {}); // the next status delivery corrects it
+        }
       }),
     ];
   }
