@@ -252,11 +252,13 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       await shows(patient, '[data-sos="sent"]');
       await shows(desk, '.call-panel[data-phase="incoming"][data-kind="sos"]');
       expect(await desk.locator('#call-title').innerText()).toBe(`${names[pat]} is asking for help`);
+      await holds(desk, 'tetherApp.ringing');
       await shows(desk, '.alerts li[data-reason="sos"]');
       expect(await desk.locator('.alerts li[data-reason="sos"]').first().innerText()).toContain(`${names[pat]} asked for help`);
       await tap(desk, '.call-panel [data-action="answer"]');
       await shows(patient, '[data-screen="call"][data-phase="connected"]');
       await shows(desk, '.call-panel[data-phase="connected"]');
+      expect(await desk.evaluate('tetherApp.ringing')).toBe(false);
       expect(await patient.locator('#peer').innerText()).toBe(names[carol]);
       await tap(desk, '.call-panel [data-action="hangup"]');
       await shows(patient, '[data-screen="call"][data-phase="ended"]');

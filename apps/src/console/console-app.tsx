@@ -2,6 +2,7 @@ import type { TetherClient } from '@tether/client';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { CareAdapters } from '../adapters/care.ts';
 import type { CallController } from '../call/call-controller.ts';
+import type { Ringtone } from '../call/ringtone.ts';
 import type { AppConfig } from '../config.ts';
 import { type Link, type ServerClock, watchLink } from '../connection.ts';
 import type { Identity } from '../identity.ts';
@@ -28,10 +29,12 @@ export interface ConsoleProps {
   calls: CallController;
   clock: ServerClock;
   tracker: PatientTracker;
+  /** rings for incoming calls (a patient's call or SOS) */
+  ringtone: Ringtone;
 }
 
 /** The caregiver console: every granted patient on a map and in a list, trail, zones, alerts, calls. */
-export function ConsoleApp({ client, identity, config, adapters, calls, clock, tracker }: ConsoleProps) {
+export function ConsoleApp({ client, identity, config, adapters, calls, clock, tracker, ringtone }: ConsoleProps) {
   const t = useT();
   const people = useContext(PeopleContext);
   const me = useName(identity.userId);
@@ -50,6 +53,16 @@ export function ConsoleApp({ client, identity, config, adapters, calls, clock, t
   const view = useExternal(useCallback((on) => calls.subscribe(on), [calls]), () => calls.view);
 
   useEffect(() => watchLink(client, setLink), [client]);
+  useEffect(() => {
+    if (view.phase === 'incoming') ringtone.start();
+    else ringtone.stop();
+  }, [view.phase, ringtone]);
+  // the first click anywhere allows the ringtone (browsers need one)
+  useEffect(() => {
+    const unlock = () => void ringtone.unlock();
+    document.addEventListener('pointerdown', unlock);
+    return () => document.removeEventListener('pointerdown', unlock);
+  }, [ringtone]);
 
   useEffect(() => {
     const made = new PatientMap(mapElement.current!, config, t, (id) => setSelected(id));
