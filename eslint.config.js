@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ['scripts/**', 'loadtest/**', 'deploy/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // the apps report what they cannot show on screen to the browser's console
+    files: ['apps/src/**'],
+    rules: { 'no-console': ['error', { allow: ['error', 'warn'] }] },
+  },
 );

@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'client-sdk/test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'client-sdk/test/**/*.test.ts', 'apps/test/**/*.test.ts'],
     // the live container tests run apart, with their engine: npm run test:deploy
     exclude: [...configDefaults.exclude, 'test/deploy-live/**'],
     globalSetup: ['test/setup/backends.ts'],

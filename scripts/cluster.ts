@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type CoturnInstance, startCoturn } from './services/coturn.ts';
-import { startLocalCluster } from './local-cluster.ts';
+import { describeCluster, startLocalCluster } from './local-cluster.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,9 +25,7 @@ const cluster = await startLocalCluster({ nodes: Number(values.nodes), port: Num
   await coturn?.stop();
   throw error;
 });
-console.log(`tether: ${values.nodes} nodes (${topology}) behind HAProxy at ${cluster.url}`);
-cluster.nodeUrls.forEach((u, i) => console.log(`  node-${i}: ${u}  (logs: ${cluster.dir}/node-${i}.log)`));
-console.log(`  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}  PostgreSQL ${cluster.databaseUrl}`);
+for (const line of describeCluster(cluster, topology)) console.log(line);
 if (coturn) console.log(`  TURN ${coturn.url} (coturn, loopback only)`);
 console.log('Ctrl-C stops everything.');
 let stopping = false;

@@ -49,6 +49,8 @@ export interface LocalCluster {
   readonly redisUrl: string;
   readonly databaseUrl: string;
   readonly dir: string;
+  /** the process id of node `index` now (it changes when `start(index)` brings it back), or null while it is down */
+  pid(index: number): number | null;
   /** SIGKILL: the node process dies at once, as in a crash or an OOM kill */
   kill(index: number): Promise<void>;
   /**
@@ -90,6 +92,16 @@ async function startHaproxy(dir: string, config: string, port: number): Promise<
   return haproxy;
 }
 
+/** What `npm run cluster` prints: where each node listens, its process id and its log. */
+export function describeCluster(cluster: LocalCluster, topology: string): string[] {
+  return [
+    `tether: ${cluster.nodeUrls.length} nodes (${topology}) behind HAProxy at ${cluster.url}`,
+    ...cluster.nodeUrls.map((url, i) => `  node-${i}: ${url}  pid ${cluster.pid(i) ?? 'down'}  (logs: ${cluster.dir}/node-${i}.log)`),
+    `  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}  PostgreSQL ${cluster.databaseUrl}`,
+    "  `ps -ef | grep 'tether node-'` lists the nodes; `kill -9 <pid>` crashes one",
+  ];
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const withLb = options.loadBalancer ?? true;
   if (withLb && !existsSync('/usr/sbin/haproxy')) {
@@ -116,7 +128,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const startNode = async (i: number): Promise<void> => {
     const logPath = join(dir, `node-${i}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(ROOT, 'src/main.ts')], {
+    // the title names the node in `ps` (`tether node-1 port 40123 (src/main.ts)`); tools that look for
+    // src/main.ts in a command line (loadtest/harness) still find it
+    const title = `--title=tether node-${i} port ${ports[i]} (src/main.ts)`;
+    const child = spawn(process.execPath, [title, ...(options.nodeFlags ?? NODE_FLAGS), join(ROOT, 'src/main.ts')], {
       env: {
         ...process.env,
         // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`
@@ -181,6 +196,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     redisUrl,
     databaseUrl,
     dir,
+    pid: (i) => {
+      const child = children[i];
+      return child && child.exitCode === null && child.signalCode === null ? (child.pid ?? null) : null;
+    },
     kill: (i) => stopChild(children[i]!, 'SIGKILL'),
     async drain(i) {
       const child = children[i]!;

@@ -4,6 +4,7 @@
  *
  *   npm run build:examples -w client-sdk        # tsc: SDK + pages -> client-sdk/dist
  *   scripts/node24 client-sdk/examples/server.ts [--port 8090] [--tether ws://127.0.0.1:8080/ws,...]
+ *   (--help prints the flags; client-sdk/README.md documents them)
  *
  * Routes:
  * - `/`, `/call.html`, `/dashboard.html`: the pages (client-sdk/examples/web/*.html)
@@ -91,8 +92,36 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+const USAGE = `usage: scripts/node24 client-sdk/examples/server.ts [--port 8090] [--tether ws://127.0.0.1:8080/ws]
+
+Serves the SDK example pages (run \`npm run build:examples -w client-sdk\` first) and mints
+development tokens for them. DEVELOPMENT ONLY.
+
+  --port <n>          HTTP port to listen on, on 127.0.0.1 (default 8090; 0 picks a free one)
+  --tether <urls>     the Tether WebSocket URL(s) the pages connect to, comma-separated, tried in
+                      turn (default ws://127.0.0.1:8080/ws, what \`npm run cluster\` listens on)
+  -h, --help          this text
+`;
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8090' }, tether: { type: 'string', default: 'ws://127.0.0.1:8080/ws' } } });
-  const server = await startExampleServer({ port: Number(values.port), tetherUrls: values.tether.split(',') });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { port: { type: 'string', default: '8090' }, tether: { type: 'string', default: 'ws://127.0.0.1:8080/ws' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    process.stderr.write(`--port: not a port: ${values.port}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  const server = await startExampleServer({ port, tetherUrls: values.tether.split(',') });
   process.stdout.write(`examples at ${server.url}/ (Tether: ${values.tether})\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * DEVELOPMENT ONLY: prints a token signed with the public dev secret, for wscat and curl.
  *   npm run dev:token -- alice caregiver --patients=pat --rooms='*'
- * A node accepts it only when it runs without JWT_SECRET / JWT_JWKS_URL outside production.
+ * A node accepts it only in development mode: no JWT_SECRET / JWT_JWKS_URL and NODE_ENV=development.
  */
 import { parseArgs } from 'node:util';
 import { DEV_ISSUER, DEV_SECRET, mintToken } from './dev-tokens.ts';

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 
 /**
- * DEVELOPMENT ONLY. A fixed, public secret used when no JWT key is configured outside
- * production, so a fresh clone works at once. Anyone can mint tokens with it; production
+ * DEVELOPMENT ONLY. A fixed, public secret used when no JWT key is configured and
+ * NODE_ENV=development (what `npm start` sets), so a fresh clone works at once. Anyone can mint tokens with it; production
  * refuses to start without a real key.
  */
 export const DEV_SECRET = 'tether-dev-secret-DO-NOT-USE-IN-PRODUCTION';

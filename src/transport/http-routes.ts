@@ -39,8 +39,8 @@ const DevTokenQuery = z.object({
 
 /**
  * DEVELOPMENT ONLY: `GET /dev/token?sub=alice&role=caregiver&patients=bob&rooms=*` mints a
- * token signed with the public dev secret. Registered only when no real key is configured and
- * NODE_ENV is not production.
+ * token signed with the public dev secret. Registered only in development mode: no real key
+ * configured and NODE_ENV=development (config.ts; docs/auth.md section 7).
  */
 export function registerDevTokenRoute(app: FastifyInstance, options: { secret: string; issuer: string }): void {
   app.get('/dev/token', async (req, reply) => {

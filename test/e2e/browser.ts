@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, type Page, type Browser as PlaywrightBrowser, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -65,6 +65,17 @@ export async function launchChromium(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Launches Chromium for tests that need several browser contexts (each with its own viewport,
+ * locale and permissions, as a phone and a desktop would have); fails like `launchChromium`.
+ */
+export async function launchChromiumBrowser(): Promise<PlaywrightBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}; install Debian's: apt-get update && apt-get install -y chromium (these tests never download a browser)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
 }
 
 /** Compiles the SDK and the example pages into client-sdk/dist (what the example server serves). */
