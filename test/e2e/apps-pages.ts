@@ -2,7 +2,7 @@
  * Helpers for the apps' browser tests (test/e2e/apps.test.ts): pages with their console kept
  * for failure messages, waits on what the screen shows (with the page's text and console on
  * timeout), the accessibility audit (axe-core), the patient screen's size rules, and
- * screenshots into docs/screenshots/. Extend with more waits here as the apps grow.
+ * screenshots (see SCREENSHOTS). Extend with more waits here as the apps grow.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -11,7 +11,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+/**
+ * Where screenshots go: `.tmp/screenshots/` (git-ignored), so a test run leaves the checkout clean;
+ * with UPDATE_SCREENSHOTS=1, the reviewed copies in docs/screenshots/.
+ */
+export const SCREENSHOTS = new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.tmp/screenshots/', import.meta.url).pathname;
 
 /** The marker i18n.ts puts in place of a message missing from a catalogue. */
 const MISSING = '⟦missing⟧';
@@ -138,7 +142,7 @@ export async function untranslated(page: Page): Promise<string[]> {
   return [...onScreen, ...consoleOf(page).filter((line) => line.includes('i18n:'))];
 }
 
-/** Saves a PNG of the page (the viewport) as docs/screenshots/<name>.png for review. */
+/** Saves a PNG of the page (the viewport) as <SCREENSHOTS>/<name>.png for review. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, animations: 'disabled', caret: 'hide' });

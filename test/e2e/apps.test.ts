@@ -15,7 +15,7 @@
  * (Chromium's fake microphone), the node under the console is killed (SIGKILL) and the call goes
  * on. Along the way: axe-core finds no serious or critical violation, the patient screen keeps
  * text >= 18 px and touch targets >= 64 px, no message is missing a translation, and screenshots
- * go to docs/screenshots/ for review.
+ * go to .tmp/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1) for review.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
