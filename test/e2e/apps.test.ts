@@ -4,7 +4,9 @@
  * processes on the suite's RabbitMQ, Redis and PostgreSQL (scripts/local-cluster.ts, each page
  * given the node URLs from a chosen one). A desktop console in English and phones in Korean, as
  * the browser's language picks them. Safety is the server's (section 16): a patient whose phone
- * goes quiet turns silent within SAFETY_SILENT_MS; zones drawn on the map are kept and checked by
+ * goes quiet turns silent within SAFETY_SILENT_MS; a patient's own page (Chromium's fake
+ * geolocation) shows the console first "location off", then its position and battery, and
+ * reports at the pace the server asks (faster while an alert is open); zones drawn on the map are kept and checked by
  * the server, and when the patient walks out of one, the alert shows on two caregivers' consoles
  * and the one a second caregiver acknowledges shows who took it on the first. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
  * the console and the patient's phone joins the call once it is taken (and, when nobody takes
@@ -23,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { type AppsServer, buildApps, startAppsServer } from '../../apps/dev/serve.ts';
 import { type LocalCluster, describeCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
 import { type TetherClient, connect } from '../../client-sdk/src/index.ts';
@@ -33,6 +35,8 @@ import { describeViolations, holds, openPage, screenshot, seriousViolations, sho
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR' };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
+/** the patient's phone, location allowed, at Seoul Station (far from the zones drawn near the walk) */
+const PATIENT_PHONE = { ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 37.5547, longitude: 126.9707, accuracy: 20 } };
 const WALK_STEPS = 16;
 /** the server's ring window (CALL_RING_TIMEOUT_MS): short, so a missed call happens within the test */
 const RING_MS = 5_000;
@@ -64,7 +68,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     timings[name] = Math.round(now - mark);
     mark = now;
   };
-  const context = async (options: typeof PHONE | typeof DESKTOP) => {
+  const context = async (options: BrowserContextOptions) => {
     const made = await browser.newContext(options);
     contexts.push(made);
     return made;
@@ -140,6 +144,34 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       await audit(page, { patientScreen: false });
       lap('phone console: silent and live again');
     }, 60_000);
+
+    it('shows what a patient\'s own phone page reports: location off, then its position and battery, at the pace the server asks', async () => {
+      mark = performance.now();
+      // kim's phone opens the patient page with location not allowed: its heartbeat says so
+      const kimsPhone = await context(PHONE);
+      const phone = await openPage(kimsPhone, `${server.url}/patient.html?user=${kim}&contacts=${carol}&node=0`);
+      await shows(phone, '[data-screen="home"] [data-location="off"]');
+      await shows(page, `li[data-patient="${kim}"] .badge[data-status="no_fix"][data-reason="permission_denied"]`);
+      expect(await page.locator(`li[data-patient="${kim}"] .badge`).innerText()).toContain('위치 권한이 꺼져 있습니다');
+      await audit(phone, { patientScreen: true });
+      // allowed, at a place in Seoul: the page publishes its position, the console shows kim live, on the map
+      await kimsPhone.setGeolocation({ latitude: 37.5512, longitude: 126.9882, accuracy: 15 });
+      await kimsPhone.grantPermissions(['geolocation'], { origin: server.url });
+      await holds(phone, `!document.querySelector('[data-location="off"]')`);
+      await shows(page, `li[data-patient="${kim}"] .badge[data-status="live"]`);
+      await shows(page, `.leaflet-marker-pane [data-patient="${kim}"]`);
+      expect(await page.locator(`li[data-patient="${kim}"] [data-seen]`).innerText()).not.toBe('아직 위치 정보 없음');
+      const reporting = (await phone.evaluate('tetherApp.reporting')) as { permission: string; intervalMs: number; reason: string; fixes: number; heartbeats: number };
+      expect(reporting).toMatchObject({ permission: 'granted', intervalMs: 60_000, reason: 'normal' });
+      expect(reporting.fixes).toBeGreaterThan(0);
+      expect(reporting.heartbeats).toBeGreaterThan(1);
+      // battery: the Battery Status API's, where the browser has one (Chromium does)
+      const battery = (await phone.evaluate('navigator.getBattery().then((b) => Math.round(b.level * 100))')) as number;
+      await shows(page, `li[data-patient="${kim}"] [data-battery]`);
+      expect(await page.locator(`li[data-patient="${kim}"] [data-battery]`).innerText()).toContain(`${battery}%`);
+      await phone.close();
+      lap('a patient page reports its position and heartbeat');
+    }, 30_000);
 
     it('draws the trail of the selected patient over a chosen time', async () => {
       mark = performance.now();
@@ -226,7 +258,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
 
     it('opens the patient\'s home and the console, ready for calls', async () => {
       mark = performance.now();
-      patient = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=1`);
+      patient = await openPage(await context(PATIENT_PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=1`);
       desk = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=0`);
       await shows(patient, '[data-screen="home"] [data-status="connected"]');
       await shows(desk, '.top [data-status="connected"]');
@@ -235,6 +267,10 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       expect(await patient.locator('h1').innerText()).toBe(`${names[pat]} 님, 안녕하세요`);
       await audit(patient, { patientScreen: true });
       await screenshot(patient, 'patient-home-phone');
+      // the page reports as fast as the server asks while one of pat's alerts is open (the silence of the first step)
+      await holds(patient, `tetherApp.reporting.heartbeats > 0 && tetherApp.reporting.fixes > 0 && tetherApp.reporting.reason === 'alert_open'`);
+      expect(await patient.locator('[data-location="off"]').count()).toBe(0);
+      expect(await patient.evaluate('tetherApp.reporting.intervalMs')).toBe(5_000);
       // a first touch lets the page ring, where the browser asks for one
       if (await patient.locator('[data-action="sound"]').isVisible()) await tap(patient, '[data-action="sound"]');
       await holds(patient, `!document.querySelector('[data-action="sound"]')`);
@@ -328,7 +364,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     it('rings every device of the patient, stops the others when one answers with one tap, and carries audio both ways', async () => {
       mark = performance.now();
       // the patient's second device (a tablet, on another node) rings too, and stops when the phone answers
-      const tablet = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=2`);
+      const tablet = await openPage(await context(PATIENT_PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=2`);
       await shows(tablet, '[data-screen="home"] [data-status="connected"]');
       await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
       await shows(tablet, '[data-screen="incoming"]');

@@ -128,6 +128,7 @@ export const en = {
   'patient.missed': 'Missed call from {name} at {time}.',
   'patient.missed_more': 'And {n} more.',
   'patient.call_back': 'Call {name} back',
+  'patient.location_off': 'Your family cannot see where you are: location is off for this page. Ask your family to turn it on.',
 
   'sos.title': 'Help',
   'sos.button': 'Help (SOS)',

@@ -126,6 +126,7 @@ export const ko: Record<MessageKey, string> = {
   'patient.missed': '{time}에 {name} 님의 부재중 전화가 있어요.',
   'patient.missed_more': '그 밖에 {n}통 더 있어요.',
   'patient.call_back': '{name} 님께 다시 걸기',
+  'patient.location_off': '가족이 지금 계신 곳을 볼 수 없어요. 이 화면의 위치 사용이 꺼져 있어요. 가족에게 켜 달라고 하세요.',
 
   'sos.title': '도움 요청',
   'sos.button': '도와주세요 (SOS)',
