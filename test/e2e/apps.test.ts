@@ -7,7 +7,9 @@
  * goes quiet turns silent within SAFETY_SILENT_MS; a patient's own page (Chromium's fake
  * geolocation) shows the console first "location off", then its position and battery, and
  * reports at the pace the server asks (faster while an alert is open); zones drawn on the map are kept and checked by
- * the server, and when the patient walks out of one, the alert shows on two caregivers' consoles
+ * the server, with what each alerts on and when it is watched (a place to keep away from, at
+ * night, then at all times: walking into it raises an alert), and when the patient walks out
+ * of a safe zone, the alert shows on two caregivers' consoles
  * and the one a second caregiver acknowledges shows who took it on the first. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
  * the console and the patient's phone joins the call once it is taken (and, when nobody takes
  * it, tells the patient to call); a call the caregiver gives
@@ -33,7 +35,7 @@ import { DEV_ISSUER, DEV_SECRET, mintToken } from '../../src/auth/dev-tokens.ts'
 import { launchChromiumBrowser } from './browser.ts';
 import { describeViolations, holds, openPage, screenshot, seriousViolations, shows, tap, targetsSmallerThan, textSmallerThan, untranslated } from './apps-pages.ts';
 
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR' };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR', timezoneId: 'Asia/Seoul' };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
 /** the patient's phone, location allowed, at Seoul Station (far from the zones drawn near the walk) */
 const PATIENT_PHONE = { ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 37.5547, longitude: 126.9707, accuracy: 20 } };
@@ -67,6 +69,14 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     const now = performance.now();
     timings[name] = Math.round(now - mark);
     mark = now;
+  };
+  /** pat's phone (the walker) reports `fixes` positions at `point`, a second apart, each newer than any before */
+  let walkedAt = 0;
+  const walk = async (point: { lat: number; lng: number }, fixes: number) => {
+    for (let i = 0; i < fixes; i++) {
+      walkedAt = Math.max(walkedAt + 1_000, Date.now());
+      await walker!.publishLocation({ ...point, accuracy: 12, battery: 70, timestamp: walkedAt });
+    }
   };
   const context = async (options: BrowserContextOptions) => {
     const made = await browser.newContext(options);
@@ -219,17 +229,60 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       lap('phone console: zones');
     }, 30_000);
 
+    it('sets what a zone alerts on and when it is watched, and alerts when the patient goes into a place to keep away from', async () => {
+      mark = performance.now();
+      // a place to keep away from, watched at night: "22:00 to 06:00"
+      await tap(page, '[data-action="add-circle"]');
+      await page.fill('.zone-form input[type="text"]', '공사장');
+      await page.fill('.zone-form input[type="number"]', '200');
+      await page.locator('.zone-form input[type="number"]').dispatchEvent('change');
+      await page.check('.zone-form input[name="zone-alert-on"][value="enter"]');
+      await page.check('.zone-form input[name="zone-watch"][value="daily"]');
+      await page.fill('.zone-form [data-time="start"]', '22:00');
+      await page.fill('.zone-form [data-time="end"]', '22:00');
+      await shows(page, '.zone-form [data-zone-problem]');
+      expect(await page.locator('.zone-form button[type="submit"]').isDisabled()).toBe(true);
+      await page.fill('.zone-form [data-time="end"]', '06:00');
+      await holds(page, `!document.querySelector('.zone-form [data-zone-problem]') && !document.querySelector('.zone-form button[type="submit"]').disabled`);
+      await audit(page, { patientScreen: false });
+      await page.locator('.zone-form').scrollIntoViewIfNeeded();
+      await screenshot(page, 'console-phone-zone-rules');
+      await tap(page, '.zone-form button[type="submit"]');
+      const site = 'li[data-zone]:has-text("공사장") [data-zone-rules]';
+      await shows(page, site);
+      expect(await page.locator(site).innerText()).toBe('들어가면 알림 · 22:00부터 다음 날 06:00까지');
+      // as the server keeps it
+      const reader = connect({ url: cluster.nodeUrls[0]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+      const kept = (await reader.zones(pat)).find((z) => z.name === '공사장');
+      expect(kept).toMatchObject({ alertOn: ['enter'], schedule: { timezone: 'Asia/Seoul', windows: [{ start: '22:00', end: '06:00' }] } });
+      // watched at all times from now on; the editor shows the rules it was saved with
+      await tap(page, 'li[data-zone]:has-text("공사장") >> button >> nth=0');
+      expect(await page.locator('.zone-form input[name="zone-alert-on"][value="enter"]').isChecked()).toBe(true);
+      expect(await page.locator('.zone-form [data-time="start"]').inputValue()).toBe('22:00');
+      await page.check('.zone-form input[name="zone-watch"][value="always"]');
+      await tap(page, '.zone-form button[type="submit"]');
+      await holds(page, `document.querySelector('li[data-zone] [data-zone-rules]') && [...document.querySelectorAll('li[data-zone]')].some((li) => li.innerText.includes('들어가면 알림 · 항상'))`);
+      expect((await reader.zones(pat)).find((z) => z.name === '공사장')).toMatchObject({ alertOn: ['enter'], schedule: null, version: 2 });
+      reader.close();
+      // pat comes from far away into it: the server raises a zone_enter alert
+      const middle = kept!.shape.kind === 'circle' ? kept!.shape.center : { lat: 0, lng: 0 };
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
+      await walk(middle, 3);
+      await shows(page, '.alerts li[data-reason="zone_enter"]');
+      expect(await page.locator('.alerts li[data-reason="zone_enter"]').innerText()).toContain(`${names[pat]} 님이 구역에 들어왔습니다 (공사장)`);
+      lap('phone console: zone rules and an enter alert');
+    }, 30_000);
+
     it('shows the alert when the patient walks out of a zone, and who took it when a second caregiver does', async () => {
       mark = performance.now();
       // the zone is the server's: pat walks out of it, the server raises an alert, and a second caregiver takes it
       const reader = connect({ url: cluster.nodeUrls[0]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
-      const [zone] = await reader.zones(pat);
+      const zone = (await reader.zones(pat)).find((z) => z.name === '집');
       reader.close();
       expect(zone?.shape).toMatchObject({ kind: 'circle', radius: 350 });
       const middle = zone!.shape.kind === 'circle' ? zone!.shape.center : { lat: 0, lng: 0 };
-      let at = Date.now();
-      for (let i = 0; i < 3; i++) await walker!.publishLocation({ ...middle, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
-      for (let i = 0; i < 3; i++) await walker!.publishLocation({ lat: middle.lat + 0.02, lng: middle.lng, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
+      await walk(middle, 3);
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
       await shows(page, '.alerts li[data-reason="zone_exit"] button');
       expect(await page.locator('.alerts li[data-reason="zone_exit"]').innerText()).toContain(`${names[pat]} 님이 안심 구역을 벗어났습니다 (집)`);
       await audit(page, { patientScreen: false });

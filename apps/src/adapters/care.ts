@@ -63,11 +63,30 @@ export interface AlertsSource {
 
 export type ZoneShape = { kind: 'circle'; center: LatLng; radiusM: number } | { kind: 'polygon'; points: LatLng[] };
 
+/** Which crossings raise an alert: leaving a safe zone, entering a place to avoid, or both. */
+export type ZoneAlertOn = 'exit' | 'enter';
+
+/** From `start` to `end` ("HH:MM"; an `end` before `start` is the next day), on ISO weekdays `days` (all when left out). */
+export interface ZoneWindow {
+  days?: number[];
+  start: string;
+  end: string;
+}
+
+/** When a zone is watched, in an IANA time zone; `null` on a zone: at all times. */
+export interface ZoneSchedule {
+  timezone: string;
+  windows: ZoneWindow[];
+}
+
 export interface Zone {
   id: string;
   patientId: string;
   name: string;
   shape: ZoneShape;
+  schedule: ZoneSchedule | null;
+  /** never empty */
+  alertOn: readonly ZoneAlertOn[];
 }
 
 export type ZoneDraft = Omit<Zone, 'id'>;
