@@ -18,7 +18,8 @@
  * devices ring, the phone answers with one tap and the other stops ringing, audio flows
  * (Chromium's fake microphone), the node under the console is killed (SIGKILL) and the call goes
  * on. Along the way: axe-core finds no serious or critical violation, the patient screen keeps
- * text >= 18 px and touch targets >= 64 px, no message is missing a translation, and screenshots
+ * text >= 18 px and touch targets >= 64 px; at the end, a console pages through the selected
+ * patient's alert history and lists exactly the server's record, each alert as it is now; no message is missing a translation, and screenshots
  * go to .tmp/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1) for review.
  */
 import { readFileSync } from 'node:fs';
@@ -501,5 +502,50 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       expect(await later.locator('.calls li[data-call]').last().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
       lap('history in a new console');
     }, 30_000);
+
+    it('pages through the selected patient\'s alerts from the server\'s record, each as it is now', async () => {
+      mark = performance.now();
+      // one more alert: pat walks back into 집 and out again (the first exit was taken by dan)
+      const reader = connect({ url: cluster.nodeUrls[1]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+      const home = (await reader.zones(pat)).find((z) => z.name === '집')!;
+      const middle = home.shape.kind === 'circle' ? home.shape.center : { lat: 0, lng: 0 };
+      await walk(middle, 3);
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
+      // the record is written just after an alert is announced: read it until it has the second exit
+      const deadline = Date.now() + 20_000;
+      let record = await reader.alertHistory(pat, { limit: 100 });
+      while (record.filter((a) => a.reason === 'zone_exit').length < 2) {
+        if (Date.now() > deadline) throw new Error(`the second zone exit is not in the record: ${JSON.stringify(record.map((a) => a.reason))}`);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // polling the record, which has no event
+        record = await reader.alertHistory(pat, { limit: 100 });
+      }
+      reader.close();
+      const page = 5; // HISTORY_PAGE in apps/src/ui/alert-history.tsx
+      expect(record.length).toBeGreaterThan(page);
+
+      const hist = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=1`);
+      await shows(hist, `li[data-patient="${pat}"] [data-action="show"]:not([disabled])`);
+      await tap(hist, `li[data-patient="${pat}"] [data-action="show"]`);
+      await holds(hist, `document.querySelectorAll('.alert-history li[data-history-alert]').length === ${page}`);
+      expect(await hist.locator('#alert-history-title').innerText()).toBe(`Alert history of ${names[pat]}`);
+      while (!(await hist.locator('[data-history-end]').isVisible())) {
+        const shown = await hist.locator('.alert-history li[data-history-alert]').count();
+        await tap(hist, '[data-action="older-alerts"]');
+        await holds(hist, `document.querySelectorAll('.alert-history li[data-history-alert]').length > ${shown} || !!document.querySelector('[data-history-end]')`);
+      }
+      const ids = await hist.locator('.alert-history li[data-history-alert]').evaluateAll((items) => items.map((item) => item.getAttribute('data-history-alert')));
+      expect(ids).toEqual(record.map((a) => a.alertId));
+      const taken = record.find((a) => a.reason === 'zone_exit' && a.state === 'acknowledged')!;
+      expect(await hist.locator(`li[data-history-alert="${taken.alertId}"]`).innerText()).toContain(`${names[dan]} took it at`);
+      const second = record.find((a) => a.reason === 'zone_exit' && a.state === 'open')!;
+      expect(await hist.locator(`li[data-history-alert="${second.alertId}"]`).innerText()).toContain('nobody has taken it yet');
+      // taken now, from the alerts above: the record's entry shows who took it at once
+      await tap(hist, `.alerts li[data-alert="${second.alertId}"] button`);
+      await holds(hist, `document.querySelector('li[data-history-alert="${second.alertId}"]').innerText.includes(${JSON.stringify(`${names[carol]} took it at`)})`);
+      await audit(hist, { patientScreen: false });
+      await hist.locator('#alert-history-title').scrollIntoViewIfNeeded();
+      await screenshot(hist, 'console-desktop-alert-history');
+      lap('alert history, page by page');
+    }, 60_000);
   });
 });

@@ -54,9 +54,17 @@ export interface CareAlert {
   acknowledgedAt?: number;
 }
 
+/** One page of a patient's alert history, newest first; `more`: older ones are left. */
+export interface AlertHistoryPage {
+  alerts: CareAlert[];
+  more: boolean;
+}
+
 export interface AlertsSource {
   /** open and recently acknowledged alerts of these patients, newest first */
   watch(patientIds: readonly string[], listener: (alerts: readonly CareAlert[]) => void): Unsubscribe;
+  /** a patient's alerts, open or not, from the server's record: the newest `limit` (at most 99), or those older than `before` */
+  history(patientId: string, options: { limit: number; before?: CareAlert }): Promise<AlertHistoryPage>;
   /** resolves once the server recorded the acknowledgement (everyone's watch then shows who and when) */
   acknowledge(patientId: string, alertId: string): Promise<void>;
 }
