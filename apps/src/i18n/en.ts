@@ -164,8 +164,8 @@ export const en = {
   'trail.summary': '{n} positions since {since}, {km} km',
   'trail.legend': 'The circle marks the start; the arrows point the way walked.',
 
-  'zones.title': 'Safe zones',
-  'zones.none': 'No safe zones.',
+  'zones.title': 'Safe zones and places to avoid',
+  'zones.none': 'No zones yet.',
   'zones.add_circle': 'Add a round zone',
   'zones.add_polygon': 'Add a zone by its corners',
   'zones.hint_circle': 'Drag the middle handle to move the zone, the edge handle to resize it, or type the size.',

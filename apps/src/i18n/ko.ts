@@ -162,8 +162,8 @@ export const ko: Record<MessageKey, string> = {
   'trail.summary': '{since}부터 위치 {n}개, {km}km',
   'trail.legend': '원은 출발 지점, 화살표는 이동한 방향입니다.',
 
-  'zones.title': '안심 구역',
-  'zones.none': '안심 구역이 없습니다.',
+  'zones.title': '안심 구역과 피할 곳',
+  'zones.none': '아직 구역이 없습니다.',
   'zones.add_circle': '원형 구역 추가',
   'zones.add_polygon': '꼭짓점으로 구역 추가',
   'zones.hint_circle': '가운데 손잡이를 끌어 구역을 옮기고, 가장자리 손잡이로 크기를 바꾸거나 크기를 직접 입력하세요.',
