@@ -190,7 +190,7 @@ export const en = {
   'zones.watch_kept': 'as set in another app (some days or several times)',
   'zones.from': 'From',
   'zones.to': 'To (earlier than From: the next day)',
-  'zones.same_time': 'The start and the end must be different times.',
+  'zones.same_time': 'Enter two different times, a start and an end.',
   'zones.window': '{start} to {end}',
   'zones.window_overnight': '{start} to {end} the next day',
   'zones.list_exit': 'alerts on leaving',

@@ -188,7 +188,7 @@ export const ko: Record<MessageKey, string> = {
   'zones.watch_kept': '다른 앱에서 정한 대로 (요일별 또는 여러 시간대)',
   'zones.from': '시작',
   'zones.to': '끝 (시작보다 이르면 다음 날)',
-  'zones.same_time': '시작과 끝은 다른 시각이어야 합니다.',
+  'zones.same_time': '시작과 끝에 서로 다른 시각을 넣어 주세요.',
   'zones.window': '{start}부터 {end}까지',
   'zones.window_overnight': '{start}부터 다음 날 {end}까지',
   'zones.list_exit': '벗어나면 알림',
