@@ -1,12 +1,14 @@
 import type { TetherClient } from '@tether/client';
 import type { CallController } from './call/call-controller.ts';
 import type { Ringtone } from './call/ringtone.ts';
+import type { PatientReporting, ReportingView } from './patient/reporting.ts';
 
 /**
  * Read-only facts for whoever debugs a page from the browser's console, and for the browser
  * tests (which otherwise go by what the screen shows): `tetherApp.nodeId`, `.connection`,
  * `.call`, `.callPhases` (every call phase shown since the page opened, in order), `.ringing`,
- * `await tetherApp.audioBytesReceived()`.
+ * `await tetherApp.audioBytesReceived()`; on the patient's page, `.reporting` (what it reports:
+ * location permission, the interval the server asks for, positions and heartbeats so far).
  */
 export interface Diagnostics {
   readonly nodeId: string | null;
@@ -14,10 +16,11 @@ export interface Diagnostics {
   readonly call: string;
   readonly callPhases: readonly string[];
   readonly ringing: boolean;
+  readonly reporting: ReportingView | null;
   audioBytesReceived(): Promise<number>;
 }
 
-export function exposeDiagnostics({ client, calls, ringtone }: { client: TetherClient; calls: CallController; ringtone?: Ringtone }): void {
+export function exposeDiagnostics({ client, calls, ringtone, reporting }: { client: TetherClient; calls: CallController; ringtone?: Ringtone; reporting?: PatientReporting }): void {
   const phases: string[] = [];
   calls.subscribe(() => {
     if (phases.at(-1) !== calls.view.phase) phases.push(calls.view.phase);
@@ -38,6 +41,9 @@ export function exposeDiagnostics({ client, calls, ringtone }: { client: TetherC
     },
     get ringing() {
       return ringtone?.ringing ?? false;
+    },
+    get reporting() {
+      return reporting ? { ...reporting.view } : null;
     },
     audioBytesReceived: () => calls.audioBytesReceived(),
   };

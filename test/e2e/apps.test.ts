@@ -4,8 +4,12 @@
  * processes on the suite's RabbitMQ, Redis and PostgreSQL (scripts/local-cluster.ts, each page
  * given the node URLs from a chosen one). A desktop console in English and phones in Korean, as
  * the browser's language picks them. Safety is the server's (section 16): a patient whose phone
- * goes quiet turns silent within SAFETY_SILENT_MS; zones drawn on the map are kept and checked by
- * the server, and when the patient walks out of one, the alert shows on two caregivers' consoles
+ * goes quiet turns silent within SAFETY_SILENT_MS; a patient's own page (Chromium's fake
+ * geolocation) shows the console first "location off", then its position and battery, and
+ * reports at the pace the server asks (faster while an alert is open); zones drawn on the map are kept and checked by
+ * the server, with what each alerts on and when it is watched (a place to keep away from, at
+ * night, then at all times: walking into it raises an alert), and when the patient walks out
+ * of a safe zone, the alert shows on two caregivers' consoles
  * and the one a second caregiver acknowledges shows who took it on the first. Calls are the server's (docs/protocol.md, section 15): a patient's SOS rings
  * the console and the patient's phone joins the call once it is taken (and, when nobody takes
  * it, tells the patient to call); a call the caregiver gives
@@ -14,7 +18,8 @@
  * devices ring, the phone answers with one tap and the other stops ringing, audio flows
  * (Chromium's fake microphone), the node under the console is killed (SIGKILL) and the call goes
  * on. Along the way: axe-core finds no serious or critical violation, the patient screen keeps
- * text >= 18 px and touch targets >= 64 px, no message is missing a translation, and screenshots
+ * text >= 18 px and touch targets >= 64 px; at the end, a console pages through the selected
+ * patient's alert history and lists exactly the server's record, each alert as it is now; no message is missing a translation, and screenshots
  * go to .tmp/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1) for review.
  */
 import { readFileSync } from 'node:fs';
@@ -23,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { type AppsServer, buildApps, startAppsServer } from '../../apps/dev/serve.ts';
 import { type LocalCluster, describeCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
 import { type TetherClient, connect } from '../../client-sdk/src/index.ts';
@@ -31,8 +36,10 @@ import { DEV_ISSUER, DEV_SECRET, mintToken } from '../../src/auth/dev-tokens.ts'
 import { launchChromiumBrowser } from './browser.ts';
 import { describeViolations, holds, openPage, screenshot, seriousViolations, shows, tap, targetsSmallerThan, textSmallerThan, untranslated } from './apps-pages.ts';
 
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR' };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR', timezoneId: 'Asia/Seoul' };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
+/** the patient's phone, location allowed, at Seoul Station (far from the zones drawn near the walk) */
+const PATIENT_PHONE = { ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 37.5547, longitude: 126.9707, accuracy: 20 } };
 const WALK_STEPS = 16;
 /** the server's ring window (CALL_RING_TIMEOUT_MS): short, so a missed call happens within the test */
 const RING_MS = 5_000;
@@ -64,7 +71,15 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     timings[name] = Math.round(now - mark);
     mark = now;
   };
-  const context = async (options: typeof PHONE | typeof DESKTOP) => {
+  /** pat's phone (the walker) reports `fixes` positions at `point`, a second apart, each newer than any before */
+  let walkedAt = 0;
+  const walk = async (point: { lat: number; lng: number }, fixes: number) => {
+    for (let i = 0; i < fixes; i++) {
+      walkedAt = Math.max(walkedAt + 1_000, Date.now());
+      await walker!.publishLocation({ ...point, accuracy: 12, battery: 70, timestamp: walkedAt });
+    }
+  };
+  const context = async (options: BrowserContextOptions) => {
     const made = await browser.newContext(options);
     contexts.push(made);
     return made;
@@ -141,6 +156,34 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       lap('phone console: silent and live again');
     }, 60_000);
 
+    it('shows what a patient\'s own phone page reports: location off, then its position and battery, at the pace the server asks', async () => {
+      mark = performance.now();
+      // kim's phone opens the patient page with location not allowed: its heartbeat says so
+      const kimsPhone = await context(PHONE);
+      const phone = await openPage(kimsPhone, `${server.url}/patient.html?user=${kim}&contacts=${carol}&node=0`);
+      await shows(phone, '[data-screen="home"] [data-location="off"]');
+      await shows(page, `li[data-patient="${kim}"] .badge[data-status="no_fix"][data-reason="permission_denied"]`);
+      expect(await page.locator(`li[data-patient="${kim}"] .badge`).innerText()).toContain('위치 권한이 꺼져 있습니다');
+      await audit(phone, { patientScreen: true });
+      await screenshot(phone, 'patient-location-off-phone');
+      // allowed, at a place in Seoul: the page publishes its position, the console shows kim live, on the map
+      await kimsPhone.setGeolocation({ latitude: 37.5512, longitude: 126.9882, accuracy: 15 });
+      await kimsPhone.grantPermissions(['geolocation'], { origin: server.url });
+      await holds(phone, `!document.querySelector('[data-location="off"]')`);
+      await shows(page, `li[data-patient="${kim}"] .badge[data-status="live"]`);
+      await shows(page, `.leaflet-marker-pane [data-patient="${kim}"]`);
+      expect(await page.locator(`li[data-patient="${kim}"] [data-seen]`).innerText()).not.toBe('아직 위치 정보 없음');
+      // a heartbeat for the new permission, a position, and the pace the server asked for (no alert of kim's is open)
+      await holds(phone, `tetherApp.reporting.permission === 'granted' && tetherApp.reporting.heartbeats > 1 && tetherApp.reporting.fixes > 0`);
+      expect(await phone.evaluate('tetherApp.reporting')).toMatchObject({ intervalMs: 60_000, reason: 'normal' });
+      // battery: the Battery Status API's, where the browser has one (Chromium does)
+      const battery = (await phone.evaluate('navigator.getBattery().then((b) => Math.round(b.level * 100))')) as number;
+      await shows(page, `li[data-patient="${kim}"] [data-battery]`);
+      expect(await page.locator(`li[data-patient="${kim}"] [data-battery]`).innerText()).toContain(`${battery}%`);
+      await phone.close();
+      lap('a patient page reports its position and heartbeat');
+    }, 30_000);
+
     it('draws the trail of the selected patient over a chosen time', async () => {
       mark = performance.now();
 
@@ -187,17 +230,60 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       lap('phone console: zones');
     }, 30_000);
 
+    it('sets what a zone alerts on and when it is watched, and alerts when the patient goes into a place to keep away from', async () => {
+      mark = performance.now();
+      // a place to keep away from, watched at night: "22:00 to 06:00"
+      await tap(page, '[data-action="add-circle"]');
+      await page.fill('.zone-form input[type="text"]', '공사장');
+      await page.fill('.zone-form input[type="number"]', '200');
+      await page.locator('.zone-form input[type="number"]').dispatchEvent('change');
+      await page.check('.zone-form input[name="zone-alert-on"][value="enter"]');
+      await page.check('.zone-form input[name="zone-watch"][value="daily"]');
+      await page.fill('.zone-form [data-time="start"]', '22:00');
+      await page.fill('.zone-form [data-time="end"]', '22:00');
+      await shows(page, '.zone-form [data-zone-problem]');
+      expect(await page.locator('.zone-form button[type="submit"]').isDisabled()).toBe(true);
+      await page.fill('.zone-form [data-time="end"]', '06:00');
+      await holds(page, `!document.querySelector('.zone-form [data-zone-problem]') && !document.querySelector('.zone-form button[type="submit"]').disabled`);
+      await audit(page, { patientScreen: false });
+      await page.locator('.zone-form').scrollIntoViewIfNeeded();
+      await screenshot(page, 'console-phone-zone-rules');
+      await tap(page, '.zone-form button[type="submit"]');
+      const site = 'li[data-zone]:has-text("공사장") [data-zone-rules]';
+      await shows(page, site);
+      expect(await page.locator(site).innerText()).toBe('들어가면 알림 · 22:00부터 다음 날 06:00까지');
+      // as the server keeps it
+      const reader = connect({ url: cluster.nodeUrls[0]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+      const kept = (await reader.zones(pat)).find((z) => z.name === '공사장');
+      expect(kept).toMatchObject({ alertOn: ['enter'], schedule: { timezone: 'Asia/Seoul', windows: [{ start: '22:00', end: '06:00' }] } });
+      // watched at all times from now on; the editor shows the rules it was saved with
+      await tap(page, 'li[data-zone]:has-text("공사장") >> button >> nth=0');
+      expect(await page.locator('.zone-form input[name="zone-alert-on"][value="enter"]').isChecked()).toBe(true);
+      expect(await page.locator('.zone-form [data-time="start"]').inputValue()).toBe('22:00');
+      await page.check('.zone-form input[name="zone-watch"][value="always"]');
+      await tap(page, '.zone-form button[type="submit"]');
+      await holds(page, `document.querySelector('li[data-zone] [data-zone-rules]') && [...document.querySelectorAll('li[data-zone]')].some((li) => li.innerText.includes('들어가면 알림 · 항상'))`);
+      expect((await reader.zones(pat)).find((z) => z.name === '공사장')).toMatchObject({ alertOn: ['enter'], schedule: null, version: 2 });
+      reader.close();
+      // pat comes from far away into it: the server raises a zone_enter alert
+      const middle = kept!.shape.kind === 'circle' ? kept!.shape.center : { lat: 0, lng: 0 };
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
+      await walk(middle, 3);
+      await shows(page, '.alerts li[data-reason="zone_enter"]');
+      expect(await page.locator('.alerts li[data-reason="zone_enter"]').innerText()).toContain(`${names[pat]} 님이 구역에 들어왔습니다 (공사장)`);
+      lap('phone console: zone rules and an enter alert');
+    }, 30_000);
+
     it('shows the alert when the patient walks out of a zone, and who took it when a second caregiver does', async () => {
       mark = performance.now();
       // the zone is the server's: pat walks out of it, the server raises an alert, and a second caregiver takes it
       const reader = connect({ url: cluster.nodeUrls[0]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
-      const [zone] = await reader.zones(pat);
+      const zone = (await reader.zones(pat)).find((z) => z.name === '집');
       reader.close();
       expect(zone?.shape).toMatchObject({ kind: 'circle', radius: 350 });
       const middle = zone!.shape.kind === 'circle' ? zone!.shape.center : { lat: 0, lng: 0 };
-      let at = Date.now();
-      for (let i = 0; i < 3; i++) await walker!.publishLocation({ ...middle, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
-      for (let i = 0; i < 3; i++) await walker!.publishLocation({ lat: middle.lat + 0.02, lng: middle.lng, accuracy: 12, battery: 70, timestamp: (at += 1_000) });
+      await walk(middle, 3);
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
       await shows(page, '.alerts li[data-reason="zone_exit"] button');
       expect(await page.locator('.alerts li[data-reason="zone_exit"]').innerText()).toContain(`${names[pat]} 님이 안심 구역을 벗어났습니다 (집)`);
       await audit(page, { patientScreen: false });
@@ -226,7 +312,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
 
     it('opens the patient\'s home and the console, ready for calls', async () => {
       mark = performance.now();
-      patient = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=1`);
+      patient = await openPage(await context(PATIENT_PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=1`);
       desk = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=0`);
       await shows(patient, '[data-screen="home"] [data-status="connected"]');
       await shows(desk, '.top [data-status="connected"]');
@@ -235,6 +321,10 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       expect(await patient.locator('h1').innerText()).toBe(`${names[pat]} 님, 안녕하세요`);
       await audit(patient, { patientScreen: true });
       await screenshot(patient, 'patient-home-phone');
+      // the page reports as fast as the server asks while one of pat's alerts is open (the silence of the first step)
+      await holds(patient, `tetherApp.reporting.heartbeats > 0 && tetherApp.reporting.fixes > 0 && tetherApp.reporting.reason === 'alert_open'`);
+      expect(await patient.locator('[data-location="off"]').count()).toBe(0);
+      expect(await patient.evaluate('tetherApp.reporting.intervalMs')).toBe(5_000);
       // a first touch lets the page ring, where the browser asks for one
       if (await patient.locator('[data-action="sound"]').isVisible()) await tap(patient, '[data-action="sound"]');
       await holds(patient, `!document.querySelector('[data-action="sound"]')`);
@@ -328,7 +418,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     it('rings every device of the patient, stops the others when one answers with one tap, and carries audio both ways', async () => {
       mark = performance.now();
       // the patient's second device (a tablet, on another node) rings too, and stops when the phone answers
-      const tablet = await openPage(await context(PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=2`);
+      const tablet = await openPage(await context(PATIENT_PHONE), `${server.url}/patient.html?user=${pat}&contacts=${carol}&node=2`);
       await shows(tablet, '[data-screen="home"] [data-status="connected"]');
       await tap(desk, `li[data-patient="${pat}"] [data-action="call"]`);
       await shows(tablet, '[data-screen="incoming"]');
@@ -412,5 +502,50 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
       expect(await later.locator('.calls li[data-call]').last().innerText()).toContain(`${names[pat]} asked for help (SOS)`);
       lap('history in a new console');
     }, 30_000);
+
+    it('pages through the selected patient\'s alerts from the server\'s record, each as it is now', async () => {
+      mark = performance.now();
+      // one more alert: pat walks back into 집 and out again (the first exit was taken by dan)
+      const reader = connect({ url: cluster.nodeUrls[1]!, WebSocket, getToken: () => mintToken({ sub: carol, role: 'caregiver', patients: [pat] }, { secret: DEV_SECRET, issuer: DEV_ISSUER }) });
+      const home = (await reader.zones(pat)).find((z) => z.name === '집')!;
+      const middle = home.shape.kind === 'circle' ? home.shape.center : { lat: 0, lng: 0 };
+      await walk(middle, 3);
+      await walk({ lat: middle.lat + 0.02, lng: middle.lng }, 3);
+      // the record is written just after an alert is announced: read it until it has the second exit
+      const deadline = Date.now() + 20_000;
+      let record = await reader.alertHistory(pat, { limit: 100 });
+      while (record.filter((a) => a.reason === 'zone_exit').length < 2) {
+        if (Date.now() > deadline) throw new Error(`the second zone exit is not in the record: ${JSON.stringify(record.map((a) => a.reason))}`);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // polling the record, which has no event
+        record = await reader.alertHistory(pat, { limit: 100 });
+      }
+      reader.close();
+      const page = 5; // HISTORY_PAGE in apps/src/ui/alert-history.tsx
+      expect(record.length).toBeGreaterThan(page);
+
+      const hist = await openPage(await context(DESKTOP), `${server.url}/console.html?user=${carol}&patients=${pat},${kim}&node=1`);
+      await shows(hist, `li[data-patient="${pat}"] [data-action="show"]:not([disabled])`);
+      await tap(hist, `li[data-patient="${pat}"] [data-action="show"]`);
+      await holds(hist, `document.querySelectorAll('.alert-history li[data-history-alert]').length === ${page}`);
+      expect(await hist.locator('#alert-history-title').innerText()).toBe(`Alert history of ${names[pat]}`);
+      while (!(await hist.locator('[data-history-end]').isVisible())) {
+        const shown = await hist.locator('.alert-history li[data-history-alert]').count();
+        await tap(hist, '[data-action="older-alerts"]');
+        await holds(hist, `document.querySelectorAll('.alert-history li[data-history-alert]').length > ${shown} || !!document.querySelector('[data-history-end]')`);
+      }
+      const ids = await hist.locator('.alert-history li[data-history-alert]').evaluateAll((items) => items.map((item) => item.getAttribute('data-history-alert')));
+      expect(ids).toEqual(record.map((a) => a.alertId));
+      const taken = record.find((a) => a.reason === 'zone_exit' && a.state === 'acknowledged')!;
+      expect(await hist.locator(`li[data-history-alert="${taken.alertId}"]`).innerText()).toContain(`${names[dan]} took it at`);
+      const second = record.find((a) => a.reason === 'zone_exit' && a.state === 'open')!;
+      expect(await hist.locator(`li[data-history-alert="${second.alertId}"]`).innerText()).toContain('nobody has taken it yet');
+      // taken now, from the alerts above: the record's entry shows who took it at once
+      await tap(hist, `.alerts li[data-alert="${second.alertId}"] button`);
+      await holds(hist, `document.querySelector('li[data-history-alert="${second.alertId}"]').innerText.includes(${JSON.stringify(`${names[carol]} took it at`)})`);
+      await audit(hist, { patientScreen: false });
+      await hist.locator('#alert-history-title').scrollIntoViewIfNeeded();
+      await screenshot(hist, 'console-desktop-alert-history');
+      lap('alert history, page by page');
+    }, 60_000);
   });
 });

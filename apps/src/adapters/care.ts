@@ -54,20 +54,47 @@ export interface CareAlert {
   acknowledgedAt?: number;
 }
 
+/** One page of a patient's alert history, newest first; `more`: older ones are left. */
+export interface AlertHistoryPage {
+  alerts: CareAlert[];
+  more: boolean;
+}
+
 export interface AlertsSource {
   /** open and recently acknowledged alerts of these patients, newest first */
   watch(patientIds: readonly string[], listener: (alerts: readonly CareAlert[]) => void): Unsubscribe;
+  /** a patient's alerts, open or not, from the server's record: the newest `limit` (at most 99), or those older than `before` */
+  history(patientId: string, options: { limit: number; before?: CareAlert }): Promise<AlertHistoryPage>;
   /** resolves once the server recorded the acknowledgement (everyone's watch then shows who and when) */
   acknowledge(patientId: string, alertId: string): Promise<void>;
 }
 
 export type ZoneShape = { kind: 'circle'; center: LatLng; radiusM: number } | { kind: 'polygon'; points: LatLng[] };
 
+/** Which crossings raise an alert: leaving a safe zone, entering a place to avoid, or both. */
+export type ZoneAlertOn = 'exit' | 'enter';
+
+/** From `start` to `end` ("HH:MM"; an `end` before `start` is the next day), on ISO weekdays `days` (all when left out). */
+export interface ZoneWindow {
+  days?: number[];
+  start: string;
+  end: string;
+}
+
+/** When a zone is watched, in an IANA time zone; `null` on a zone: at all times. */
+export interface ZoneSchedule {
+  timezone: string;
+  windows: ZoneWindow[];
+}
+
 export interface Zone {
   id: string;
   patientId: string;
   name: string;
   shape: ZoneShape;
+  schedule: ZoneSchedule | null;
+  /** never empty */
+  alertOn: readonly ZoneAlertOn[];
 }
 
 export type ZoneDraft = Omit<Zone, 'id'>;

@@ -1,6 +1,6 @@
-import { type AlertWatch, type TetherClient, watchAlerts } from '@tether/client';
+import { type AlertWatch, type TetherClient, isNewerAlert, watchAlerts } from '@tether/client';
 import type { AlertView } from '../../../src/protocol/index.ts';
-import type { AlertsSource, CareAlert, Unsubscribe } from './care.ts';
+import type { AlertHistoryPage, AlertsSource, CareAlert, Unsubscribe } from './care.ts';
 
 /** acknowledged alerts kept on screen per page, newest first */
 const ACKNOWLEDGED_KEPT = 20;
@@ -9,7 +9,8 @@ const ACKNOWLEDGED_KEPT = 20;
  * A patient's alerts from the server (docs/protocol.md 16.4) through the SDK's `watchAlerts`
  * (`alerts:<id>`, newest view of each alert wins, a fresh snapshot after every reconnect): the
  * open ones, and those acknowledged while this page was open or by this page, with who took them.
- * One watch per patient, shared by every listener; stopped when the last listener goes.
+ * One watch per patient, shared by every listener; stopped when the last listener goes. The
+ * history is the server's audit trail (`alerts`, 16.6), each alert as this page knows it best.
  */
 export class ServerAlerts implements AlertsSource {
   private readonly open = new Map<string, readonly AlertView[]>();
@@ -26,6 +27,18 @@ export class ServerAlerts implements AlertsSource {
     for (const patientId of wanted) this.follow(patientId);
     tell();
     return () => this.listeners.delete(tell);
+  }
+
+  async history(patientId: string, { limit, before }: { limit: number; before?: CareAlert }): Promise<AlertHistoryPage> {
+    // one more than asked: whether older ones are left, without a second request
+    const views = await this.client.alertHistory(patientId, { limit: limit + 1, ...(before ? { before: { raisedAt: before.raisedAt, alertId: before.id } } : {}) });
+    return { alerts: views.slice(0, limit).map((view) => careAlert(this.newest(view))), more: views.length > limit };
+  }
+
+  /** the newer of `view` (the trail, written a moment after each event) and what the watch saw */
+  private newest(view: AlertView): AlertView {
+    const seen = [...(this.open.get(view.patientId) ?? []), ...this.acknowledged].find((a) => a.alertId === view.alertId);
+    return seen && isNewerAlert(seen, view) ? seen : view;
   }
 
   async acknowledge(patientId: string, alertId: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { Unsubscribe, Zone, ZoneDraft, ZonesStore } from './care.ts';
  * `zones`, written with `zone_put` / `zone_delete`. Every watcher of the patient's
  * `alerts:<id>` hears of a change by anyone (`zone` deliveries, best effort), so a change makes
  * this read the list again; the console's alert watch keeps that channel subscribed. A zone
- * alerts when the patient leaves it (`alertOn` the server's default, `exit`), at all times.
+ * alerts on leaving it, entering it or both (`alertOn`), at all times or on its schedule.
  */
 export class ServerZones implements ZonesStore {
   private readonly zones = new Map<string, Zone[]>();
@@ -26,13 +26,13 @@ export class ServerZones implements ZonesStore {
   }
 
   async create(draft: ZoneDraft): Promise<Zone> {
-    const zone = zoneOf(await this.client.putZone(draft.patientId, { name: draft.name, shape: shapeOut(draft.shape) }, { ifVersion: 0 }));
+    const zone = zoneOf(await this.client.putZone(draft.patientId, { name: draft.name, shape: shapeOut(draft.shape), schedule: draft.schedule, alertOn: [...draft.alertOn] }, { ifVersion: 0 }));
     this.set(zone.patientId, byName([...(this.zones.get(zone.patientId) ?? []).filter((z) => z.id !== zone.id), zone]));
     return zone;
   }
 
   async update(zone: Zone): Promise<Zone> {
-    const kept = zoneOf(await this.client.putZone(zone.patientId, { zoneId: zone.id, name: zone.name, shape: shapeOut(zone.shape) }));
+    const kept = zoneOf(await this.client.putZone(zone.patientId, { zoneId: zone.id, name: zone.name, shape: shapeOut(zone.shape), schedule: zone.schedule, alertOn: [...zone.alertOn] }));
     this.set(kept.patientId, byName((this.zones.get(kept.patientId) ?? []).map((z) => (z.id === kept.id ? kept : z))));
     return kept;
   }
@@ -74,7 +74,7 @@ function byName(zones: Zone[]): Zone[] {
 
 function zoneOf(view: ZoneView): Zone {
   const shape: Zone['shape'] = view.shape.kind === 'circle' ? { kind: 'circle', center: view.shape.center, radiusM: view.shape.radius } : { kind: 'polygon', points: view.shape.points };
-  return { id: view.zoneId, patientId: view.patientId, name: view.name, shape };
+  return { id: view.zoneId, patientId: view.patientId, name: view.name, shape, schedule: view.schedule, alertOn: view.alertOn };
 }
 
 function shapeOut(shape: Zone['shape']) {

@@ -170,7 +170,7 @@ export function ConsoleApp({ client, identity, config, adapters, calls, clock, t
           </section>
           {selected !== null && <TrailControls range={range} trail={trail} loading={trailState === 'loading'} failed={trailState === 'failed'} onRange={setRange} />}
           {selected !== null && map && <ZonesPanel store={adapters.zones} patientId={selected} map={map} />}
-          <AlertsPanel source={adapters.alerts} patients={identity.patients} />
+          <AlertsPanel source={adapters.alerts} patients={identity.patients} selected={selected} />
           <CallList source={adapters.calls} onCall={(peer) => void calls.dial(peer)} />
         </aside>
       </main>

@@ -26,6 +26,8 @@ export function PatientCard({ place, selected, serverNow, statuses, busy, onSele
   const [status, setStatus] = useState<TrackingStatus | null>(null);
   useEffect(() => statuses.watch(place.patientId, setStatus), [statuses, place.patientId]);
   const fix = place.fix;
+  // the server's status has the newer of the heartbeat's and the last position's battery
+  const battery = status?.battery ?? fix?.position.battery;
   return (
     <li class={`patient${selected ? ' patient-selected' : ''}`} data-patient={place.patientId}>
       <div class="patient-head">
@@ -39,10 +41,10 @@ export function PatientCard({ place, selected, serverNow, statuses, busy, onSele
             ? t('patient.no_position')
             : t('patient.seen', { ago: formatAgo(t, serverNow - fix.ts, fix.ts) })}
       </p>
-      {fix && (
+      {(fix || battery !== undefined) && (
         <p class="patient-facts">
-          {fix.position.battery !== undefined && <span data-battery>{t('patient.battery', { percent: Math.round(fix.position.battery) })}</span>}
-          <span>{t('patient.accuracy', { m: Math.round(fix.position.accuracy) })}</span>
+          {battery !== undefined && <span data-battery>{t('patient.battery', { percent: Math.round(battery) })}</span>}
+          {fix && <span>{t('patient.accuracy', { m: Math.round(fix.position.accuracy) })}</span>}
         </p>
       )}
       <div class="row">

@@ -94,7 +94,7 @@ export class PatientMap {
     this.zoneLayer.clearLayers();
     for (const zone of zones) {
       if (zone.id === editingId) continue;
-      const style = { className: 'zone', interactive: false };
+      const style = { className: zone.alertOn.includes('exit') ? 'zone' : 'zone zone-enter', interactive: false };
       const layer =
         zone.shape.kind === 'circle'
           ? L.circle([zone.shape.center.lat, zone.shape.center.lng], { ...style, radius: zone.shape.radiusM })

@@ -3,12 +3,14 @@ import type { Zone, ZoneShape, ZonesStore } from '../adapters/care.ts';
 import { useT } from '../i18n/i18n.ts';
 import type { PatientMap } from './patient-map.ts';
 import { MAX_RADIUS_M, MIN_RADIUS_M, ZoneEditor, clampRadius } from './zone-editor.ts';
+import { type AlertChoice, NEW_RULES, type WatchChoice, type ZoneRules, browserTimezone, describeRules, rulesOf, zoneRulesOut } from './zone-rules.ts';
 
-type Editing = { zoneId: string | null; name: string; shape: ZoneShape | null };
+type Editing = { zoneId: string | null; name: string; shape: ZoneShape | null; rules: ZoneRules };
 
 /**
- * The selected patient's safe zones: the list, and drawing or editing one on the map through a
- * ZoneEditor. Saved through the ZonesStore (phase 1: kept in this page; the note says so).
+ * The selected patient's zones: the list (shape, what each alerts on, when it is watched), and
+ * drawing or editing one on the map through a ZoneEditor, with its rules (zone-rules.ts). Saved
+ * through the ZonesStore, on the server.
  */
 export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patientId: string; map: PatientMap }) {
   const t = useT();
@@ -39,12 +41,15 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
     editor?.stop();
     setEditing(null);
   };
+  const rulesOut = editing ? zoneRulesOut(editing.rules, browserTimezone()) : null;
   const save = () => {
-    if (!editing?.shape) return;
+    if (!editing?.shape || !rulesOut) return;
     const name = editing.name.trim() || t('zones.default_name', { n: zones.length + 1 });
-    const saved = editing.zoneId === null ? store.create({ patientId, name, shape: editing.shape }) : store.update({ id: editing.zoneId, patientId, name, shape: editing.shape });
+    const draft = { patientId, name, shape: editing.shape, ...rulesOut };
+    const saved = editing.zoneId === null ? store.create(draft) : store.update({ id: editing.zoneId, ...draft });
     saved.then(close, () => setFailed(true));
   };
+  const setRules = (change: Partial<ZoneRules>) => setEditing((e) => (e ? { ...e, rules: { ...e.rules, ...change } } : e));
   const remove = (zone: Zone) => {
     store.delete(patientId, zone.id).then(
       () => editing?.zoneId === zone.id && close(),
@@ -65,7 +70,10 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
                 <li key={zone.id} data-zone={zone.id}>
                   <span class="zone-name">{zone.name}</span>
                   <span class="zone-kind">{zone.shape.kind === 'circle' ? t('zones.circle_size', { m: zone.shape.radiusM }) : t('zones.polygon_size', { n: zone.shape.points.length })}</span>
-                  <button type="button" class="button" onClick={() => begin({ zoneId: zone.id, name: zone.name, shape: zone.shape }, (e) => e.edit(zone.shape))}>
+                  <span class="zone-rules" data-zone-rules>
+                    {describeRules(t, zone)}
+                  </span>
+                  <button type="button" class="button" onClick={() => begin({ zoneId: zone.id, name: zone.name, shape: zone.shape, rules: rulesOf(zone) }, (e) => e.edit(zone.shape))}>
                     {t('zones.edit', { name: zone.name })}
                   </button>
                   <button type="button" class="button button-quiet" onClick={() => remove(zone)}>
@@ -76,10 +84,10 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
             </ul>
           )}
           <div class="row">
-            <button type="button" class="button" data-action="add-circle" onClick={() => begin({ zoneId: null, name: '', shape: null }, (e) => e.startCircle(map.center()))}>
+            <button type="button" class="button" data-action="add-circle" onClick={() => begin({ zoneId: null, name: '', shape: null, rules: NEW_RULES }, (e) => e.startCircle(map.center()))}>
               {t('zones.add_circle')}
             </button>
-            <button type="button" class="button" data-action="add-polygon" onClick={() => begin({ zoneId: null, name: '', shape: null }, (e) => e.startPolygon())}>
+            <button type="button" class="button" data-action="add-polygon" onClick={() => begin({ zoneId: null, name: '', shape: null, rules: NEW_RULES }, (e) => e.startPolygon())}>
               {t('zones.add_polygon')}
             </button>
           </div>
@@ -115,8 +123,14 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
               {t('zones.undo_corner')}
             </button>
           )}
+          <ZoneRulesFields rules={editing.rules} onChange={setRules} />
+          {rulesOut === null && (
+            <p class="error" role="alert" data-zone-problem>
+              {t('zones.same_time')}
+            </p>
+          )}
           <div class="row">
-            <button type="submit" class="button button-primary" disabled={!editing.shape}>
+            <button type="submit" class="button button-primary" disabled={!editing.shape || !rulesOut}>
               {t('zones.save')}
             </button>
             <button type="button" class="button button-quiet" onClick={close}>
@@ -131,5 +145,47 @@ export function ZonesPanel({ store, patientId, map }: { store: ZonesStore; patie
         </p>
       )}
     </section>
+  );
+}
+
+const ALERT_CHOICES: readonly AlertChoice[] = ['exit', 'enter', 'both'];
+
+/** What the zone alerts on, and when it is watched: radio groups and two times, each labelled. */
+function ZoneRulesFields({ rules, onChange }: { rules: ZoneRules; onChange: (change: Partial<ZoneRules>) => void }) {
+  const t = useT();
+  const watches: readonly WatchChoice[] = rules.kept !== null && rulesOf({ schedule: rules.kept, alertOn: ['exit'] }).watch === 'kept' ? ['always', 'daily', 'kept'] : ['always', 'daily'];
+  return (
+    <>
+      <fieldset class="choices" data-alert-on={rules.alertOn}>
+        <legend>{t('zones.alert_on')}</legend>
+        {ALERT_CHOICES.map((choice) => (
+          <label key={choice} class="choice">
+            <input type="radio" name="zone-alert-on" value={choice} checked={rules.alertOn === choice} onChange={() => onChange({ alertOn: choice })} />
+            {t(`zones.alert_on_${choice}`)}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset class="choices" data-watch={rules.watch}>
+        <legend>{t('zones.watch')}</legend>
+        {watches.map((choice) => (
+          <label key={choice} class="choice">
+            <input type="radio" name="zone-watch" value={choice} checked={rules.watch === choice} onChange={() => onChange({ watch: choice })} />
+            {t(`zones.watch_${choice}`)}
+          </label>
+        ))}
+        {rules.watch === 'daily' && (
+          <div class="row times">
+            <label>
+              {t('zones.from')}
+              <input type="time" required value={rules.start} data-time="start" onInput={(e) => onChange({ start: e.currentTarget.value })} />
+            </label>
+            <label>
+              {t('zones.to')}
+              <input type="time" required value={rules.end} data-time="end" onInput={(e) => onChange({ end: e.currentTarget.value })} />
+            </label>
+          </div>
+        )}
+      </fieldset>
+    </>
   );
 }

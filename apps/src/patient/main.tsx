@@ -4,10 +4,13 @@ import { boot } from '../boot.tsx';
 import { Ringtone } from '../call/ringtone.ts';
 import { exposeDiagnostics } from '../diagnostics.ts';
 import { PatientApp } from './patient-app.tsx';
+import { PatientReporting } from './reporting.ts';
 
 await boot('patient', document.getElementById('app')!, (started) => {
   const { client, calls } = started;
   const ringtone = new Ringtone();
-  exposeDiagnostics({ client, calls, ringtone });
-  return <PatientApp client={client} identity={started.identity} adapters={started.adapters} calls={calls} ringtone={ringtone} />;
+  const reporting = new PatientReporting(client);
+  void reporting.start();
+  exposeDiagnostics({ client, calls, ringtone, reporting });
+  return <PatientApp client={client} identity={started.identity} adapters={started.adapters} calls={calls} ringtone={ringtone} reporting={reporting} />;
 });

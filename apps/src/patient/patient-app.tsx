@@ -9,6 +9,7 @@ import { useT } from '../i18n/i18n.ts';
 import { formatClock, formatDuration } from '../ui/format.ts';
 import { useExternal, useNow } from '../ui/hooks.ts';
 import { useName } from '../ui/people.ts';
+import type { PatientReporting } from './reporting.ts';
 import { SosButton } from './sos-button.tsx';
 
 export interface PatientProps {
@@ -17,6 +18,8 @@ export interface PatientProps {
   adapters: CareAdapters;
   calls: CallController;
   ringtone: Ringtone;
+  /** positions and the heartbeat this page sends */
+  reporting: PatientReporting;
 }
 
 /** ms an ended call stays on screen before the home screen comes back */
@@ -27,10 +30,11 @@ const ENDED_SHOWN_MS = 8_000;
  * back, one big button per contact, and SOS. A call takes the whole screen: the caller's name,
  * answer and decline; then the timer, mute and hang up.
  */
-export function PatientApp({ client, identity, adapters, calls, ringtone }: PatientProps) {
+export function PatientApp({ client, identity, adapters, calls, ringtone, reporting }: PatientProps) {
   const [link, setLink] = useState<Link>({ status: 'connecting', since: Date.now(), nodeId: null });
   const view = useExternal(useCallback((on) => calls.subscribe(on), [calls]), () => calls.view);
   const needsTap = useExternal(useCallback((on) => ringtone.onChange(on), [ringtone]), () => ringtone.needsTap);
+  const permission = useExternal(useCallback((on) => reporting.subscribe(on), [reporting]), () => reporting.view.permission);
 
   useEffect(() => watchLink(client, setLink), [client]);
   useEffect(() => {
@@ -53,7 +57,7 @@ export function PatientApp({ client, identity, adapters, calls, ringtone }: Pati
 
   if (view.phase === 'incoming') return <Incoming view={view} calls={calls} />;
   if (view.phase !== 'idle' && !sosWaiting(view)) return <InCall view={view} calls={calls} />;
-  return <Home link={link} identity={identity} adapters={adapters} calls={calls} needsTap={needsTap} ringtone={ringtone} />;
+  return <Home link={link} identity={identity} adapters={adapters} calls={calls} needsTap={needsTap} ringtone={ringtone} locationOff={permission === 'denied'} />;
 }
 
 /**
@@ -128,7 +132,8 @@ function InCall({ view, calls }: { view: CallView; calls: CallController }) {
   );
 }
 
-function Home({ link, identity, adapters, calls, needsTap, ringtone }: { link: Link; identity: Identity; adapters: CareAdapters; calls: CallController; needsTap: boolean; ringtone: Ringtone }) {
+function Home(props: { link: Link; identity: Identity; adapters: CareAdapters; calls: CallController; needsTap: boolean; ringtone: Ringtone; locationOff: boolean }) {
+  const { link, identity, adapters, calls, needsTap, ringtone, locationOff } = props;
   const t = useT();
   const me = useName(identity.userId);
   const missed = useMissed(adapters.calls, identity.userId);
@@ -138,6 +143,11 @@ function Home({ link, identity, adapters, calls, needsTap, ringtone }: { link: L
       <p class={`reach reach-${link.status}`} role="status" data-status={link.status}>
         {t(`patient.link.${link.status}`)}
       </p>
+      {locationOff && (
+        <p class="reach reach-location-off" data-location="off">
+          {t('patient.location_off')}
+        </p>
+      )}
       {needsTap && (
         <button type="button" class="big button-sound" data-action="sound" onClick={() => void ringtone.unlock()}>
           {t('patient.sound_on')}

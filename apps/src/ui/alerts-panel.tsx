@@ -1,11 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AlertsSource, CareAlert } from '../adapters/care.ts';
 import { type MessageKey, useT, CATALOGUES } from '../i18n/i18n.ts';
+import { AlertHistory } from './alert-history.tsx';
 import { formatClock } from './format.ts';
 import { useName } from './people.ts';
 
-/** Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones and who took the others. */
-export function AlertsPanel({ source, patients }: { source: AlertsSource; patients: readonly string[] }) {
+/**
+ * Open and acknowledged alerts of `patients`, with an acknowledge button on the open ones and who
+ * took the others; below, the `selected` patient's history from the server.
+ */
+export function AlertsPanel({ source, patients, selected = null }: { source: AlertsSource; patients: readonly string[]; selected?: string | null }) {
   const t = useT();
   const [alerts, setAlerts] = useState<readonly CareAlert[]>([]);
   useEffect(() => source.watch(patients, setAlerts), [source, patients.join(',')]);
@@ -21,6 +25,7 @@ export function AlertsPanel({ source, patients }: { source: AlertsSource; patien
           ))}
         </ul>
       )}
+      {selected !== null && <AlertHistory source={source} patientId={selected} live={alerts} />}
     </section>
   );
 }

@@ -15,6 +15,11 @@ export function formatClock(t: Translator, at: number): string {
   return new Intl.DateTimeFormat(t.language, { hour: 'numeric', minute: '2-digit' }).format(at);
 }
 
+/** The day and time ("12월 1일 오후 2:05", "Dec 1, 2:05 PM"), for lists that span days. */
+export function formatWhen(t: Translator, at: number): string {
+  return new Intl.DateTimeFormat(t.language, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
+}
+
 /** A call's length as a timer shows it: 0:07, 12:34, 1:02:03. */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
