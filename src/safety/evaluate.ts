@@ -5,7 +5,7 @@ import { MAX_OPEN_ALERTS, MAX_RECENT_ALERTS, type PatientState, initialState } f
 import { isActive, nextChange } from './schedule.ts';
 import type { SafetySettings } from './settings.ts';
 import type { SosAlert } from '../calls/alert-sink.ts';
-import { newTrack, observe } from './zone-track.ts';
+import { observe, trackFor } from './zone-track.ts';
 
 /** What happened to a patient that the rules must weigh. */
 export type SafetyInput =
@@ -87,9 +87,11 @@ export function evaluate(
   let fix: Position | null = null;
   switch (input.kind) {
     case 'fix':
+      // a fix dated ahead of the server's clock (a phone clock set ahead) counts as taken now:
+      // kept as it came, it would make every later, correctly dated fix look old
+      fix = input.position.timestamp > now ? { ...input.position, timestamp: now } : input.position;
       // an old or repeated fix (a retry, a reordering) changes nothing
-      if (st.lastFix && input.position.timestamp <= st.lastFix.position.timestamp) return finish(out, zones, now, s);
-      fix = input.position;
+      if (st.lastFix && fix.timestamp <= st.lastFix.position.timestamp) return finish(out, zones, now, s);
       st.lastFix = { position: fix, ts: now };
       if (!st.anchor || distanceM(st.anchor, fix) - fix.accuracy > s.stationaryRadiusM) {
         st.anchor = { lat: fix.lat, lng: fix.lng };
@@ -152,7 +154,7 @@ function zoneRules(
   const tracks: PatientState['tracks'] = {};
   for (const zone of zones) {
     const old = st.tracks[zone.zoneId];
-    let track = old && old.version === zone.version ? old : newTrack(zone);
+    let track = trackFor(old, zone);
     const ref = { zone: { zoneId: zone.zoneId, name: zone.name } };
     const active = isActive(zone.schedule, now);
     // a schedule that just began: judge the side the patient is already on

@@ -19,8 +19,11 @@ import { edgeDistanceM } from './geo.ts';
  * - The first confirmed side of a zone is not a crossing: nobody saw the patient cross.
  */
 export interface ZoneTrack {
-  /** the zone version this track was made for; a changed zone starts a new track */
+  /** the zone version this track was last checked against */
   version: number;
+  /** the zone's shape as JSON when the track began: only a new shape starts a new track (a new
+   * name, schedule or alertOn keeps the side the patient is on); absent in tracks from before */
+  shape?: string;
   /** the confirmed side: true inside, false outside, null not known yet */
   inside: boolean | null;
   /** fixes seen in a row on the other side, and the device time of the first */
@@ -40,7 +43,15 @@ export interface TrackSettings {
 export type Side = 'in' | 'out';
 
 export function newTrack(zone: ZoneView): ZoneTrack {
-  return { version: zone.version, inside: null, pending: null, active: null };
+  return { version: zone.version, shape: JSON.stringify(zone.shape), inside: null, pending: null, active: null };
+}
+
+/** The track to go on with for `zone`: the old one while its shape is unchanged, else a new one. */
+export function trackFor(old: ZoneTrack | undefined, zone: ZoneView): ZoneTrack {
+  if (!old) return newTrack(zone);
+  const shape = JSON.stringify(zone.shape);
+  if (old.version === zone.version) return old.shape === undefined ? { ...old, shape } : old;
+  return old.shape === shape ? { ...old, version: zone.version } : newTrack(zone);
 }
 
 /** Which side `fix` is on for `zone`, or null when its accuracy leaves that open. */

@@ -220,7 +220,25 @@ describe('safety rules', () => {
     expect({ ...JSON.parse(JSON.stringify(life.state)), updatedAt: 0 }).toEqual({ ...JSON.parse(before), updatedAt: 0 });
   });
 
-  it('drops the track of a changed or deleted zone: a new version starts unknown, raising nothing', () => {
+  it('counts a fix dated ahead of the server clock as taken now: later, correctly dated fixes still raise an exit', () => {
+    const life = new Life();
+    life.fix(T0, 0);
+    life.at(T0 + 5_000, { kind: 'fix', position: { ...SEOUL, accuracy: 10, timestamp: T0 + 86_400_000 } });
+    life.walkOut(T0 + 10_000);
+    expect(life.alerts().map((a) => a.reason)).toEqual(['zone_exit']);
+  });
+
+  it('keeps the side the patient is on when a zone is renamed or rescheduled: the next exit is still raised', () => {
+    const life = new Life();
+    for (let i = 0; i < 3; i++) life.fix(T0 + i * 5_000, 0);
+    expect(life.state!.tracks.home!.inside).toBe(true);
+    const renamed = new Life({ rev: 2, zones: [zone({ version: 2, name: 'Home (new)' })] });
+    renamed.state = life.state;
+    for (let i = 0; i < 6; i++) renamed.fix(T0 + 15_000 + i * 5_000, 400);
+    expect(renamed.alerts().map((a) => a.reason)).toEqual(['zone_exit']);
+  });
+
+  it('drops the track of a moved or deleted zone: a new shape starts unknown, raising nothing', () => {
     const life = new Life();
     life.walkOut(T0);
     expect(life.state!.tracks.home!.inside).toBe(false);
