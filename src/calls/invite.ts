@@ -45,14 +45,18 @@ async function circleCall(
   const circle = await ctx.circle.order(session.identity);
   if (circle.length === 0) throw new TetherError('NO_CARE_CIRCLE');
   const alertId = what.kind === 'sos' ? randomUUID() : null;
-  const result = await start(ctx, clock, session, call(ctx, session, what, circle, ctx.limits.escalationStepMs, alertId));
-  // raised for a new SOS (or one that met a caregiver's call to the patient: glare), not for a retry
-  if (alertId && (result.alertId === alertId || result.glare)) {
-    ctx.alerts
-      .raise({ alertId, kind: 'sos', patientId: session.identity.userId, from: session.sender, callId: result.callId, caregivers: circle, ts: ctx.now() })
-      .catch((error: unknown) => ctx.logger.error({ err: error, alertId }, 'SOS alert not raised; the call still rings the circle'));
-  }
-  return result;
+  // raised before the callee is rung, so an invite the bus refuses (BUS_UNAVAILABLE, the call
+  // still rings) leaves the alert raised; a retry raises the first alert's id again, which the
+  // sink ignores when it has it. For glare, `record` is the caregiver's call this SOS answered.
+  const raise = alertId
+    ? (record: CallRecord): void => {
+        const id = record.alertId ?? alertId;
+        ctx.alerts
+          .raise({ alertId: id, kind: 'sos', patientId: session.identity.userId, from: session.sender, callId: record.callId, caregivers: circle, ts: ctx.now() })
+          .catch((error: unknown) => ctx.logger.error({ err: error, alertId: id }, 'SOS alert not raised; the call still rings the circle'));
+      }
+    : undefined;
+  return start(ctx, clock, session, call(ctx, session, what, circle, ctx.limits.escalationStepMs, alertId), raise);
 }
 
 function call(
@@ -78,20 +82,24 @@ function call(
   };
 }
 
-async function start(ctx: CallContext, clock: CallClock, session: Session, call: NewCall): Promise<CallResult> {
+/** `live`: told of the call once it is made (or found ringing, or met by glare), before it rings. */
+async function start(ctx: CallContext, clock: CallClock, session: Session, call: NewCall, live?: (record: CallRecord) => void): Promise<CallResult> {
   const created = await mapped(ctx.calls.create(call, ctx.now()));
   session.assertOpen();
   switch (created.kind) {
     case 'taken':
       throw new TetherError('CALL_ID_TAKEN', `call id ${call.callId} belongs to another call`);
     case 'glare':
+      live?.(created.call);
       changed(ctx, clock, { kind: 'accepted', call: created.call }, session.sender);
       return { ...callResult(created.call, ctx.now()), glare: true };
     case 'exists':
       if (created.call.state !== 'ringing') return callResult(created.call, ctx.now());
+      live?.(created.call);
       return rung(ctx, clock, session, created.call);
     case 'created':
       ctx.metrics.callStarted(call.kind);
+      live?.(created.call);
       return rung(ctx, clock, session, created.call);
   }
 }
