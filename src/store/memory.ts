@@ -83,7 +83,13 @@ export class MemoryStore implements Store {
 
   async touchSessions(sessions: readonly LiveSession[], until: number): Promise<void> {
     this.assertUp();
-    for (const { member } of sessions) this.d.entry(member).liveUntil = until;
+    for (const { member } of sessions) {
+      const entry = this.d.entry(member);
+      entry.liveUntil = until;
+      // a live session stays owed direct signals and resumable however long it stays connected
+      const record = entry.record;
+      if (record?.attached && record.until < until + record.attachedTtlMs / 2) record.until = until + record.attachedTtlMs;
+    }
   }
 
   async userSessions(userId: string, now: number): Promise<Member[]> {

@@ -63,7 +63,8 @@ redis.call('SREM', skey(ARGV[5], 'rooms'), ARGV[4])
 /**
  * ARGV: until, then (sessionId, userId, member JSON) per session. One ZADD per 1000 sessions and
  * one PTTL per session: a missing hash (-2) is a new session; keys whose TTL falls short of
- * `until + grace` are re-timed to `until + 2 * grace`, so that happens about once per grace.
+ * `until + grace` are re-timed to `until + 2 * grace`, so that happens about once per grace; an
+ * attached resume record's own deadline is renewed then too, once half of its ttl is used.
  */
 const TOUCH = new LuaScript(
   'touchSessions',
@@ -82,9 +83,17 @@ for i = 5, #ARGV, 3 do
       redis.call('HSET', skey(id), 'member', ARGV[i + 2], 'uid', uid)
       redis.call('SADD', ukey(uid), id)
     else
-      uid = redis.call('HGET', skey(id), 'uid')
+      -- an attached record lives on while its session is live (its 'until' bounds only a record
+      -- no node renews): renewed here, about once per grace
+      local f = redis.call('HMGET', skey(id), 'uid', 'attached', 'until', 'ttl')
+      uid = f[1]
+      if f[2] == '1' and f[4] and tonumber(f[3]) < tonumber(till) + tonumber(f[4]) / 2 then
+        local renewed = tonumber(till) + tonumber(f[4])
+        redis.call('HSET', skey(id), 'until', string.format('%d', renewed))
+        t = math.max(need, ttl_for(renewed))
+      end
     end
-    retime(id, uid, need + GRACE)
+    retime(id, uid, math.max(t, need) + GRACE)
   end
 end
 chunked('ZADD', PRESENCE, pairs_, 2000)

@@ -37,6 +37,16 @@ export function directContract(t: ContractContext): void {
     expect(await b.takeOver(request(phone), now)).toMatchObject({ complete: true, pending: owed });
   });
 
+  it('keeps direct messages for a live session past its attached ttl: each renewal of its presence renews its record', async () => {
+    const pat = member('pat', 'patient');
+    const now = Date.now();
+    await a.openSession(record(pat, { attachedTtlMs: 60_000 }), now);
+    // still connected 100 s later (its node renews presence), past the record's first 60 s
+    await live(b, now + 100_000, pat);
+    const [kept] = await a.appendDirect([direct(pat.userId, 'f')], now + 70_000);
+    expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
+  });
+
   it('says whether a user with nothing resumable is live anyway (still numbered and journaled), or has no session at all', async () => {
     const alice = member('alice', 'patient');
     const carol = record(member('carol', 'caregiver'));
