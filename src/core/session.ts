@@ -11,6 +11,9 @@ import type { Subscriber } from './relay.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { SerialQueue } from './serial-queue.ts';
 
+/** offsets of frames sent while their log write failed, kept per session to declare later; as many as the store keeps */
+export const UNLOGGED_OFFSETS_KEPT = 256;
+
 /** How the core talks back to one connection; implemented by the transport. */
 export interface Outbound {
   /** `text`, when given, is `frame` already serialized (so it is not serialized twice) */
@@ -138,7 +141,8 @@ export class Session implements Subscriber, LoggedSession {
       // sent anyway (signaling works without the Store); declared as a hole with the next write
       const last = frames.at(-1)!.seq;
       const offsets = frames.flatMap((f) => (f.offset === undefined ? [] : [f.offset]));
-      this.unlogged = { toSeq: last, offsets: [...(this.unlogged?.offsets ?? []), ...offsets] };
+      // the newest UNLOGGED_OFFSETS_KEPT: the store keeps no more (and what is owed is bounded below that)
+      this.unlogged = { toSeq: last, offsets: [...(this.unlogged?.offsets ?? []), ...offsets].slice(-UNLOGGED_OFFSETS_KEPT) };
     }
     if (this.state !== 'live') return;
     for (const { frame, text } of frames) this.outbound.send(frame, text);

@@ -68,7 +68,8 @@ export class RedisSessions {
     let args: ScriptArg[] = [];
     let frames = 0;
     for (const { sessionId, epoch, frames: logged, unlogged } of batch) {
-      args.push(sessionId, epoch, unlogged?.toSeq ?? '', unlogged?.offsets.length ?? 0, ...(unlogged?.offsets ?? []));
+      const offsets = newestUnlogged(unlogged);
+      args.push(sessionId, epoch, unlogged?.toSeq ?? '', offsets.length, ...offsets);
       args.push(logged.length, ...logged.map(encodeLogged));
       frames += logged.length + 1;
       if (frames >= LOG_CALL_FRAMES) {
@@ -84,7 +85,8 @@ export class RedisSessions {
 
   async endSession(sessionId: string, epoch: number | null, end: SessionEnd): Promise<boolean> {
     const { unlogged } = end;
-    const args = [sessionId, epoch ?? '', end.resumableUntil ?? '', end.now, unlogged?.toSeq ?? '', unlogged?.offsets.length ?? 0, ...(unlogged?.offsets ?? [])];
+    const offsets = newestUnlogged(unlogged);
+    const args = [sessionId, epoch ?? '', end.resumableUntil ?? '', end.now, unlogged?.toSeq ?? '', offsets.length, ...offsets];
     return (await this.scripts.call(END_SESSION, args)) === 1;
   }
 
@@ -213,4 +215,9 @@ function epochReply(reply: unknown): number {
 /** A script's 1 / 0 / 2 for a session: held at the epoch, fenced, or unknown to the Store. */
 function outcome(reply: unknown): LogOutcome {
   return reply === 1 ? 'ok' : reply === 0 ? 'fenced' : 'missing';
+}
+
+/** The newest 256 declared offsets: all the record keeps ('unl'), and few enough for one Lua unpack. */
+function newestUnlogged(unlogged: SessionFrames['unlogged']): readonly number[] {
+  return unlogged ? unlogged.offsets.slice(-256) : [];
 }

@@ -147,6 +147,14 @@ export function sessionsContract(t: ContractContext): void {
     expect(await b.takeOver(request(declared, 2), Date.now())).toEqual({ complete: false });
   });
 
+  it('takes a declaration of more unlogged offsets than one script can unpack (a long outage), in a log write and an end', async () => {
+    const rec = record(member('alice', 'patient'));
+    const epoch = await a.openSession(rec, Date.now());
+    const many = Array.from({ length: 10_000 }, (_, i) => 1_000 + i);
+    expect(await a.logDeliveries([{ sessionId: rec.member.sessionId, epoch, frames: [], unlogged: { toSeq: 10_000, offsets: many } }])).toEqual(['ok']);
+    expect(await a.endSession(rec.member.sessionId, epoch, { resumableUntil: Date.now() + 30_000, now: Date.now(), unlogged: { toSeq: 10_000, offsets: many } })).toBe(true);
+  });
+
   it('a lastSeq above anything numbered is incomplete', async () => {
     const rec = record(member('alice', 'patient'));
     const epoch = await a.openSession(rec, Date.now());
