@@ -2,6 +2,9 @@ import type { Sql } from 'postgres';
 import type { CallEndReason, CallKind, CallMedia } from '../protocol/index.ts';
 import type { CallHistory, CallHistoryEntry, CallHistoryPage } from './call-history.ts';
 
+/** rows per INSERT statement */
+const ROWS_PER_INSERT = 1_000;
+
 interface Row {
   user_id: string;
   call_id: string;
@@ -42,14 +45,19 @@ export class PostgresCallHistory implements CallHistory {
       reason: e.reason,
       escalated: e.escalated,
     }));
-    await this.run(
-      'recordCalls',
-      (sql) => sql`
-        insert into call_history ${sql(rows)}
-        on conflict (user_id, call_id) do update set
-          peer_id = excluded.peer_id, direction = excluded.direction, media = excluded.media,
-          kind = excluded.kind, started_at = excluded.started_at, answered_at = excluded.answered_at,
-          ended_at = excluded.ended_at, reason = excluded.reason, escalated = excluded.escalated`,
+    // in chunks, in one transaction: one INSERT takes at most 65 534 parameters (11 per row), and a
+    // writer that held entries through a long outage hands over thousands at once
+    await this.run('recordCalls', (sql) =>
+      sql.begin(async (tx) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          await tx`
+            insert into call_history ${tx(rows.slice(i, i + ROWS_PER_INSERT))}
+            on conflict (user_id, call_id) do update set
+              peer_id = excluded.peer_id, direction = excluded.direction, media = excluded.media,
+              kind = excluded.kind, started_at = excluded.started_at, answered_at = excluded.answered_at,
+              ended_at = excluded.ended_at, reason = excluded.reason, escalated = excluded.escalated`;
+        }
+      }),
     );
   }
 

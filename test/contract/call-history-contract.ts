@@ -62,6 +62,12 @@ export function describeCallHistoryContract(name: string, makeRecords: () => Pro
       expect(await b.calls.listCalls(carol, { before: null, limit: 10 })).toEqual([escalated, answered]);
     });
 
+    it('keeps a batch larger than one statement can carry (a writer that held entries through an outage)', async () => {
+      const users = Array.from({ length: 70 }, () => user('u'));
+      await a.calls.recordCalls(users.flatMap((u) => Array.from({ length: 100 }, (_, n) => entry(u, n))));
+      for (const u of [users[0]!, users[69]!]) expect(await b.calls.listCalls(u, { before: null, limit: 100 })).toHaveLength(100);
+    });
+
     it('lists one user only, newest first, at most `limit`', async () => {
       const [carol, dave] = [user('carol'), user('dave')];
       const mine = [3, 1, 2].map((n) => entry(carol, n));
