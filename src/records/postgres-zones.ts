@@ -63,10 +63,10 @@ export class PostgresSafeZones implements SafeZones {
 
   listZones(patientId: string): Promise<ZoneSet> {
     return this.run('listZones', async (sql) => {
-      const [rows, revs] = await Promise.all([
-        sql<Row[]>`select * from safe_zones where patient_id = ${patientId} order by zone_id`,
-        sql<Array<{ rev: string }>>`select rev from safe_zone_revisions where patient_id = ${patientId}`,
-      ]);
+      // the revision first: rows read after it are at least that new, so a copy kept under this
+      // revision is never older than it says (a later, higher revision replaces it)
+      const revs = await sql<Array<{ rev: string }>>`select rev from safe_zone_revisions where patient_id = ${patientId}`;
+      const rows = await sql<Row[]>`select * from safe_zones where patient_id = ${patientId} order by zone_id`;
       return { rev: Number(revs[0]?.rev ?? 0), zones: rows.map(fromRow) };
     });
   }
