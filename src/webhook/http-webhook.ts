@@ -5,8 +5,11 @@ import type { Webhook, WebhookEventType, WebhookEvents } from './webhook.ts';
 
 /** What the webhook reports (prom-client in src/observability). */
 export interface WebhookMetrics {
-  /** outcome: delivered | rejected (a final non-2xx answer) | failed (attempts used up) | dropped (queue full, or closed) */
-  webhook(type: WebhookEventType, outcome: 'delivered' | 'rejected' | 'failed' | 'dropped'): void;
+  /**
+   * outcome: delivered | rejected (a final non-2xx answer) | failed (attempts used up) | dropped
+   * (queue full, or closed) | expired (a `call.invite` still waiting when its ring ended)
+   */
+  webhook(type: WebhookEventType, outcome: 'delivered' | 'rejected' | 'failed' | 'dropped' | 'expired'): void;
 }
 
 export interface HttpWebhookOptions {
@@ -33,7 +36,14 @@ interface Delivery {
   ts: number;
   body: string;
   attempts: number;
+  /** sent before any event that is not: a wake-up push or an alert must not wait behind history */
+  urgent: boolean;
+  /** not sent after this (server time, ms): a wake-up push for a ring that ended; null: no limit */
+  expiresAt: number | null;
 }
+
+/** Events that go first: they wake a callee or page a caregiver now. */
+const URGENT: ReadonlySet<WebhookEventType> = new Set(['call.invite', 'alert.raised', 'alert.escalated']);
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
@@ -41,6 +51,8 @@ const RETRYABLE_STATUS = new Set([408, 425, 429]);
 export class HttpWebhook implements Webhook {
   readonly enabled = true;
   private readonly options: Required<Omit<HttpWebhookOptions, 'logger' | 'metrics'>> & Pick<HttpWebhookOptions, 'logger' | 'metrics'>;
+  /** waiting for a free request, urgent ones apart (taken first) */
+  private readonly urgent: Delivery[] = [];
   private readonly ready: Delivery[] = [];
   private readonly waiting = new Map<Delivery, NodeJS.Timeout>();
   private readonly inFlight = new Map<AbortController, Promise<void>>();
@@ -73,27 +85,38 @@ export class HttpWebhook implements Webhook {
 
   /** events queued or between attempts */
   get pending(): number {
-    return this.ready.length + this.waiting.size + this.inFlight.size;
+    return this.urgent.length + this.ready.length + this.waiting.size + this.inFlight.size;
   }
 
   send<K extends WebhookEventType>(type: K, data: WebhookEvents[K]): void {
-    if (this.closed || this.pending >= this.options.queueLimit) {
-      this.options.metrics?.webhook(type, 'dropped');
-      this.options.logger?.warn({ type, pending: this.pending, webhook: this.target }, 'webhook event dropped: queue full');
+    const urgent = URGENT.has(type);
+    // full: an urgent event takes the place of the oldest other one still waiting
+    const full = this.pending >= this.options.queueLimit;
+    const evicted = full && urgent ? this.ready.shift() : undefined;
+    if (evicted) this.dropped(evicted.type);
+    if (this.closed || (full && !evicted)) {
+      this.dropped(type);
       return;
     }
     const id = randomUUID();
     const ts = Date.now();
-    this.ready.push({ id, type, ts, body: JSON.stringify({ id, type, ts, data }), attempts: 0 });
+    const expiresAt = type === 'call.invite' ? (data as WebhookEvents['call.invite']).ringUntil : null;
+    (urgent ? this.urgent : this.ready).push({ id, type, ts, body: JSON.stringify({ id, type, ts, data }), attempts: 0, urgent, expiresAt });
     this.pump();
+  }
+
+  private dropped(type: WebhookEventType): void {
+    this.options.metrics?.webhook(type, 'dropped');
+    this.options.logger?.warn({ type, pending: this.pending, webhook: this.target }, 'webhook event dropped: queue full');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const dropped = this.ready.length + this.waiting.size;
+    const dropped = this.urgent.length + this.ready.length + this.waiting.size;
     for (const timer of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
+    this.urgent.length = 0;
     this.ready.length = 0;
     const attempts = [...this.inFlight.values()];
     for (const controller of this.inFlight.keys()) controller.abort();
@@ -102,9 +125,16 @@ export class HttpWebhook implements Webhook {
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight.size < this.options.concurrency && this.ready.length > 0) {
+    while (!this.closed && this.inFlight.size < this.options.concurrency) {
+      const delivery = this.urgent.shift() ?? this.ready.shift();
+      if (!delivery) return;
+      if (delivery.expiresAt !== null && delivery.expiresAt <= Date.now()) {
+        this.options.metrics?.webhook(delivery.type, 'expired');
+        this.options.logger?.debug({ type: delivery.type, delivery: delivery.id, webhook: this.target }, 'webhook event expired before it could be sent');
+        continue;
+      }
       const controller = new AbortController();
-      const attempt = this.attempt(this.ready.shift()!, controller).finally(() => {
+      const attempt = this.attempt(delivery, controller).finally(() => {
         this.inFlight.delete(controller);
         this.pump();
       });
@@ -160,7 +190,7 @@ export class HttpWebhook implements Webhook {
       this.options.logger?.debug({ ...fields, retryInMs: delay }, 'webhook attempt failed; retrying');
       const retry = setTimeout(() => {
         this.waiting.delete(delivery);
-        this.ready.push(delivery);
+        (delivery.urgent ? this.urgent : this.ready).push(delivery);
         this.pump();
       }, delay);
       retry.unref();

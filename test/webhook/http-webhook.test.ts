@@ -15,14 +15,18 @@ import { verify } from '../../src/webhook/signature.ts';
 import type { CallInviteEvent } from '../../src/webhook/webhook.ts';
 
 const SECRET = 'whsec-test-0123456789abcdef';
-const invite: CallInviteEvent = { callId: 'c1', kind: 'call', media: 'audio', callerId: 'carol', callerRole: 'caregiver', calleeId: 'pat', ringUntil: 1 };
+const invite: CallInviteEvent = { callId: 'c1', kind: 'call', media: 'audio', callerId: 'carol', callerRole: 'caregiver', calleeId: 'pat', ringUntil: Date.now() + 3_600_000 };
+const missed = { callId: 'm', kind: 'call' as const, media: 'audio' as const, callerId: 'carol', callerRole: 'caregiver', calleeId: 'pat', startedAt: 1, endedAt: 2, escalated: false };
 
 /** Outcomes as the webhook reports them; `next(outcome)` resolves on the next one. */
 class Outcomes implements WebhookMetrics {
   readonly seen: string[] = [];
+  /** `<type> <outcome>` */
+  readonly typed: string[] = [];
   private waiters: Array<{ outcome: string; resolve: () => void }> = [];
-  webhook(_type: string, outcome: string): void {
+  webhook(type: string, outcome: string): void {
     this.seen.push(outcome);
+    this.typed.push(`${type} ${outcome}`);
     const i = this.waiters.findIndex((w) => w.outcome === outcome);
     if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve();
   }
@@ -165,5 +169,59 @@ describe('HttpWebhook', () => {
     hook.send('call.invite', invite);
     expect(outcomes.seen).toEqual(['dropped', 'dropped', 'dropped']);
     expect(hits.length).toBeLessThanOrEqual(1);
+  });
+
+  it('sends wake-up pushes and alerts before events that can wait, and drops a wake-up push whose ring ended', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const waiters: Array<() => void> = [];
+    const untilSeen = (n: number) => new Promise<void>((resolve) => {
+      const check = (): void => void (order.length >= n ? resolve() : waiters.push(check));
+      check();
+    });
+    const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      order.push((JSON.parse(body) as { data: { callId: string } }).data.callId);
+      for (const check of waiters.splice(0)) check();
+      if (order.length === 1) await released; // the first request holds the only slot
+      res.writeHead(204).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanup.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const outcomes = new Outcomes();
+    const hook = make({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, metrics: outcomes, concurrency: 1 });
+    hook.send('call.missed', { ...missed, callId: 'missed-1' });
+    for (const callId of ['missed-2', 'missed-3']) hook.send('call.missed', { ...missed, callId });
+    hook.send('call.invite', { ...invite, callId: 'rang-out', ringUntil: Date.now() - 1 });
+    hook.send('call.invite', { ...invite, callId: 'wake' });
+    const expired = outcomes.next('expired');
+    await untilSeen(1);
+    release();
+    await expired;
+    await untilSeen(4);
+    expect(order).toEqual(['missed-1', 'wake', 'missed-2', 'missed-3']);
+  });
+
+  it('past queueLimit, an urgent event takes the place of the oldest event that can wait', async () => {
+    const { url, server } = await endpoint(() => 'hang');
+    cleanup.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const outcomes = new Outcomes();
+    const hook = make({ url, metrics: outcomes, queueLimit: 2, concurrency: 1, timeoutMs: 10_000 });
+    hook.send('call.missed', { ...missed, callId: 'in-flight' });
+    hook.send('call.missed', { ...missed, callId: 'waiting' });
+    hook.send('call.invite', invite);
+    expect(outcomes.typed).toEqual(['call.missed dropped']);
+    expect(hook.pending).toBe(2);
+    hook.send('call.missed', { ...missed, callId: 'late' });
+    expect(outcomes.typed).toEqual(['call.missed dropped', 'call.missed dropped']);
   });
 });
