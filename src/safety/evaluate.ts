@@ -7,6 +7,9 @@ import type { SafetySettings } from './settings.ts';
 import type { SosAlert } from '../calls/alert-sink.ts';
 import { observe, trackFor } from './zone-track.ts';
 
+/** how far ahead of the server's clock a fix's device time is believed (clocks drift) */
+export const FUTURE_TOLERANCE_MS = 300_000;
+
 /** What happened to a patient that the rules must weigh. */
 export type SafetyInput =
   | { kind: 'fix'; position: Position }
@@ -59,6 +62,10 @@ export function evaluate(
 ): Evaluation {
   const st = prev ? structuredClone(prev) : initialState(patientId, s.reportNormalMs, now);
   const out: Evaluation = { state: st, effects: [], due: null, opened: [], closed: [] };
+  // heard from (a position or a heartbeat) within silentMs before this input: the side it was last
+  // confirmed on still stands for a schedule that begins now
+  const heard = lastHeard(st);
+  const recent = heard !== null && now - heard <= s.silentMs;
   const raise = (reason: AlertReason, extra: Partial<AlertView> = {}, circle?: readonly string[]): void => {
     const zoneId = extra.zone?.zoneId;
     if (reason !== 'sos' && st.open.some((a) => a.reason === reason && a.zone?.zoneId === zoneId)) return;
@@ -87,9 +94,9 @@ export function evaluate(
   let fix: Position | null = null;
   switch (input.kind) {
     case 'fix':
-      // a fix dated ahead of the server's clock (a phone clock set ahead) counts as taken now:
-      // kept as it came, it would make every later, correctly dated fix look old
-      fix = input.position.timestamp > now ? { ...input.position, timestamp: now } : input.position;
+      // a fix dated more than FUTURE_TOLERANCE_MS ahead of the server's clock (a phone clock set
+      // ahead) counts as taken now: kept as it came, it would make every later fix look old
+      fix = input.position.timestamp > now + FUTURE_TOLERANCE_MS ? { ...input.position, timestamp: now } : input.position;
       // an old or repeated fix (a retry, a reordering) changes nothing
       if (st.lastFix && fix.timestamp <= st.lastFix.position.timestamp) return finish(out, zones, now, s);
       st.lastFix = { position: fix, ts: now };
@@ -117,7 +124,7 @@ export function evaluate(
       break;
   }
 
-  if (zones) zoneRules(st, zones, fix, now, s, raise);
+  if (zones) zoneRules(st, zones, fix, now, s, raise, recent);
 
   const health = deriveHealth(st, now, s, st.health);
   if (health && (st.health?.status !== health.status || st.health.reason !== health.reason)) {
@@ -150,6 +157,7 @@ function zoneRules(
   now: number,
   s: SafetySettings,
   raise: (reason: AlertReason, extra?: Partial<AlertView>) => void,
+  recent: boolean,
 ): void {
   const tracks: PatientState['tracks'] = {};
   for (const zone of zones) {
@@ -157,8 +165,9 @@ function zoneRules(
     let track = trackFor(old, zone);
     const ref = { zone: { zoneId: zone.zoneId, name: zone.name } };
     const active = isActive(zone.schedule, now);
-    // a schedule that just began: judge the side the patient is already on
-    if (track.active === false && active) {
+    // a schedule that just began: judge the side the patient is already on (not for a silent
+    // patient: that side may be weeks old, and `silent` was raised already)
+    if (track.active === false && active && recent) {
       if (track.inside === false && zone.alertOn.includes('exit')) raise('zone_exit', ref);
       if (track.inside === true && zone.alertOn.includes('enter')) raise('zone_enter', ref);
     }
@@ -218,7 +227,9 @@ function finish(out: Evaluation, zones: ZoneList | null, now: number, s: SafetyS
   }
   const times: Array<number | null> = [nextHealthChange(st, st.health, s)];
   if (s.dwellMs > 0 && st.outsideSince !== null && !st.dwellRaised) times.push(st.outsideSince + s.dwellMs);
-  for (const zone of zones?.zones ?? []) times.push(nextChange(zone.schedule, now));
+  // a silent patient's schedules need no ticks: nothing is judged for it, and its state can expire
+  const heard = lastHeard(st);
+  if (heard !== null && now - heard <= s.silentMs) for (const zone of zones?.zones ?? []) times.push(nextChange(zone.schedule, now));
   for (const alert of st.open) times.push(alert.nextEscalationAt);
   if (st.fastUntil > now) times.push(st.fastUntil);
   times.push(...Object.values(st.calls));
@@ -226,4 +237,10 @@ function finish(out: Evaluation, zones: ZoneList | null, now: number, s: SafetyS
   out.due = Number.isFinite(due) ? Math.max(due, now + 1) : null;
   st.updatedAt = now;
   return out;
+}
+
+/** Server time the patient was last heard from (a position or a heartbeat), or null. */
+function lastHeard(st: PatientState): number | null {
+  const times = [st.lastFix?.ts, st.heartbeat?.ts].filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.max(...times) : null;
 }

@@ -201,6 +201,18 @@ describe('safety rules', () => {
     expect(life.alerts().map((a) => [a.reason, a.zone?.name])).toEqual([['zone_exit', 'Home']]);
   });
 
+  it('judges no scheduled zone for a silent patient, and stops ticking for it, so its state can expire', () => {
+    const night = zone({ schedule: { timezone: 'Asia/Seoul', windows: [{ start: '22:00', end: '06:00' }] } });
+    const life = new Life({ rev: 1, zones: [night] });
+    life.walkOut(T0);
+    life.at(T0 + 3_600_000, { kind: 'tick' }); // an hour without a word: silent
+    life.at(T0 + 7_200_000, { kind: 'tick' });
+    life.at(T0 + 10_800_000, { kind: 'tick' }); // its alerts escalated as far as they go
+    expect(life.last.due).toBeNull();
+    life.at(Date.UTC(2026, 10, 2, 13, 0), { kind: 'tick' }); // 22:00 in Seoul, still silent
+    expect(life.alerts().map((a) => a.reason)).toEqual(['silent']);
+  });
+
   it('an SOS becomes an alert once, whatever the retries, and keeps its care circle for the webhook', () => {
     const life = new Life(null);
     const sos = { alertId: 'sos-1', kind: 'sos' as const, patientId: 'pat', from: { userId: 'pat', role: 'patient', sessionId: 'p' }, callId: 'call-9', caregivers: ['carol', 'dan'], ts: T0 };
