@@ -37,6 +37,8 @@ export interface LocalClusterOptions {
   redisUrl?: string;
   /** default true: put HAProxy in front */
   loadBalancer?: boolean;
+  /** run the nodes from another checkout of Tether (its src/main.ts), for side-by-side comparisons */
+  root?: string;
 }
 
 export interface LocalCluster {
@@ -102,7 +104,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const startNode = async (i: number): Promise<void> => {
     const logPath = join(dir, `node-${i}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(options.root ?? ROOT, 'src/main.ts')], {
       env: {
         ...process.env,
         // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`

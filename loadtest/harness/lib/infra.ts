@@ -77,10 +77,12 @@ export async function startCluster(
   topology: 'routed' | 'fanout' = 'routed',
   env: Record<string, string> = {},
   nodeFlags?: readonly string[],
+  root?: string,
 ): Promise<LocalCluster> {
   const cluster = await startLocalCluster({
     nodes,
     ...(nodeFlags ? { nodeFlags } : {}),
+    ...(root ? { root } : {}),
     port: 0,
     topology,
     loadBalancer: false,
