@@ -8,8 +8,6 @@ export interface SessionConfig {
   /** broker URL, heartbeat already set */
   url: string;
   topology: TopologyConfig;
-  /** max unacknowledged deliveries the broker pushes to this node */
-  prefetch: number;
   /** channels on the consume connection that carry binds and unbinds, in parallel */
   bindChannels: number;
   /** ms a TCP connect + AMQP handshake may take */
@@ -40,9 +38,14 @@ interface Pending {
  * or channel ends the whole session: every unconfirmed publish rejects with UNAVAILABLE and
  * `lost` fires; the bus then opens a new session, with a new queue.
  *
- * Deliveries are acknowledged right after they are handed on, in one `multiple` ack per socket
- * read: acks exist only so that `prefetch` bounds what the broker pushes. Delivery stays at most
- * once: the exclusive queue dies with its connection, so nothing is ever redelivered.
+ * Deliveries are consumed with `noAck`: the queue is this node's own and dies with its connection,
+ * so an acknowledgement could never cause a redelivery; delivery is at most once either way. What
+ * the broker pushes is bounded by TCP flow control instead of a prefetch: the node reads its
+ * consume socket only as fast as its event loop turns, and once the socket buffers are full the
+ * broker's writer blocks and its queue stops handing it messages (RabbitMQ's credit flow), so a
+ * backlog waits in the queue, where a signal's TTL still applies. What is already in the socket
+ * buffers (at most a few MB) is delivered however long it took; a prefetch of 1 000 bounded that
+ * part to 1 000 messages, and cost the broker an acknowledgement per message.
  *
  * Binds and unbinds travel on `bindChannels` channels of the consume connection (an exclusive
  * queue belongs to the connection, not a channel), each channel answering one request at a time:
@@ -57,14 +60,12 @@ export class AmqpSession {
   /** the publish connection's socket, corked while a batch of publishes gathers */
   private publishSocket: Socket | undefined;
   private corked = false;
-  private consumeChannel: Channel | undefined;
   /** binds and unbinds: the channel a routing key hashes to, so one key's changes stay in order */
   private bindChannels: Channel[] = [];
   private queue = '';
   private seq = 0;
   private opened = false;
   private dead = false;
-  private unacked: ConsumeMessage | undefined;
   private closing: Promise<void> = Promise.resolve();
   private readonly idPrefix = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.`;
   private readonly config: SessionConfig;
@@ -177,8 +178,6 @@ export class AmqpSession {
     this.publishSocket = socketOf(publishConnection);
     const consume = await consumeConnection.createChannel();
     this.watch(consume, 'consume channel');
-    this.consumeChannel = consume;
-    await consume.prefetch(this.config.prefetch);
     this.bindChannels = await Promise.all(
       Array.from({ length: Math.max(1, this.config.bindChannels) }, async (_, i) => {
         const channel = await consumeConnection.createChannel();
@@ -187,7 +186,7 @@ export class AmqpSession {
       }),
     );
     this.queue = await declareTopology(this.bindChannels, this.config.topology, channels);
-    await consume.consume(this.queue, (message) => this.deliver(message), { noAck: false });
+    await consume.consume(this.queue, (message) => this.deliver(message), { noAck: true });
   }
 
   private async connect(role: 'publish' | 'consume'): Promise<ChannelModel> {
@@ -214,19 +213,6 @@ export class AmqpSession {
     }
     if (this.dead) return;
     this.events.delivery(message.fields.routingKey, message.content);
-    if (this.unacked === undefined) queueMicrotask(() => this.ackDelivered());
-    this.unacked = message;
-  }
-
-  private ackDelivered(): void {
-    const last = this.unacked;
-    this.unacked = undefined;
-    if (!last || this.dead) return;
-    try {
-      this.consumeChannel!.ack(last, true);
-    } catch (error) {
-      this.end(error instanceof Error ? error : new Error(String(error)));
-    }
   }
 
   private returned(message: Message): void {

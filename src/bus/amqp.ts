@@ -20,8 +20,6 @@ export interface AmqpBusOptions {
   exchange?: string;
   /** default true: the exchange survives a broker restart */
   durableExchange?: boolean;
-  /** max unacknowledged deliveries the broker pushes to this node, default 1000 */
-  prefetch?: number;
   /** AMQP channels carrying binds and unbinds in parallel, default 8 */
   bindChannels?: number;
   /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
@@ -48,9 +46,9 @@ export interface AmqpBusOptions {
  * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
  * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`.
  *
- * Consuming: manual acks, batched per socket read, only so that `prefetch` bounds what the broker
- * pushes; delivery stays at most once (the exclusive queue dies with its connection). Incoming
- * bytes are parsed and validated here; anything malformed is logged, counted and dropped.
+ * Consuming: `noAck` on the node's own exclusive queue, bounded by TCP flow control (see
+ * amqp-session.ts); delivery is at most once. Incoming bytes are parsed and checked here;
+ * anything malformed is logged, counted and dropped.
  *
  * Fanout and `mandatory`: every queue matches a fanout exchange, so a return only means no node
  * is connected; whether a user has a session anywhere is the core's question to the Store.
@@ -92,7 +90,6 @@ export class AmqpBus implements Bus {
     this.config = {
       url: this.urls[0]!,
       topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
-      prefetch: options.prefetch ?? 1000,
       bindChannels: options.bindChannels ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       connectionName: options.nodeId ?? 'tether',
