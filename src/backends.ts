@@ -34,6 +34,8 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
         topology: config.BUS_TOPOLOGY,
         exchange: config.BUS_EXCHANGE,
+        // a user channel carries direct signals only, each with SIGNAL_TTL_MS: a queue-level TTL
+        expiringChannels: { ttlMs: config.SIGNAL_TTL_MS, matches: (channel) => channel.startsWith('user:') },
         nodeId: config.NODE_ID,
         metrics: amqpBusMetrics(metrics.registry),
         logger: logger.child({ part: 'bus' }),

@@ -1,7 +1,7 @@
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, connect } from 'amqplib';
 import type { Socket } from 'node:net';
 import type { AmqpBusMetrics } from './amqp-metrics.ts';
-import { declareTopology, type TopologyConfig } from './amqp-topology.ts';
+import { type NodeQueues, declareTopology, expiresInQueue, queueFor, type TopologyConfig } from './amqp-topology.ts';
 import { BusError } from './bus.ts';
 
 export interface SessionConfig {
@@ -34,11 +34,11 @@ interface Pending {
 
 /**
  * One generation of broker connectivity: a publish connection with a confirm channel, and a
- * consume connection holding this node's exclusive queue. An error or close on either connection
- * or channel ends the whole session: every unconfirmed publish rejects with UNAVAILABLE and
- * `lost` fires; the bus then opens a new session, with a new queue.
+ * consume connection holding this node's exclusive queues (see amqp-topology.ts). An error or
+ * close on either connection or channel ends the whole session: every unconfirmed publish rejects
+ * with UNAVAILABLE and `lost` fires; the bus then opens a new session, with new queues.
  *
- * Deliveries are consumed with `noAck`: the queue is this node's own and dies with its connection,
+ * Deliveries are consumed with `noAck`: the queues are this node's own and die with its connection,
  * so an acknowledgement could never cause a redelivery; delivery is at most once either way. What
  * the broker pushes is bounded by TCP flow control instead of a prefetch: the node reads its
  * consume socket only as fast as its event loop turns, and once the socket buffers are full the
@@ -62,7 +62,7 @@ export class AmqpSession {
   private corked = false;
   /** binds and unbinds: the channel a routing key hashes to, so one key's changes stay in order */
   private bindChannels: Channel[] = [];
-  private queue = '';
+  private queues: NodeQueues = { main: '' };
   private seq = 0;
   private opened = false;
   private dead = false;
@@ -114,7 +114,9 @@ export class AmqpSession {
             mandatory: options.mandatory,
             messageId,
             contentType: 'application/json',
-            ...(options.ttlMs === undefined ? {} : { expiration: String(Math.max(0, Math.round(options.ttlMs))) }),
+            ...(options.ttlMs === undefined || expiresInQueue(this.config.topology, channel, options.ttlMs)
+              ? {}
+              : { expiration: String(Math.max(0, Math.round(options.ttlMs))) }),
           },
           (error: unknown) => this.confirmed(messageId, error),
         );
@@ -147,11 +149,11 @@ export class AmqpSession {
 
   /** Resolves once the broker confirms the binding of `channel` to this node's queue. */
   async bind(channel: string): Promise<void> {
-    await this.bindChannelOf(channel).bindQueue(this.queue, this.config.topology.exchange, channel);
+    await this.bindChannelOf(channel).bindQueue(queueFor(this.queues, this.config.topology, channel), this.config.topology.exchange, channel);
   }
 
   async unbind(channel: string): Promise<void> {
-    await this.bindChannelOf(channel).unbindQueue(this.queue, this.config.topology.exchange, channel);
+    await this.bindChannelOf(channel).unbindQueue(queueFor(this.queues, this.config.topology, channel), this.config.topology.exchange, channel);
   }
 
   private bindChannelOf(channel: string): Channel {
@@ -185,8 +187,10 @@ export class AmqpSession {
         return channel;
       }),
     );
-    this.queue = await declareTopology(this.bindChannels, this.config.topology, channels);
-    await consume.consume(this.queue, (message) => this.deliver(message), { noAck: true });
+    this.queues = await declareTopology(this.bindChannels, this.config.topology, channels);
+    for (const queue of [this.queues.main, this.queues.expiring]) {
+      if (queue !== undefined) await consume.consume(queue, (message) => this.deliver(message), { noAck: true });
+    }
   }
 
   private async connect(role: 'publish' | 'consume'): Promise<ChannelModel> {

@@ -1,7 +1,7 @@
 import { CancellableDelay, fullJitterDelay } from './amqp-backoff.ts';
 import { type AmqpBusMetrics, noopAmqpBusMetrics } from './amqp-metrics.ts';
 import { AmqpSession, type SessionConfig } from './amqp-session.ts';
-import type { AmqpTopology } from './amqp-topology.ts';
+import type { AmqpTopology, ExpiringChannels } from './amqp-topology.ts';
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
 import { type BusLogger, silentBusLogger } from './bus-logger.ts';
 import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
@@ -20,6 +20,11 @@ export interface AmqpBusOptions {
   exchange?: string;
   /** default true: the exchange survives a broker restart */
   durableExchange?: boolean;
+  /**
+   * routed: channels whose every message is published with `ttlMs` (Tether: `user:` channels),
+   * bound to a second queue that expires them with a queue-level TTL (see amqp-topology.ts)
+   */
+  expiringChannels?: ExpiringChannels;
   /** AMQP channels carrying binds and unbinds in parallel, default 8 */
   bindChannels?: number;
   /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
@@ -44,9 +49,10 @@ export interface AmqpBusOptions {
  * Publishing uses a confirm channel on its own connection: every `publish` is sent at once and
  * settles on its own confirm (pipelined, never `waitForConfirms`); mandatory messages carry a
  * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
- * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`.
+ * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`, or in
+ * routed, on `expiringChannels`, the TTL of the queue those channels are bound to.
  *
- * Consuming: `noAck` on the node's own exclusive queue, bounded by TCP flow control (see
+ * Consuming: `noAck` on the node's own exclusive queues, bounded by TCP flow control (see
  * amqp-session.ts); delivery is at most once. Incoming bytes are parsed and checked here;
  * anything malformed is logged, counted and dropped.
  *
@@ -55,7 +61,7 @@ export interface AmqpBusOptions {
  *
  * States: `connecting` until `start()` succeeds; `up`, or `blocked` while the broker's resource
  * alarm blocks the publish connection; `down` after a broker loss, while it reconnects with
- * full-jitter backoff, re-declares the topology, opens a new exclusive queue and re-binds every
+ * full-jitter backoff, re-declares the topology, opens new exclusive queues and re-binds every
  * channel still subscribed, then `up`; `closed` after `close()`. Only `up` accepts publishes, and
  * `up` or `blocked` subscribes: otherwise they reject at once with UNAVAILABLE, and a rejected
  * subscribe leaves the channel unsubscribed.
@@ -89,7 +95,7 @@ export class AmqpBus implements Bus {
     if (this.urls.length === 0) throw new Error('AmqpBus needs at least one URL');
     this.config = {
       url: this.urls[0]!,
-      topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
+      topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true, expiring: options.expiringChannels },
       bindChannels: options.bindChannels ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       connectionName: options.nodeId ?? 'tether',

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { AmqpBus, type AmqpBusOptions } from '../../src/bus/amqp.ts';
-import type { AmqpTopology } from '../../src/bus/amqp-topology.ts';
+import { type AmqpTopology, declareTopology } from '../../src/bus/amqp-topology.ts';
 import { channel, delivery, Inbox } from '../contract/bus-contract.ts';
 import { recordingLogger, recordingMetrics } from './recorders.ts';
 
@@ -90,6 +90,22 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (to
     expect(JSON.parse(message.content.toString())).toEqual({ d: delivery(ch, 1).delivery });
   });
 
+  it('leaves the expiry of an expiring channel\'s messages to its queue in routed, and keeps any other TTL per message', async () => {
+    const sender = await bus({ expiringChannels: { ttlMs: 4000, matches: (c) => c.startsWith('user:') } });
+    const user = channel('user');
+    const tap = await raw.createChannel();
+    const { queue } = await tap.assertQueue('', { exclusive: true });
+    await tap.bindQueue(queue, exchange, topology === 'routed' ? user : '');
+    const got: ConsumeMessage[] = [];
+    const both = new Promise<void>((resolve) => {
+      void tap.consume(queue, (message) => message && got.push(message) === 2 && resolve(), { noAck: true });
+    });
+    await sender.publish(user, delivery(user, 1), { mandatory: false, ttlMs: 4000 });
+    await sender.publish(user, delivery(user, 2), { mandatory: false, ttlMs: 3000 });
+    await both;
+    expect(got.map((m) => m.properties.expiration)).toEqual(topology === 'routed' ? [undefined, '3000'] : ['4000', '3000']);
+  });
+
   it('reports publishes, confirms, returns, channels and deliveries to its metrics', async () => {
     const metrics = recordingMetrics();
     const node = await bus({ metrics });
@@ -121,5 +137,32 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (to
     await expect(dead.publish(channel('user'), delivery('user:x', 1), { mandatory: false })).rejects.toMatchObject({
       code: 'UNAVAILABLE',
     });
+  });
+});
+
+describe('declareTopology (routed)', () => {
+  it('declares a queue for expiring channels that drops a message waiting longer than their TTL', async () => {
+    const raw = await connect(inject('rabbitmqUrl'));
+    const exchange = `tether.test.routed.${randomUUID()}`;
+    try {
+      const ch = await raw.createChannel();
+      const config = { kind: 'routed' as const, exchange, durable: false, expiring: { ttlMs: 50, matches: (c: string) => c.startsWith('user:') } };
+      const user = channel('user');
+      const room = channel('room');
+      // declared but not consumed: what is published waits in the queues
+      const queues = await declareTopology([ch], config, [user, room]);
+      const pub = await raw.createConfirmChannel();
+      pub.publish(exchange, user, Buffer.from('{"waits":"too long"}'));
+      pub.publish(exchange, room, Buffer.from('{"no":"ttl"}'));
+      await pub.waitForConfirms();
+      const deadline = Date.now() + 5000;
+      // polling the broker's count: the queue's own timer drops the expired message
+      while ((await ch.checkQueue(queues.expiring!)).messageCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect((await ch.checkQueue(queues.expiring!)).messageCount).toBe(0);
+      expect((await ch.checkQueue(queues.main)).messageCount).toBe(1);
+      await ch.deleteExchange(exchange);
+    } finally {
+      await raw.close();
+    }
   });
 });
