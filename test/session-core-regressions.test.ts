@@ -11,6 +11,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory.ts';
 import { MemoryStore, MemoryStoreData } from '../src/store/memory.ts';
 import { RedisStore } from '../src/store/redis.ts';
+import { StoreError } from '../src/store/store.ts';
 import { TestClient } from './support/client.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
 import { Interceptor } from './support/interceptor.ts';
@@ -54,10 +55,12 @@ describe('session core regressions', () => {
     const serverSide = [...cluster.nodes[0]!.gateway.connections][0]!;
     slow.ws.pause();
     const acked: number[] = [];
-    const sdp = (n: number) => `${n}:${'a'.repeat(50_000)}`;
+    // 16 KB each: what the closed socket did not take is replayed to the resumed one, whose kernel
+    // buffers must take it at once (a replay larger than the send buffer would be closed with 4001 too)
+    const sdp = (n: number) => `${n}:${'a'.repeat(16_000)}`;
     // enough to fill the kernel's socket buffers and then the node's send buffer; a few more after the close
     let after = 0;
-    for (let n = 0; n < 2_000 && after < 3; n += 20) {
+    for (let n = 0; n < 5_000 && after < 3; n += 20) {
       if (serverSide.ws.readyState !== serverSide.ws.OPEN) after++;
       const batch = Array.from({ length: 20 }, (_, i) => fast.request(signal('user:slow', { kind: 'offer', sdp: sdp(n + i) })));
       for (const [i, answer] of (await Promise.all(batch)).entries()) if (answer.type === 'ack') acked.push(n + i);
@@ -376,5 +379,43 @@ describe('session core regressions', () => {
     await back.ok(signal('user:pat', ice(1)));
     expect((await pat.next('signal')).signal).toEqual(ice(1));
     expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
+  });
+
+  it('16. a direct signal waiting for its Store write holds up neither its session nor its order: the next requests go on, all publish in the order sent', async () => {
+    const node0 = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    const keeping = node0.hold('store.appendDirect:before');
+    const first = carol.request(signal('user:pat', offer));
+    await keeping.reached;
+    // the offer's write is held: carol's session still answers, and takes three candidates
+    expect(await carol.ok({ type: 'ping' })).toMatchObject({ ts: expect.any(Number) });
+    const rest = [1, 2, 3].map((n) => carol.request(signal('user:pat', ice(n))));
+    keeping.release();
+    expect((await Promise.all([first, ...rest])).map((a) => a.type)).toEqual(['ack', 'ack', 'ack', 'ack']);
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push(await pat.next('signal'));
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1), ice(2), ice(3)]);
+    expect(pat.gaps).toEqual([]);
+    expect(node0.calls('store.appendDirect:before')).toBe(2);
+  });
+
+  it('16. a direct signal whose Store write failed is relayed live, still before the ones sent after it', async () => {
+    const node0 = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    const keeping = node0.hold('store.appendDirect:before');
+    // the offer's write is held, then its reply lost: the node relays it live only, without an offset
+    node0.fail('store.appendDirect:after', new StoreError('store down'));
+    const first = carol.request(signal('user:pat', offer));
+    await keeping.reached;
+    const rest = [1, 2].map((n) => carol.request(signal('user:pat', ice(n))));
+    keeping.release();
+    expect((await Promise.all([first, ...rest])).map((a) => a.type)).toEqual(['ack', 'ack', 'ack']);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await pat.next('signal'));
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1), ice(2)]);
   });
 });
