@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AmqpBus } from './bus/amqp.ts';
+import type { ExpiringChannels } from './bus/amqp-topology.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
@@ -34,8 +35,8 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
         topology: config.BUS_TOPOLOGY,
         exchange: config.BUS_EXCHANGE,
-        // a user channel carries direct signals only, each with SIGNAL_TTL_MS: a queue-level TTL
-        expiringChannels: { ttlMs: config.SIGNAL_TTL_MS, matches: (channel) => channel.startsWith('user:') },
+        expiringChannels: userChannelsExpire(config.SIGNAL_TTL_MS),
+        coalesce: config.BUS_COALESCE,
         nodeId: config.NODE_ID,
         metrics: amqpBusMetrics(metrics.registry),
         logger: logger.child({ part: 'bus' }),
@@ -45,4 +46,9 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
     logger.info({ bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory' }, 'backends');
   }
   return { bus, store };
+}
+
+/** A user channel carries direct signals only, each with `SIGNAL_TTL_MS`: its queue can expire them. */
+export function userChannelsExpire(ttlMs: number): ExpiringChannels {
+  return { ttlMs, matches: (channel) => channel.startsWith('user:') };
 }

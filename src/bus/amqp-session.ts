@@ -1,8 +1,10 @@
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, connect } from 'amqplib';
 import type { Socket } from 'node:net';
+import { type Batch, type Frame, PublishBatches } from './amqp-batches.ts';
 import type { AmqpBusMetrics } from './amqp-metrics.ts';
 import { type NodeQueues, declareTopology, expiresInQueue, queueFor, type TopologyConfig } from './amqp-topology.ts';
 import { BusError } from './bus.ts';
+import { joinEnvelopes } from './envelope.ts';
 
 export interface SessionConfig {
   /** broker URL, heartbeat already set */
@@ -14,6 +16,8 @@ export interface SessionConfig {
   connectTimeoutMs: number;
   /** shown in the broker's connection list, suffixed with the role */
   connectionName: string;
+  /** publishes to one channel in one turn travel as one broker message (amqp-batches.ts) */
+  coalesce: boolean;
   metrics: AmqpBusMetrics;
 }
 
@@ -26,8 +30,7 @@ export interface SessionEvents {
 }
 
 interface Pending {
-  resolve(): void;
-  reject(error: BusError): void;
+  frames: Frame[];
   /** performance.now() when handed to the broker */
   sentAt: number;
 }
@@ -53,13 +56,15 @@ interface Pending {
  * @internal
  */
 export class AmqpSession {
-  /** unconfirmed publishes by messageId */
+  /** unconfirmed broker messages by messageId */
   private readonly pending = new Map<string, Pending>();
+  /** frames in `pending` */
+  private pendingFrames = 0;
+  private readonly batches: PublishBatches;
   private readonly connections: ChannelModel[] = [];
   private publishChannel: ConfirmChannel | undefined;
-  /** the publish connection's socket, corked while a batch of publishes gathers */
+  /** the publish connection's socket, corked while a turn's broker messages are written */
   private publishSocket: Socket | undefined;
-  private corked = false;
   /** binds and unbinds: the channel a routing key hashes to, so one key's changes stay in order */
   private bindChannels: Channel[] = [];
   private queues: NodeQueues = { main: '' };
@@ -75,6 +80,7 @@ export class AmqpSession {
   private constructor(config: SessionConfig, events: SessionEvents) {
     this.config = config;
     this.events = events;
+    this.batches = new PublishBatches((batches) => this.sendBatches(batches), config.coalesce);
   }
 
   /** Connects, declares the topology, binds `channels` and starts consuming; rejects on any failure. */
@@ -96,55 +102,75 @@ export class AmqpSession {
     return !this.dead;
   }
 
+  /** publishes not yet confirmed or refused, gathered ones included */
   get unconfirmed(): number {
-    return this.pending.size;
-  }
-
-  /** Resolves on the broker's confirm; rejects UNROUTABLE on a mandatory return, UNAVAILABLE on nack or loss. */
-  publish(channel: string, content: Buffer, options: { mandatory: boolean; ttlMs?: number }): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const messageId = this.idPrefix + (++this.seq).toString(36);
-      this.pending.set(messageId, { resolve, reject, sentAt: performance.now() });
-      try {
-        this.publishChannel!.publish(
-          this.config.topology.exchange,
-          channel,
-          content,
-          {
-            mandatory: options.mandatory,
-            messageId,
-            contentType: 'application/json',
-            ...(options.ttlMs === undefined || expiresInQueue(this.config.topology, channel, options.ttlMs)
-              ? {}
-              : { expiration: String(Math.max(0, Math.round(options.ttlMs))) }),
-          },
-          (error: unknown) => this.confirmed(messageId, error),
-        );
-        this.corkUntilNextTurn();
-        this.config.metrics.published();
-      } catch (error) {
-        this.pending.delete(messageId);
-        this.config.metrics.unavailable();
-        reject(new BusError('UNAVAILABLE', 'publish failed', { cause: error }));
-      }
-    });
+    return this.pendingFrames + this.batches.waiting;
   }
 
   /**
-   * Two nested setImmediates: amqplib moves published frames to the socket from a setImmediate
-   * of its own, queued after this one may be, so the socket is uncorked one turn later, after it.
+   * Publishes `text` (an encoded envelope) at the end of this turn, with the other publishes of the
+   * turn to `channel` (see amqp-batches.ts). Resolves on the broker's confirm of its message;
+   * rejects UNROUTABLE on a mandatory return, UNAVAILABLE on nack or loss.
    */
-  private corkUntilNextTurn(): void {
+  publish(channel: string, text: string, options: { mandatory: boolean; ttlMs?: number }): Promise<void> {
+    return this.batches.add(channel, text, options.mandatory, options.ttlMs);
+  }
+
+  /**
+   * A turn's broker messages, written to the corked socket. amqplib moves frames to the socket from
+   * a setImmediate of its own, queued in a nextTick after these publishes; the uncork is queued
+   * after it, so the turn's messages leave in one write.
+   */
+  private sendBatches(batches: Batch[]): void {
+    if (this.dead) {
+      for (const batch of batches) this.refuse(batch.frames, new Error('connection lost'));
+      return;
+    }
     const socket = this.publishSocket;
-    if (this.corked || !socket) return;
-    this.corked = true;
-    socket.cork();
-    setImmediate(() =>
-      setImmediate(() => {
-        this.corked = false;
-        socket.uncork();
-      }),
-    );
+    socket?.cork();
+    for (const batch of batches) this.sendBatch(batch);
+    if (socket) process.nextTick(() => setImmediate(() => socket.uncork()));
+  }
+
+  private sendBatch({ channel, mandatory, ttlMs, frames }: Batch): void {
+    const messageId = this.idPrefix + (++this.seq).toString(36);
+    const body = Buffer.from(joinEnvelopes(frames.map((f) => f.text)));
+    this.pending.set(messageId, { frames, sentAt: performance.now() });
+    this.pendingFrames += frames.length;
+    try {
+      this.publishChannel!.publish(
+        this.config.topology.exchange,
+        channel,
+        body,
+        {
+          mandatory,
+          messageId,
+          contentType: 'application/json',
+          ...(ttlMs === undefined || expiresInQueue(this.config.topology, channel, ttlMs) ? {} : { expiration: String(Math.max(0, Math.round(ttlMs))) }),
+        },
+        (error: unknown) => this.confirmed(messageId, error),
+      );
+      this.config.metrics.published(frames.length);
+    } catch (error) {
+      this.settled(messageId);
+      this.refuse(frames, error);
+    }
+  }
+
+  private refuse(frames: Frame[], cause: unknown): void {
+    for (const frame of frames) {
+      this.config.metrics.unavailable();
+      frame.reject(new BusError('UNAVAILABLE', 'publish failed', { cause }));
+    }
+  }
+
+  /** Takes a broker message out of `pending`; its frames, or undefined if it was settled already. */
+  private settled(messageId: string): Frame[] | undefined {
+    const entry = this.pending.get(messageId);
+    if (!entry) return undefined;
+    this.pending.delete(messageId);
+    this.pendingFrames -= entry.frames.length;
+    return entry.frames;
   }
 
   /** Resolves once the broker confirms the binding of `channel` to this node's queue. */
@@ -220,24 +246,26 @@ export class AmqpSession {
   }
 
   private returned(message: Message): void {
-    const entry = this.pending.get(String(message.properties.messageId));
-    if (!entry) return;
-    this.pending.delete(String(message.properties.messageId));
-    this.config.metrics.returned();
-    entry.reject(new BusError('UNROUTABLE', `no subscriber for ${message.fields.routingKey}`));
+    const frames = this.settled(String(message.properties.messageId));
+    if (!frames) return;
+    this.config.metrics.returned(frames.length);
+    const error = new BusError('UNROUTABLE', `no subscriber for ${message.fields.routingKey}`);
+    for (const frame of frames) frame.reject(error);
   }
 
   private confirmed(messageId: string, error: unknown): void {
     const entry = this.pending.get(messageId);
-    if (!entry) return;
-    this.pending.delete(messageId);
+    const frames = this.settled(messageId);
+    if (!entry || !frames) return;
     if (error) {
-      this.config.metrics.unavailable();
-      entry.reject(new BusError('UNAVAILABLE', 'the broker did not confirm the message', { cause: error }));
+      for (const frame of frames) {
+        this.config.metrics.unavailable();
+        frame.reject(new BusError('UNAVAILABLE', 'the broker did not confirm the message', { cause: error }));
+      }
       return;
     }
     this.config.metrics.confirmed((performance.now() - entry.sentAt) / 1000);
-    entry.resolve();
+    for (const frame of frames) frame.resolve();
   }
 
   private setBlocked(blocked: boolean): void {
@@ -248,11 +276,17 @@ export class AmqpSession {
   private end(error: Error): void {
     if (this.dead) return;
     this.dead = true;
+    const lost = new BusError('UNAVAILABLE', `broker connection lost before confirm: ${error.message}`, { cause: error });
     for (const entry of this.pending.values()) {
-      this.config.metrics.unavailable();
-      entry.reject(new BusError('UNAVAILABLE', `broker connection lost before confirm: ${error.message}`, { cause: error }));
+      for (const frame of entry.frames) {
+        this.config.metrics.unavailable();
+        frame.reject(lost);
+      }
     }
     this.pending.clear();
+    this.pendingFrames = 0;
+    for (let n = this.batches.waiting; n > 0; n--) this.config.metrics.unavailable();
+    this.batches.fail(lost);
     void this.closeConnections();
     if (this.opened) this.events.lost(error);
   }

@@ -4,7 +4,7 @@ import { AmqpSession, type SessionConfig } from './amqp-session.ts';
 import type { AmqpTopology, ExpiringChannels } from './amqp-topology.ts';
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
 import { type BusLogger, silentBusLogger } from './bus-logger.ts';
-import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
+import { type BusMessage, decodeEnvelopes, encodeEnvelope } from './envelope.ts';
 
 export interface AmqpBusOptions {
   /**
@@ -27,6 +27,12 @@ export interface AmqpBusOptions {
   expiringChannels?: ExpiringChannels;
   /** AMQP channels carrying binds and unbinds in parallel, default 8 */
   bindChannels?: number;
+  /**
+   * default true: the publishes of one event-loop turn to one channel (a burst of trickled ICE to
+   * one peer) travel as one broker message (amqp-batches.ts); every node must read batches, so a
+   * cluster updating from a version before them runs with false until every node is updated
+   */
+  coalesce?: boolean;
   /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
   heartbeatSeconds?: number;
   /** ms a connect + handshake may take, default 5000 */
@@ -46,10 +52,11 @@ export interface AmqpBusOptions {
 /**
  * The Bus over RabbitMQ (contract in bus.ts; topologies in amqp-topology.ts).
  *
- * Publishing uses a confirm channel on its own connection: every `publish` is sent at once and
- * settles on its own confirm (pipelined, never `waitForConfirms`); mandatory messages carry a
- * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
- * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`, or in
+ * Publishing uses a confirm channel on its own connection: the publishes of one event-loop turn are
+ * sent together at its end, those to one channel as one broker message (amqp-batches.ts), and
+ * each settles on its broker message's confirm (pipelined, never `waitForConfirms`); every broker
+ * message carries a messageId so a `basic.return`, which the broker sends before that message's
+ * confirm, rejects exactly its publishes with UNROUTABLE. `ttlMs` becomes the per-message `expiration`, or in
  * routed, on `expiringChannels`, the TTL of the queue those channels are bound to.
  *
  * Consuming: `noAck` on the node's own exclusive queues, bounded by TCP flow control (see
@@ -99,6 +106,7 @@ export class AmqpBus implements Bus {
       bindChannels: options.bindChannels ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       connectionName: options.nodeId ?? 'tether',
+      coalesce: options.coalesce ?? true,
       metrics: this.metrics,
     };
   }
@@ -147,7 +155,7 @@ export class AmqpBus implements Bus {
     const session = this.session;
     if (!session || this.state !== 'up') return this.refuse(`bus is ${this.state}`);
     if (session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)) return this.refuse('too many unconfirmed publishes');
-    return session.publish(channel, Buffer.from(encodeBusMessage(message)), options);
+    return session.publish(channel, encodeEnvelope(message), options);
   }
 
   onMessage(handler: (channel: string, message: BusMessage) => void): void {
@@ -232,22 +240,30 @@ export class AmqpBus implements Bus {
     return Promise.reject(new BusError('UNAVAILABLE', reason));
   }
 
-  /** The consumer edge: bytes become a validated message here, or are logged and dropped. */
+  /** The consumer edge: bytes become checked messages here (envelope.ts); the rest is logged and dropped. */
   private deliver(channel: string, content: Buffer): void {
     if (!this.channels.has(channel)) return;
-    let message: BusMessage;
+    let messages: BusMessage[];
     try {
-      message = decodeBusMessage(content.toString('utf8'));
+      const decoded = decodeEnvelopes(content.toString('utf8'), channel);
+      messages = decoded.messages;
+      if (decoded.rejected > 0) {
+        this.metrics.malformed(decoded.rejected);
+        this.logger.warn({ channel, rejected: decoded.rejected, bytes: content.length }, 'discarded malformed bus messages');
+      }
     } catch (error) {
-      this.metrics.malformed();
+      this.metrics.malformed(1);
       this.logger.warn({ err: error, channel, bytes: content.length }, 'discarded a malformed bus message');
       return;
     }
-    this.metrics.delivered();
-    try {
-      this.handler(channel, message);
-    } catch (error) {
-      this.logger.error({ err: error, channel }, 'bus message handler threw');
+    if (messages.length === 0) return;
+    this.metrics.delivered(messages.length);
+    for (const message of messages) {
+      try {
+        this.handler(channel, message);
+      } catch (error) {
+        this.logger.error({ err: error, channel }, 'bus message handler threw');
+      }
     }
   }
 

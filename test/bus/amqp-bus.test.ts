@@ -52,6 +52,83 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (to
     expect(receiver.state).toBe('up');
   });
 
+  it('discards what a rogue publisher puts on a channel, a batch\'s bad envelopes alone, and delivers the rest', async () => {
+    const metrics = recordingMetrics();
+    const receiver = await bus({ metrics });
+    const inbox = new Inbox(receiver);
+    const ch = channel('user');
+    await receiver.subscribe(ch);
+    const good = (n: number): object => ({ o: n, d: delivery(ch, n).delivery });
+    const d = delivery(ch, 0).delivery;
+    const rogue: unknown[] = [
+      [1, 2],
+      { d: { ...d, channel: channel('user') } }, // for another channel than it came on
+      { d: { ...d, seq: 7 } }, // a field the delivery does not have
+      { d, extra: true },
+      { o: -1, d },
+      { d: { ...d, from: { ...d.from, admin: true } } },
+      { d: { ...d, type: 'signal', callId: 'c', signal: { kind: 'offer', sdp: 'v=0', script: 'x' } } },
+      { d: JSON.parse('{"__proto__":{"polluted":true}}') as object },
+    ];
+    const pub = await raw.createConfirmChannel();
+    for (const body of rogue) pub.publish(exchange, ch, Buffer.from(JSON.stringify(body)));
+    pub.publish(exchange, ch, Buffer.from(JSON.stringify([good(1), { d: { ...d, ts: 'now' } }, good(2)])));
+    await pub.waitForConfirms();
+    await inbox.until(() => inbox.count(ch) === 2, 'the two good envelopes of the batch');
+    expect(inbox.envelopes(ch)).toEqual([
+      { offset: 1, delivery: delivery(ch, 1).delivery },
+      { offset: 2, delivery: delivery(ch, 2).delivery },
+    ]);
+    // [1, 2] is two bad envelopes
+    expect(metrics.counts.malformed).toBe(rogue.length + 2);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(receiver.state).toBe('up');
+  });
+
+  it('sends one turn\'s publishes to one channel as one broker message, in order, other channels and options apart', async () => {
+    const metrics = recordingMetrics();
+    const sender = await bus({ metrics });
+    const [one, two] = [channel('user'), channel('user')];
+    const tap = await raw.createChannel();
+    const { queue } = await tap.assertQueue('', { exclusive: true });
+    for (const ch of topology === 'routed' ? [one, two] : ['']) await tap.bindQueue(queue, exchange, ch);
+    const got: ConsumeMessage[] = [];
+    const all = Promise.withResolvers<void>();
+    void tap.consume(queue, (message) => message && got.push(message) === 4 && all.resolve(), { noAck: true });
+    await Promise.all([
+      sender.publish(one, delivery(one, 1), { mandatory: false }),
+      sender.publish(two, delivery(two, 2), { mandatory: false }),
+      sender.publish(one, delivery(one, 3), { mandatory: false }),
+      sender.publish(one, delivery(one, 4), { mandatory: false, ttlMs: 4000 }),
+      sender.publish(one, delivery(one, 5), { mandatory: false, ttlMs: 4000 }),
+      sender.publish(one, delivery(one, 6), { mandatory: false }),
+    ]);
+    await all.promise;
+    const bodies = got.map((m) => [m.fields.routingKey, JSON.parse(m.content.toString()) as unknown]);
+    const env = (ch: string, n: number): unknown => ({ d: delivery(ch, n).delivery });
+    expect(bodies).toEqual([
+      [one, [env(one, 1), env(one, 3)]],
+      [two, env(two, 2)],
+      [one, [env(one, 4), env(one, 5)]],
+      [one, env(one, 6)],
+    ]);
+    expect(metrics.counts.published).toBe(6);
+  });
+
+  it('with coalesce off, sends every publish as a broker message of its own', async () => {
+    const sender = await bus({ coalesce: false });
+    const ch = channel('user');
+    const tap = await raw.createChannel();
+    const { queue } = await tap.assertQueue('', { exclusive: true });
+    await tap.bindQueue(queue, exchange, topology === 'routed' ? ch : '');
+    const got: ConsumeMessage[] = [];
+    const all = Promise.withResolvers<void>();
+    void tap.consume(queue, (message) => message && got.push(message) === 3 && all.resolve(), { noAck: true });
+    await Promise.all([1, 2, 3].map((n) => sender.publish(ch, delivery(ch, n), { mandatory: false })));
+    await all.promise;
+    expect(got.map((m) => JSON.parse(m.content.toString()) as unknown)).toEqual([1, 2, 3].map((n) => ({ d: delivery(ch, n).delivery })));
+  });
+
   it('keeps delivering when the handler throws, and logs it', async () => {
     const logger = recordingLogger();
     const receiver = await bus({ logger });
