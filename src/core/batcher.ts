@@ -1,8 +1,10 @@
+import { atEndOfTurn } from './next-turn.ts';
+
 /**
- * Gathers the items added during one turn of the event loop and hands them to `run` together,
- * with at most one `run` in flight: items added meanwhile wait and go in the next one. So a node
- * makes one Store round trip for everything its sessions asked in a turn, and under load the
- * batches grow instead of the round trips. `run` returns one result per item, in order; if it
+ * Gathers the items added during one turn of the event loop and hands them to `run` together at
+ * its end (with the node's other batches: next-turn.ts), with at most one `run` in flight: items
+ * added meanwhile wait and go in the next one. So a node makes one Store round trip for everything
+ * its sessions asked in a turn, and under load the batches grow instead of the round trips. `run` returns one result per item, in order; if it
  * rejects, every item of that batch rejects with its error.
  *
  * Items settle in the order they were added, batch after batch: `then` callbacks are called
@@ -34,7 +36,7 @@ export class Batcher<I, O> {
   private schedule(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    setImmediate(() => {
+    atEndOfTurn(() => {
       this.scheduled = false;
       void this.flush();
     });
