@@ -39,6 +39,8 @@ export interface LocalClusterOptions {
   loadBalancer?: boolean;
   /** run the nodes from another checkout of Tether (its src/main.ts), for side-by-side comparisons */
   root?: string;
+  /** an argument after src/main.ts that names these nodes in `ps` (the node ignores it), e.g. `side=base` */
+  label?: string;
 }
 
 export interface LocalCluster {
@@ -104,7 +106,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const startNode = async (i: number): Promise<void> => {
     const logPath = join(dir, `node-${i}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(options.root ?? ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), join(options.root ?? ROOT, 'src/main.ts'), ...(options.label ? [options.label] : [])], {
       env: {
         ...process.env,
         // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`

@@ -1,6 +1,6 @@
 /**
  * `scripts/node24 loadtest/harness/compare.ts --base <checkout> [--rates 6000] [--rounds 3]
- *   [--seconds 4] [--pairs 50] [--base-env NAME=value ...] [--env NAME=value ...]`
+ *   [--seconds 4] [--pairs 50] [--burst 1] [--base-env NAME=value ...] [--env NAME=value ...]`
  *
  * Before and after, side by side: the cross-node relay (scenarios/relay.ts) of this checkout and
  * of another one (`--base`, for example `git archive <commit> | tar -x -C /tmp/base` with a
@@ -8,8 +8,10 @@
  * At each rate the two run one step after the other, `--rounds` times, alternating which goes
  * first, so foreign load on this shared machine lands on both alike. Prints, per system and
  * rate, the median over rounds of CPU per delivered message by process (nodes, RabbitMQ, Redis)
- * and the latency. This is how each lever in docs/benchmarks.md ("Changes") was measured; the
- * targets themselves are `npm run bench`'s. Loopback only, bounded in time.
+ * and the latency. `--burst n` sends n consecutive messages on one lane back to back (a burst of
+ * trickled ICE to one peer) instead of spreading them over the lanes. `--base` may be this
+ * checkout, to compare settings (`--base-env`). This is how each lever in docs/benchmarks.md
+ * ("Changes") was measured; the targets themselves are `npm run bench`'s. Loopback only, bounded.
  */
 import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -24,16 +26,19 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '4' },
     pairs: { type: 'string', default: '50' },
+    burst: { type: 'string', default: '1' },
     env: { type: 'string', multiple: true, default: [] },
     'base-env': { type: 'string', multiple: true, default: [] },
   },
 });
 if (!values.base) throw new Error('--base <checkout of the revision to compare with> is required');
+const ownRoot = new URL('../../', import.meta.url).pathname;
 const baseRoot = realpathSync(values.base).replace(/\/?$/, '/');
 const rates = values.rates.split(',').map(Number);
 const rounds = Number(values.rounds);
 const pairs = Number(values.pairs);
 const durationMs = Number(values.seconds) * 1000;
+const burst = Math.max(1, Number(values.burst));
 const envOf = (list: string[]): Record<string, string> => Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 interface Side {
@@ -47,12 +52,15 @@ interface Side {
 }
 
 async function side(infra: Infra, name: string, root: string | undefined, env: Record<string, string>): Promise<Side> {
-  const cluster = await startCluster(infra, 2, 'routed', env, undefined, root);
+  const cluster = await startCluster(infra, 2, 'routed', env, undefined, { root, label: `side=${name}` });
   const probe = new Recorder();
-  const target = await tetherRelayTarget(cluster, pairs, probe);
+  const spread = await tetherRelayTarget(cluster, pairs, probe);
+  let sent = 0;
+  // every `burst` consecutive messages on one lane
+  const target = burst === 1 ? spread : { ...spread, send: (_lane: number, seq: number) => spread.send(Math.floor(sent++ / burst) % pairs, seq) };
   return {
     name,
-    nodes: root ? `tether nodes (${root})` : 'tether nodes',
+    nodes: `tether nodes (${name})`,
     probe,
     target,
     steps: new Map(),
@@ -66,7 +74,7 @@ async function side(infra: Infra, name: string, root: string | undefined, env: R
 const infra = await startInfra();
 const sides: Side[] = [];
 try {
-  sides.push(await side(infra, 'base', baseRoot, envOf(values['base-env'])));
+  sides.push(await side(infra, 'base', baseRoot === ownRoot ? undefined : baseRoot, envOf(values['base-env'])));
   sides.push(await side(infra, 'this', undefined, envOf(values.env)));
   for (const s of sides) await runStep(s.target, s.probe, rates[0]!, { durationMs: 2_000, drainMs: 2_000 }); // warm-up
   for (const rate of rates) {

@@ -9,8 +9,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-/** this checkout's root, with a trailing slash */
-const OWN_TREE = new URL('../../../', import.meta.url).pathname;
 
 function machineBusyTicks(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -27,9 +25,10 @@ function role(pid: number): string {
   } catch {
     return 'other';
   }
-  if (cmd.includes(`${OWN_TREE}src/main.ts`)) return 'tether nodes';
-  // a checkout of another revision, run beside this one by compare.ts
-  if (cmd.includes('src/main.ts')) return `tether nodes (${/(\S*)src\/main\.ts/.exec(cmd)![1]})`;
+  // compare.ts runs two clusters side by side, each labelled after src/main.ts
+  const side = /src\/main\.ts side=(\S+)/.exec(cmd);
+  if (side) return `tether nodes (${side[1]})`;
+  if (cmd.includes('src/main.ts')) return 'tether nodes';
   if (cmd.includes('beam.smp')) return 'rabbitmq';
   if (cmd.includes('redis-server')) return 'redis';
   if (cmd.includes('socketio-server')) return 'socket.io servers';
