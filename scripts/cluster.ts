@@ -12,7 +12,7 @@ const topology = values.topology === 'fanout' ? 'fanout' : 'routed';
 const cluster = await startLocalCluster({ nodes: Number(values.nodes), port: Number(values.port), topology });
 console.log(`tether: ${values.nodes} nodes (${topology}) behind HAProxy at ${cluster.url}`);
 cluster.nodeUrls.forEach((u, i) => console.log(`  node-${i}: ${u}  (logs: ${cluster.dir}/node-${i}.log)`));
-console.log(`  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}`);
+console.log(`  RabbitMQ ${cluster.rabbitmqUrl}  Redis ${cluster.redisUrl}  PostgreSQL ${cluster.databaseUrl}`);
 console.log('Ctrl-C stops everything.');
 let stopping = false;
 const stop = async (): Promise<void> => {

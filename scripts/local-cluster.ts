@@ -1,6 +1,6 @@
 /**
- * A local Tether cluster on loopback: RabbitMQ and Redis (private instances from Debian's
- * packages unless RABBITMQ_URL / REDIS_URL are given), N node processes on their own ports, and
+ * A local Tether cluster on loopback: RabbitMQ, Redis and PostgreSQL (private instances from
+ * Debian's packages unless RABBITMQ_URL / REDIS_URL / DATABASE_URL are given), N node processes on their own ports, and
  * HAProxy in front routing by each node's /readyz. Used by `npm run cluster`, the benchmarks and
  * the browser tests. `kill(i)` really kills a node process (SIGKILL) for failure tests.
  */
@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../test/support/rabbitmq.ts';
 import { startRedis } from '../test/support/redis.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { freePort, freeStablePort } from '../test/support/free-port.ts';
+import { startPostgres } from './services/postgres.ts';
 
 export { freePort };
 
@@ -35,6 +36,7 @@ export interface LocalClusterOptions {
   /** use these instead of starting private instances (tests pass the suite's own) */
   rabbitmqUrl?: string;
   redisUrl?: string;
+  databaseUrl?: string;
   /** default true: put HAProxy in front */
   loadBalancer?: boolean;
   /** run the nodes from another checkout of Tether (its src/main.ts), for side-by-side comparisons */
@@ -49,8 +51,16 @@ export interface LocalCluster {
   readonly nodeUrls: string[];
   readonly rabbitmqUrl: string;
   readonly redisUrl: string;
+  readonly databaseUrl: string;
   readonly dir: string;
+  /** SIGKILL: the node process dies at once, as in a crash or an OOM kill */
   kill(index: number): Promise<void>;
+  /**
+   * SIGTERM: the node drains as in a deploy (readiness off, clients closed with 1012 spread over
+   * DRAIN_MS) and exits. Resolves once it has, with its exit code (null if a signal ended it).
+   */
+  drain(index: number): Promise<number | null>;
+  /** Starts node `index` again (after `kill` or `drain`) on its port; resolves once it is ready. */
   start(index: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -92,15 +102,19 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const dir = await mkdtemp(join(tmpdir(), 'tether-cluster-'));
   const givenRabbit = options.rabbitmqUrl ?? process.env.RABBITMQ_URL;
   const givenRedis = options.redisUrl ?? process.env.REDIS_URL;
-  const [rabbit, redis] = await Promise.all([
+  const givenDatabase = options.databaseUrl ?? process.env.DATABASE_URL;
+  const [rabbit, redis, database] = await Promise.all([
     givenRabbit ? null : startRabbitMq({ name: 'cluster' }),
     givenRedis ? null : startRedis({ name: 'cluster' }),
+    givenDatabase ? null : startPostgres({ name: 'cluster' }),
   ]);
   const rabbitmqUrl = givenRabbit ?? rabbit!.url;
   const redisUrl = givenRedis ?? redis!.url;
+  const databaseUrl = givenDatabase ?? database!.url;
   // a cluster of its own on a shared broker and Redis
   const namespace = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
+  // `start(i)` brings a node back on its port: one no outgoing connection can take meanwhile
+  const ports = await Promise.all(Array.from({ length: options.nodes }, () => freeStablePort()));
   const children: Array<ChildProcess | null> = ports.map(() => null);
 
   const startNode = async (i: number): Promise<void> => {
@@ -116,6 +130,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         NODE_ID: `node-${i}`,
         RABBITMQ_URL: rabbitmqUrl,
         REDIS_URL: redisUrl,
+        DATABASE_URL: databaseUrl,
         BUS_TOPOLOGY: options.topology,
         BUS_EXCHANGE: `tether.${options.topology}.${namespace}`,
         REDIS_PREFIX: `tether:${namespace}:`,
@@ -168,13 +183,19 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     nodeUrls: ports.map((p) => `ws://127.0.0.1:${p}/ws`),
     rabbitmqUrl,
     redisUrl,
+    databaseUrl,
     dir,
     kill: (i) => stopChild(children[i]!, 'SIGKILL'),
+    async drain(i) {
+      const child = children[i]!;
+      await stopChild(child, 'SIGTERM');
+      return child.exitCode;
+    },
     start: (i) => startNode(i),
     async stop() {
       await stopChild(haproxy, 'SIGTERM');
       await Promise.all(children.map((c) => stopChild(c, 'SIGTERM')));
-      await Promise.all([rabbit?.stop(), redis?.stop()]);
+      await Promise.all([rabbit?.stop(), redis?.stop(), database?.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

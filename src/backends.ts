@@ -1,21 +1,28 @@
 import type { Logger } from 'pino';
 import { AmqpBus } from './bus/amqp.ts';
 import type { ExpiringChannels } from './bus/amqp-topology.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory.ts';
 import type { Config } from './config.ts';
 import { amqpBusMetrics } from './observability/bus-metrics.ts';
 import type { NodeMetrics } from './observability/metrics.ts';
+import { MemoryRecords } from './records/memory.ts';
+import { PostgresRecords } from './records/postgres.ts';
+import type { Records } from './records/records.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import type { Store } from './store/store.ts';
 
 /**
- * Picks the Bus and Store the config names: RabbitMQ when RABBITMQ_URL is set (one URL, or a
- * comma-separated list of a cluster's nodes), Redis when REDIS_URL is set (through Sentinel when
- * REDIS_SENTINELS is), in-memory otherwise (a single node; nothing is shared between processes).
+ * Picks the Bus, Store and Records the config names: RabbitMQ when RABBITMQ_URL is set (one URL,
+ * or a comma-separated list of a cluster's nodes), Redis when REDIS_URL is set (through Sentinel
+ * when REDIS_SENTINELS is), PostgreSQL when DATABASE_URL is set; in-memory otherwise (a single
+ * node; nothing is shared between processes).
  */
-export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store } {
+export function createBackends(config: Config, logger: Logger, metrics: NodeMetrics): { bus: Bus; store: Store; records: Records; calls: CallStore } {
   const store = config.REDIS_URL
     ? new RedisStore({
         url: config.REDIS_URL,
@@ -30,6 +37,16 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         }),
       })
     : new MemoryStore();
+  // calls live beside the store, in the same Redis
+  const calls = config.REDIS_URL
+    ? new RedisCallStore({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        ...(config.REDIS_SENTINELS.length > 0 && {
+          sentinel: { addresses: config.REDIS_SENTINELS, master: config.REDIS_SENTINEL_MASTER, password: config.REDIS_SENTINEL_PASSWORD },
+        }),
+      })
+    : new MemoryCallStore();
   const bus = config.RABBITMQ_URL
     ? new AmqpBus({
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
@@ -42,10 +59,16 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
         logger: logger.child({ part: 'bus' }),
       })
     : new MemoryBus(undefined, logger.child({ part: 'bus' }));
-  if (!config.RABBITMQ_URL || !config.REDIS_URL) {
-    logger.info({ bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory' }, 'backends');
+  const records = config.DATABASE_URL
+    ? new PostgresRecords({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger: logger.child({ part: 'records' }) })
+    : new MemoryRecords();
+  if (!config.RABBITMQ_URL || !config.REDIS_URL || !config.DATABASE_URL) {
+    logger.info(
+      { bus: config.RABBITMQ_URL ? 'rabbitmq' : 'memory', store: config.REDIS_URL ? 'redis' : 'memory', records: config.DATABASE_URL ? 'postgres' : 'memory' },
+      'backends',
+    );
   }
-  return { bus, store };
+  return { bus, store, records, calls };
 }
 
 /** A user channel carries direct signals only, each with `SIGNAL_TTL_MS`: its queue can expire them. */

@@ -51,6 +51,10 @@ export const ConfigSchema = z
     REDIS_SENTINEL_PASSWORD: z.string().optional(),
     /** prefix of every Redis key; clusters sharing one Redis need different ones */
     REDIS_PREFIX: z.string().min(1).default('tether:'),
+    /** PostgreSQL for durable records (call history); unset: kept in this process's memory */
+    DATABASE_URL: z.string().optional(),
+    /** connections each node keeps to PostgreSQL, at most */
+    DATABASE_POOL_SIZE: int(10, 1),
 
     /** a text frame larger than this is answered FRAME_TOO_LARGE */
     MAX_FRAME_BYTES: int(64 * 1024, 256),
@@ -78,6 +82,34 @@ export const ConfigSchema = z
     LOCATION_STALE_MS: int(300_000, 100),
     /** per session: write requests (signal, location, unsubscribe) remembered for retries, also across a resume */
     REQUEST_CACHE_SIZE: int(128, 1),
+    /** a direct call rings this long before it is missed, ms */
+    CALL_RING_TIMEOUT_MS: int(45_000, 100),
+    /** each caregiver of a circle call or SOS rings this long before the next one does, ms */
+    CALL_ESCALATION_STEP_MS: int(20_000, 100),
+    /** an accepted call nobody hung up is ended (expired) after this, ms */
+    CALL_MAX_DURATION_MS: int(4 * 3_600_000, 1_000),
+    /** an ended call is remembered this long (later requests on it get CALL_ENDED), ms */
+    CALL_ENDED_KEEP_MS: int(600_000, 1_000),
+    /** how often each node looks for rings that timed out anywhere (a dead node's calls), ms */
+    CALL_SWEEP_MS: int(1_000, 20),
+    /** call history is kept this many days */
+    CALL_HISTORY_RETENTION_DAYS: int(90, 1),
+    /** where the node POSTs call.invite / call.missed / call.ended for the operator's push service; unset: no webhook */
+    WEBHOOK_URL: z.url().optional(),
+    /** HMAC-SHA256 key of the webhook signature; required with WEBHOOK_URL */
+    WEBHOOK_SECRET: z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters').optional(),
+    /** ms one webhook attempt may take */
+    WEBHOOK_TIMEOUT_MS: int(5_000, 100),
+    /** attempts per webhook event, the first included */
+    WEBHOOK_MAX_ATTEMPTS: int(6, 1),
+    /** webhook events waiting (queued or between attempts) per node, at most */
+    WEBHOOK_QUEUE_LIMIT: int(1_000, 1),
+    /** TURN server URLs handed to clients (`turn:host:3478`, ...); empty: no TURN credentials */
+    TURN_URLS: list,
+    /** the TURN server's shared secret (coturn `static-auth-secret`); required with TURN_URLS */
+    TURN_SECRET: z.string().min(16, 'TURN_SECRET must be at least 16 characters').optional(),
+    /** how long TURN credentials work, seconds */
+    TURN_TTL_S: int(3_600, 60),
     /** closes of clients on SIGTERM are spread over this window */
     DRAIN_MS: int(10_000, 0),
     /** hard deadline for the whole shutdown, after which the process exits anyway */
@@ -89,6 +121,12 @@ export const ConfigSchema = z
     }
     if (c.REDIS_SENTINELS.length > 0 && !c.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'REDIS_SENTINELS needs REDIS_URL for credentials and database (its host is not used)' });
+    }
+    if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'WEBHOOK_URL needs WEBHOOK_SECRET to sign its requests' });
+    }
+    if (c.TURN_URLS.length > 0 && !c.TURN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'TURN_URLS needs TURN_SECRET to make credentials' });
     }
     if (c.HARD_MAX_FRAME_BYTES < c.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['HARD_MAX_FRAME_BYTES'], message: 'must be at least MAX_FRAME_BYTES' });

@@ -10,7 +10,8 @@ import type { CoreContext } from './core/context.ts';
 import { PresenceKeeper } from './core/presence-keeper.ts';
 import { Relay } from './core/relay.ts';
 import { Batcher } from './core/batcher.ts';
-import { catchUp } from './core/catch-up.ts';
+import { catchUp, holdForCatchUp } from './core/catch-up.ts';
+import type { Session } from './core/session.ts';
 import { DeliveryLog } from './core/delivery-log.ts';
 import { DirectWriter } from './core/direct-writer.ts';
 import { EndRetries } from './core/end-retries.ts';
@@ -18,16 +19,35 @@ import { StaleWatch } from './core/stale-watch.ts';
 import { createLogger } from './observability/logger.ts';
 import { NodeMetrics } from './observability/metrics.ts';
 import { CLOSE_CODES } from './protocol/index.ts';
+import { type AlertSink, PublishingAlertSink } from './calls/alert-sink.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { CallService } from './calls/call-service.ts';
+import { type CareCircle, TokenCareCircle } from './calls/care-circle.ts';
+import { HistoryWriter } from './calls/history-writer.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { TurnIssuer } from './calls/turn.ts';
+import { MemoryRecords } from './records/memory.ts';
+import { HttpWebhook } from './webhook/http-webhook.ts';
+import { NoWebhook, type Webhook } from './webhook/webhook.ts';
+import type { Records } from './records/records.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
 import { registerDevTokenRoute, registerOpsRoutes } from './transport/http-routes.ts';
 
 export interface NodeDeps {
+  /** default: private in-memory call state */
+  calls?: CallStore;
+  /** who a circle call and an SOS ring; default: the caller's token `contacts`, in order */
+  circle?: CareCircle;
+  /** where SOS alerts go besides the call; default: an `alert` frame to each caregiver, and a log line */
+  alerts?: AlertSink;
   /** default: a private in-memory bus (single node) */
   bus?: Bus;
   /** default: a private in-memory store */
   store?: Store;
+  /** default: private in-memory records */
+  records?: Records;
   logger?: Logger;
   metrics?: NodeMetrics;
 }
@@ -40,6 +60,11 @@ export class TetherNode {
   readonly config: Config;
   readonly bus: Bus;
   readonly store: Store;
+  readonly records: Records;
+  readonly callStore: CallStore;
+  /** server-side calls on this node */
+  readonly calls: CallService;
+  readonly webhook: Webhook;
   readonly logger: Logger;
   readonly metrics: NodeMetrics;
   readonly gateway: Gateway;
@@ -60,16 +85,32 @@ export class TetherNode {
     this.metrics = deps.metrics ?? new NodeMetrics();
     this.bus = deps.bus ?? new MemoryBus(undefined, this.logger.child({ part: 'bus' }));
     this.store = deps.store ?? new MemoryStore();
-    let busWasDown = false;
+    this.records = deps.records ?? new MemoryRecords();
+    this.callStore = deps.calls ?? new MemoryCallStore();
+    this.webhook = config.WEBHOOK_URL
+      ? new HttpWebhook({
+          url: config.WEBHOOK_URL,
+          secret: config.WEBHOOK_SECRET!,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+          queueLimit: config.WEBHOOK_QUEUE_LIMIT,
+          logger: this.logger.child({ part: 'webhook' }),
+          metrics: this.metrics,
+        })
+      : new NoWebhook();
+    const turn = config.TURN_URLS.length > 0 ? new TurnIssuer({ urls: config.TURN_URLS, secret: config.TURN_SECRET!, ttlSeconds: config.TURN_TTL_S }) : null;
+    // live sessions hold their deliveries from the moment the bus goes down until they are caught up
+    let heldForOutage: Session[] | null = null;
     this.bus.onState((state) => {
       this.metrics.busUp.set(state === 'up' ? 1 : 0);
       this.metrics.busBlocked.set(state === 'blocked' ? 1 : 0);
       this.logger.info({ bus: state }, 'bus state');
-      if (state === 'down') busWasDown = true;
-      if (state === 'up' && busWasDown) {
-        busWasDown = false;
+      if (state === 'down' && !heldForOutage) heldForOutage = holdForCatchUp(this.gateway.sessions());
+      if (state === 'up' && heldForOutage) {
+        const held = heldForOutage;
+        heldForOutage = null;
         // what was routed into the lost queue, or sent while nothing here was bound, is still owed
-        this.lastCatchUp = catchUp(ctx, [...this.gateway.sessions()]);
+        this.lastCatchUp = catchUp(ctx, held);
       }
     });
     this.store.onState((state) => {
@@ -79,13 +120,38 @@ export class TetherNode {
 
     const { verifier, dev } = verifierOptions(config);
     this.devTokens = dev;
+    this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS);
+    this.calls = new CallService({
+      calls: this.callStore,
+      relay: this.relay,
+      store: this.store,
+      records: this.records,
+      history: new HistoryWriter(this.records, this.logger.child({ part: 'calls' })),
+      webhook: this.webhook,
+      alerts: deps.alerts ?? new PublishingAlertSink(this.relay, this.logger.child({ part: 'calls' }), config.SIGNAL_TTL_MS),
+      circle: deps.circle ?? new TokenCareCircle(),
+      turn,
+      limits: {
+        ringMs: config.CALL_RING_TIMEOUT_MS,
+        escalationStepMs: config.CALL_ESCALATION_STEP_MS,
+        maxDurationMs: config.CALL_MAX_DURATION_MS,
+        keepEndedMs: config.CALL_ENDED_KEEP_MS,
+        sweepMs: config.CALL_SWEEP_MS,
+        historyRetentionMs: config.CALL_HISTORY_RETENTION_DAYS * 86_400_000,
+        eventTtlMs: config.SIGNAL_TTL_MS,
+      },
+      metrics: this.metrics,
+      logger: this.logger.child({ part: 'calls' }),
+      now: Date.now,
+    });
     const ctx: CoreContext = {
       nodeId: config.NODE_ID,
       bus: this.bus,
       store: this.store,
-      relay: (this.relay = new Relay(this.bus, config.UNBIND_DELAY_MS)),
+      relay: this.relay,
       deliveryLog: new DeliveryLog(this.store, this.logger),
       ends: new EndRetries(this.store),
+      storeLost: () => this.presence.storeLost(),
       directs: new DirectWriter(this.store, Date.now),
       journal: new Batcher(async (batch) => {
         await this.store.recordRequests(batch);
@@ -107,6 +173,8 @@ export class TetherNode {
         },
         staleAfterMs: config.LOCATION_STALE_MS,
       },
+      calls: this.calls,
+      sessionLive: [this.calls.sessionLive],
       metrics: this.metrics,
       logger: this.logger,
       now: Date.now,
@@ -127,6 +195,7 @@ export class TetherNode {
         allowedOrigins,
         maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
         heartbeatMs: config.HEARTBEAT_MS,
+        ...(turn && { welcomeExtras: (identity) => ({ turn: turn.credentials(identity.userId, Date.now()) }) }),
       },
       createVerifier(verifier),
       this.metrics,
@@ -144,9 +213,10 @@ export class TetherNode {
   }
 
   async start(): Promise<{ port: number }> {
-    await Promise.all([this.bus.start(), this.store.start()]);
+    await Promise.all([this.bus.start(), this.store.start(), this.records.start(), this.callStore.start()]);
     await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
     this.presence.start();
+    this.calls.start();
     this.started = true;
     const { port } = this.app.server.address() as AddressInfo;
     this.logger.info({ port, devTokens: this.devTokens }, 'listening');
@@ -171,8 +241,9 @@ export class TetherNode {
     this.gateway.close();
     this.presence.stop();
     this.staleWatch.stop();
+    await this.calls.stop();
     await this.app.close();
-    await Promise.allSettled([this.bus.close(), this.store.close()]);
+    await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), this.callStore.close(), this.webhook.close()]);
     this.logger.info('stopped');
   }
 
@@ -181,6 +252,7 @@ export class TetherNode {
       draining: this.draining,
       bus: this.bus.state,
       store: this.store.state,
+      records: this.records.state,
       connections: this.gateway.connections.size,
     };
   }

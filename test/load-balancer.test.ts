@@ -17,7 +17,7 @@ describe('nodes behind HAProxy', () => {
     return client;
   };
   beforeAll(async () => {
-    cluster = await startLocalCluster({ nodes: 2, port: 0, topology: 'routed', rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), env: { LOG_LEVEL: 'warn' } });
+    cluster = await startLocalCluster({ nodes: 2, port: 0, topology: 'routed', rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn' } });
   }, 60_000);
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));

@@ -28,6 +28,7 @@ describe('a node killed mid-call', () => {
       loadBalancer: false,
       rabbitmqUrl: inject('rabbitmqUrl'),
       redisUrl: inject('redisUrl'),
+      databaseUrl: inject('databaseUrl'),
       env: { PRESENCE_TTL_MS: String(PRESENCE_TTL_MS), LOG_LEVEL: 'warn' },
     });
   }, 60_000);

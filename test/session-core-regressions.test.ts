@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { MemoryBus } from '../src/bus/memory.ts';
+import { MemoryBroker, MemoryBus } from '../src/bus/memory.ts';
 import { MemoryStore, MemoryStoreData } from '../src/store/memory.ts';
 import { RedisStore } from '../src/store/redis.ts';
 import { StoreError } from '../src/store/store.ts';
@@ -44,29 +44,37 @@ describe('session core regressions', () => {
     expect(resumed.frames.filter((f) => f.type === 'signal')).toEqual([]);
   });
 
-  it('1. a slow consumer closed with 4001 loses none of the signals acked to its sender: what it did not read is replayed', async () => {
+  it('1. a slow consumer closed with 4001 loses none of the signals acked to its sender, before or during its cleanup: what it did not read is replayed', async () => {
+    const node0 = new Interceptor();
     cluster = await startCluster(2, {
       config: { MAX_BUFFERED_BYTES: 64 * 1024, RATE_PER_SECOND: 10_000, RATE_BURST: 10_000, RESUME_MAX_FRAMES: 5_000, RESUME_MAX_BYTES: 128 * 1024 * 1024 },
+      intercept: (i) => (i === 0 ? node0 : undefined),
     });
     const slowId = { sub: 'slow', role: 'patient', contacts: ['fast'] };
     const slow = await cluster.connect(0, slowId);
     const fast = await cluster.connect(1, { sub: 'fast', contacts: ['slow'] });
+    // the node will see the close, with the channel still bound and the session not yet ended
+    const cleanup = node0.hold('store.endSession:before', (args) => args[0] === slow.welcome.sessionId);
     const ended = cluster.serverEnded(slow);
     const serverSide = [...cluster.nodes[0]!.gateway.connections][0]!;
+    const closed = once(serverSide.ws, 'close');
     slow.ws.pause();
     const acked: number[] = [];
     // 16 KB each: what the closed socket did not take is replayed to the resumed one, whose kernel
     // buffers must take it at once (a replay larger than the send buffer would be closed with 4001 too)
-    const sdp = (n: number) => `${n}:${'a'.repeat(16_000)}`;
-    // enough to fill the kernel's socket buffers and then the node's send buffer; a few more after the close
-    let after = 0;
-    for (let n = 0; n < 5_000 && after < 3; n += 20) {
-      if (serverSide.ws.readyState !== serverSide.ws.OPEN) after++;
-      const batch = Array.from({ length: 20 }, (_, i) => fast.request(signal('user:slow', { kind: 'offer', sdp: sdp(n + i) })));
-      for (const [i, answer] of (await Promise.all(batch)).entries()) if (answer.type === 'ack') acked.push(n + i);
-    }
+    const send = async (from: number, count: number): Promise<void> => {
+      const answers = await Promise.all(Array.from({ length: count }, (_, i) => fast.request(signal('user:slow', { kind: 'offer', sdp: `${from + i}:${'a'.repeat(16_000)}` }))));
+      for (const [i, answer] of answers.entries()) if (answer.type === 'ack') acked.push(from + i);
+    };
+    // enough to fill the kernel's socket buffers and then the node's send buffer
+    let n = 0;
+    for (; n < 5_000 && serverSide.ws.readyState === serverSide.ws.OPEN; n += 20) await send(n, 20);
     slow.ws.resume();
     expect(await slow.closed).toMatchObject({ code: 4001 });
+    await closed;
+    await cleanup.reached;
+    await send(n, 3);
+    cleanup.release();
     await ended;
     const resumed = await cluster.resume(1, slowId, slow);
     expect(resumed.welcome.resumed).toMatchObject({ ok: true });
@@ -86,6 +94,22 @@ describe('session core regressions', () => {
     expect(await carol.request(signal('user:pat', offer))).toMatchObject({ type: 'error', code: 'PEER_UNAVAILABLE' });
     const again = await cluster.resume(0, patId, pat);
     expect(again.welcome.resumed).toEqual({ ok: false, reason: 'UNKNOWN' });
+  });
+
+  it('1. a signal sent while a clean close is being cleaned up is kept and replayed to a resume sent at once: never acked and lost', async () => {
+    const node1 = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 1 ? node1 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    // the node saw the close; its channel is still bound there and the record not yet forgotten
+    const cleanup = node1.hold('store.endSession:before', (args) => args[0] === pat.welcome.sessionId);
+    await pat.close();
+    await cleanup.reached;
+    const answer = await carol.request(signal('user:pat', offer));
+    const again = await cluster.resume(0, patId, pat);
+    cleanup.release();
+    expect({ answer: answer.type === 'ack' ? answer.result : answer.code, resumed: again.welcome.resumed }).toEqual({ answer: { queued: true }, resumed: { ok: true, replayed: 1 } });
+    expect(await again.next('signal')).toMatchObject({ signal: offer });
   });
 
   it('2. a request still queued, and one in progress, when the socket closes leave no binding, roster entry or subscription behind', async () => {
@@ -127,7 +151,9 @@ describe('session core regressions', () => {
     await taking.reached;
     const node = cluster.nodes[1]!;
     const connection = [...node.gateway.connections][0]!;
+    const closed = once(connection.ws, 'close');
     connection.ws.terminate();
+    await closed; // the node has seen the close before the takeover answers
     taking.release();
     await connection.ended;
     expect(await attempt).toBeNull();
@@ -332,7 +358,10 @@ describe('session core regressions', () => {
   it('14. a resume id naming other Redis keys names no session: UNKNOWN, on a new session', async () => {
     const prefix = `t-${randomUUID()}:`;
     cluster = await startCluster(1, { makeStore: () => new RedisStore({ url: inject('redisUrl'), prefix }) });
+    const carol = await cluster.connect(0, carolId);
     const pat = await cluster.connect(0, patId);
+    await carol.ok(signal('user:pat', offer));
+    await pat.next('signal'); // pat's resume log (a Redis list) now exists
     for (const token of [`${pat.welcome.sessionId}:log.${'a'.repeat(24)}`, `${pat.welcome.sessionId}.x.y`, '../../etc.passwd']) {
       const other = await cluster.connect(0, patId, { token, lastSeq: 0 });
       expect(other.welcome.resumed).toEqual({ ok: false, reason: 'UNKNOWN' });
@@ -380,8 +409,101 @@ describe('session core regressions', () => {
     expect((await pat.next('signal')).signal).toEqual(ice(1));
     expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
   });
+  it('16. a signal its sender could not keep (store unreachable there) does not overtake the same sender\'s owed signals on a resume', async () => {
+    const node0 = new Interceptor();
+    const node2 = new Interceptor();
+    cluster = await startCluster(3, { intercept: (i) => (i === 0 ? node0 : i === 2 ? node2 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    await cluster.drop(pat);
+    expect(await carol.ok(signal('user:pat', offer))).toEqual({ queued: true });
+    const taking = node2.hold('store.takeOver:before');
+    const resuming = cluster.resume(2, patId, pat);
+    await taking.reached; // pat's channel is bound on node 2; the offer is still owed, not yet read
+    // a listener bound after node 2 hears a message after node 2 has
+    const spy = new MemoryBus(cluster.broker);
+    await spy.start();
+    const relayed = new Promise((resolve) => spy.onMessage(resolve));
+    await spy.subscribe('user:pat');
+    node0.fail('store.appendDirect:before', new Error('store unreachable'));
+    await carol.ok(signal('user:pat', ice(1))); // relayed live only
+    await relayed; // so it waits in the resume's hold
+    await spy.close();
+    taking.release();
+    const resumed = await resuming;
+    expect(resumed.welcome.resumed).toEqual({ ok: true, replayed: 1 });
+    const got = [await resumed.next('signal'), await resumed.next('signal')];
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1)]);
+    expect(got.map((s) => s.seq)).toEqual([pat.lastSeq + 1, pat.lastSeq + 2]);
+  });
+  it('17. after the bus returns, signals owed from the outage arrive before newer ones the new queue delivers first', async () => {
+    const broker = new MemoryBroker();
+    const buses: MemoryBus[] = [];
+    const node1 = new Interceptor();
+    cluster = await startCluster(2, { makeBus: (i) => (buses[i] = new MemoryBus(broker)), intercept: (i) => (i === 1 ? node1 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    buses[1]!.simulateOutage(true);
+    for (const n of [1, 2]) expect(await carol.ok(signal('user:pat', ice(n)))).toEqual({ queued: true });
+    // as RabbitMQ's new queue: bound and delivering before the bus says it is up
+    buses[1]!.simulateRebind();
+    const reading = node1.hold('store.pendingFor:before');
+    // a listener bound after node 1 hears a message after node 1 has
+    const spy = new MemoryBus(broker);
+    await spy.start();
+    const relayed = new Promise((resolve) => spy.onMessage(resolve));
+    await spy.subscribe('user:pat');
+    await carol.ok(signal('user:pat', ice(3)));
+    await relayed;
+    await spy.close();
+    buses[1]!.simulateOutage(false);
+    await reading.reached;
+    reading.release();
+    const got = [await pat.next('signal'), await pat.next('signal'), await pat.next('signal')];
+    expect(got.map((s) => s.signal)).toEqual([ice(1), ice(2), ice(3)]);
+  });
+  it('18. a store that lost its data (Redis restarted empty) closes no live session with 4509: the node registers them again', async () => {
+    cluster = await startCluster(2);
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    for (const client of [carol, pat]) await client.ok({ type: 'subscribe', channel: 'room:care-1' });
+    cluster.data.clear();
+    await carol.ok(signal('room:care-1', offer));
+    expect(await pat.next('signal')).toMatchObject({ signal: offer });
+    await cluster.nodes[1]!.presence.lastRestore;
+    await cluster.nodes[0]!.presence.restore();
+    await carol.ok(signal('user:pat', ice(1)));
+    expect(await pat.next('signal')).toMatchObject({ signal: ice(1) });
+    await pat.ok({ type: 'ping' }); // still connected
+    // resumable again, from after the loss
+    await cluster.drop(pat);
+    const resumed = await cluster.resume(0, patId, pat);
+    expect(resumed.welcome.resumed).toEqual({ ok: true, replayed: 0 });
+  });
+  it('19. a direct signal from a connection whose session moved on (resumed, then closed cleanly) is not sent again: the stale connection gets 4509', async () => {
+    const node2 = new Interceptor();
+    cluster = await startCluster(3, { intercept: (i) => (i === 2 ? node2 : undefined) });
+    const pat = await cluster.connect(1, patId);
+    const old = await cluster.connect(2, carolId);
+    const keeping = node2.hold('store.appendDirect:before');
+    old.send(signal('user:pat', offer, 'offer-1'));
+    await keeping.reached;
+    // the phone's link died silently; the app resumes on node 0, resends, and later signs out
+    old.ws.pause();
+    const again = await cluster.resume(0, carolId, old);
+    expect(await again.request(signal('user:pat', offer, 'offer-1'))).toMatchObject({ type: 'ack', id: 'offer-1' });
+    expect(await pat.next('signal')).toMatchObject({ signal: offer });
+    const gone = cluster.serverEnded(again);
+    await again.close();
+    await gone;
+    keeping.release();
+    old.ws.resume();
+    expect(await old.closed).toMatchObject({ code: 4509 });
+    await pat.ok({ type: 'ping' });
+    expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
+  });
 
-  it('16. a direct signal waiting for its Store write holds up neither its session nor its order: the next requests go on, all publish in the order sent', async () => {
+  it('20. a direct signal waiting for its Store write holds up neither its session nor its order: the next requests go on, all publish in the order sent', async () => {
     const node0 = new Interceptor();
     cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
     const carol = await cluster.connect(0, carolId);
@@ -401,7 +523,7 @@ describe('session core regressions', () => {
     expect(node0.calls('store.appendDirect:before')).toBe(2);
   });
 
-  it('16. a direct signal whose Store write failed is relayed live, still before the ones sent after it', async () => {
+  it('20. a direct signal whose Store write failed is relayed live, still before the ones sent after it', async () => {
     const node0 = new Interceptor();
     cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
     const carol = await cluster.connect(0, carolId);

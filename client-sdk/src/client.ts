@@ -34,10 +34,10 @@ export type SignalInput = z.input<typeof SignalBody>;
  *   each (every delivered frame's `seq` is tracked; repeats are dropped), and subscriptions the
  *   server kept are not subscribed again. Otherwise a new session starts and every channel is
  *   re-subscribed; what was sent meanwhile is missed.
- * - Across a reconnect the server's duplicate detection does not apply (it is per connection):
- *   a request that was in flight when the connection dropped is sent again on the new one and
- *   may take effect twice (a signal relayed twice, a position stored twice). Make signal
- *   handling idempotent (e.g. by callId and kind).
+ * - A request that was in flight when the connection dropped is sent again, same id, on the
+ *   next one. A resumed session remembers the writes it took, so it does not act twice; after a
+ *   new session it may (a signal relayed twice, a position stored twice). Make signal handling
+ *   idempotent (e.g. by callId and kind).
  */
 export class TetherClient {
   private readonly events = new Emitter<TetherEvents>();
@@ -255,6 +255,10 @@ export class TetherClient {
         return this.numbered(frame) ? this.events.emit('presence', frame) : undefined;
       case 'stale':
         return this.numbered(frame) ? this.events.emit('stale', frame) : undefined;
+      case 'call':
+        return this.numbered(frame) ? this.events.emit('call', frame) : undefined;
+      case 'alert':
+        return this.numbered(frame) ? this.events.emit('alert', frame) : undefined;
       default:
         return assertNever(frame);
     }

@@ -1,10 +1,13 @@
 import type {
+  AlertDelivery,
+  CallDelivery,
   ChannelKind,
   LocationDelivery,
   PresenceDelivery,
   SignalDelivery,
   StaleDelivery,
   SubscribeResult,
+  TurnCredentials,
   Welcome,
 } from '../../src/protocol/index.ts';
 import type { TetherError } from './errors.ts';
@@ -70,6 +73,12 @@ export interface TetherEvents {
   /** a watched patient sent no position for the welcome's `staleAfterMs`; the next `location` ends it */
   stale: StaleDelivery;
   subscribed: SubscribedEvent;
+  /** a change of a server-side call you are part of (invite, accepted, answered_elsewhere, escalated, ended); CallSession and onIncomingCall use it */
+  call: CallDelivery;
+  /** an alert for a patient in your care circle (today: an SOS) */
+  alert: AlertDelivery;
+  /** fresh TURN credentials: from a `welcome`, or renewed before those expire */
+  turn: TurnCredentials;
   /**
    * Errors nobody awaits: connection-level `error` frames (id null) as RequestError, a
    * SubscriptionLostError after a failed re-subscribe, a ProtocolError for an unreadable

@@ -42,7 +42,7 @@ const FRAME = JSON.stringify({
 interface Side {
   name: string;
   store: RedisStoreType;
-  senders: Array<{ id: string }>;
+  senders: Array<{ id: string; epoch: number }>;
   recipients: Array<{ id: string; userId: string; epoch: number; seq: number }>;
   request: number;
   usPerMessage: number[];
@@ -78,7 +78,7 @@ async function relay(s: Side, count: number): Promise<void> {
   for (let done = 0; done < count; done += batchSize) {
     const lanes = Array.from({ length: batchSize }, (_, k) => (done + k) % PAIRS);
     const kept = await s.store.appendDirect(
-      lanes.map((lane) => ({ userId: s.recipients[lane]!.userId, frame: FRAME, senderSessionId: s.senders[lane]!.id, requestId: (++s.request).toString(36) })),
+      lanes.map((lane) => ({ userId: s.recipients[lane]!.userId, frame: FRAME, senderSessionId: s.senders[lane]!.id, senderEpoch: s.senders[lane]!.epoch, requestId: (++s.request).toString(36) })),
       Date.now(),
     );
     const byRecipient = new Map<number, Array<{ seq: number; frame: string; offset: number }>>();

@@ -1,4 +1,4 @@
-import { Position, SignalBody, type UnnumberedDelivery } from '../protocol/index.ts';
+import { Position, SignalBody, UnnumberedDelivery } from '../protocol/index.ts';
 
 /**
  * What travels between nodes: a delivery, and for a direct message the offset it is kept under
@@ -36,7 +36,8 @@ export interface Decoded {
  * rogue or broken publisher could put there, so that nothing reaches a session that the core could
  * trip over or that a client's schema would refuse. An envelope passes when its delivery is for
  * `channel`, has exactly the fields of its type with the right types, and its signal body or
- * position passes the protocol's own schema.
+ * position passes the protocol's own schema; a call event or an alert passes the protocol's
+ * schema of its delivery.
  */
 export function decodeEnvelopes(text: string, channel: string): Decoded {
   const raw: unknown = JSON.parse(text);
@@ -59,12 +60,18 @@ function checkEnvelope(raw: unknown, channel: string): BusMessage | null {
 }
 
 function checkDelivery(d: unknown, channel: string): UnnumberedDelivery | null {
-  if (!isRecord(d) || d.channel !== channel || typeof d.ts !== 'number' || !Number.isFinite(d.ts)) return null;
+  if (!isRecord(d) || d.channel !== channel) return null;
+  // the relayed types (every relayed message) are checked by hand: type, channel, from, ts and two
+  // or one fields of their own; the rare ones (call events, alerts) by the protocol's schema
+  if (d.type !== 'signal' && d.type !== 'location' && d.type !== 'presence') {
+    const parsed = UnnumberedDelivery.safeParse(d);
+    return parsed.success ? parsed.data : null;
+  }
   const from = d.from;
+  if (typeof d.ts !== 'number' || !Number.isFinite(d.ts)) return null;
   if (!isRecord(from) || typeof from.userId !== 'string' || typeof from.role !== 'string' || typeof from.sessionId !== 'string' || fieldCount(from) !== 3) {
     return null;
   }
-  // every type has type, channel, from, ts and two or one fields of its own
   switch (d.type) {
     case 'signal':
       return typeof d.callId === 'string' && fieldCount(d) === 6 && SignalBody.safeParse(d.signal).success
@@ -72,10 +79,8 @@ function checkDelivery(d: unknown, channel: string): UnnumberedDelivery | null {
         : null;
     case 'location':
       return fieldCount(d) === 5 && Position.safeParse(d.position).success ? (d as UnnumberedDelivery) : null;
-    case 'presence':
-      return (d.event === 'joined' || d.event === 'left') && fieldCount(d) === 5 ? (d as UnnumberedDelivery) : null;
     default:
-      return null;
+      return (d.event === 'joined' || d.event === 'left') && fieldCount(d) === 5 ? (d as UnnumberedDelivery) : null;
   }
 }
 

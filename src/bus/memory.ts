@@ -146,6 +146,15 @@ export class MemoryBus implements Bus {
     this.setState(down ? 'down' : 'up');
   }
 
+  /**
+   * @internal for outage tests: the first half of coming back, as the amqp bus does it: every
+   * channel is bound again and messages flow, but the state is still `down` until
+   * `simulateOutage(false)`.
+   */
+  simulateRebind(): void {
+    for (const channel of this.channels) this.broker.bind(channel, this);
+  }
+
   private assertUp(): void {
     if (this.state !== 'up') throw new BusError('UNAVAILABLE', `bus is ${this.state}`);
   }

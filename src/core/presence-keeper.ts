@@ -29,6 +29,9 @@ export class PresenceKeeper {
   /** no lapsed sessions are claimed before this time (ms) */
   private claimAfter = 0;
   private running: Promise<void> | null = null;
+  /** a restore is in progress / another was asked for meanwhile */
+  private restoring = false;
+  private restoreAgain = false;
 
   constructor(ctx: CoreContext, sessions: () => Iterable<Session>) {
     this.ctx = ctx;
@@ -47,8 +50,34 @@ export class PresenceKeeper {
     });
   }
 
+  /**
+   * The Store has no trace of a session this node holds: it lost its data without this node
+   * seeing it go down (a failover, a restart faster than a reconnect). Registers every live
+   * session again, as after an outage; a call during a pass asks for one more pass after it.
+   */
+  storeLost(): void {
+    if (this.restoring) {
+      this.restoreAgain = true;
+      return;
+    }
+    this.ctx.logger.warn('the store has no record of sessions held here: registering them again');
+    this.lastRestore = this.restore();
+  }
+
   /** Registers every live session again; resolves when done (failures are logged). */
   async restore(): Promise<void> {
+    this.restoring = true;
+    try {
+      do {
+        this.restoreAgain = false;
+        await this.registerAll();
+      } while (this.restoreAgain);
+    } finally {
+      this.restoring = false;
+    }
+  }
+
+  private async registerAll(): Promise<void> {
     const { ctx } = this;
     await ctx.ends.flush();
     const live = this.live();

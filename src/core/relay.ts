@@ -160,7 +160,8 @@ export class Relay {
   private dispatch(channel: string, { delivery, offset }: BusMessage): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    const sender = delivery.from.sessionId;
+    // a server-made event (a call's ring timeout) has no sender to skip
+    const sender = delivery.from?.sessionId;
     if (entry.subscribers instanceof Set) {
       for (const subscriber of entry.subscribers) if (subscriber.id !== sender) subscriber.deliver(delivery, offset);
     } else if (entry.subscribers.id !== sender) {

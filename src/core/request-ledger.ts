@@ -6,7 +6,7 @@ import { type Session, SessionEnded } from './session.ts';
 export type Answer = Ack | ErrorFrame;
 
 /** Requests that change something; a retry of one must not act twice. Reads are simply run again. */
-const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe']);
+const WRITES = new Set<ClientMessage['type']>(['signal', 'location', 'unsubscribe', 'invite', 'accept', 'reject', 'cancel', 'hangup', 'sos']);
 
 /**
  * A session's requests by id, so that each id is answered exactly once however often it is sent:

@@ -1,4 +1,14 @@
-import type { ClientMessage, HistoryResult, LookupResult, PingResult, QueuedResult, SubscribeResult } from '../protocol/index.ts';
+import type {
+  CallResult,
+  CallsResult,
+  ClientMessage,
+  HistoryResult,
+  LookupResult,
+  PingResult,
+  QueuedResult,
+  SubscribeResult,
+  TurnCredentials,
+} from '../protocol/index.ts';
 import type { z } from 'zod';
 import { publishLocation, readHistory } from './location.ts';
 import { lookup } from './lookup.ts';
@@ -12,6 +22,9 @@ export type AckResult =
   | z.infer<typeof LookupResult>
   | z.infer<typeof QueuedResult>
   | z.infer<typeof PingResult>
+  | CallResult
+  | CallsResult
+  | TurnCredentials
   | undefined;
 
 /**
@@ -42,6 +55,15 @@ export async function handleRequest(session: Session, message: ClientMessage): P
       return done(await lookup(session, message.userId));
     case 'ping':
       return done({ ts: session.ctx.now() });
+    case 'invite':
+    case 'accept':
+    case 'reject':
+    case 'cancel':
+    case 'hangup':
+    case 'sos':
+    case 'calls':
+    case 'turn':
+      return session.ctx.calls.handle(session, message);
     default:
       return assertNever(message);
   }

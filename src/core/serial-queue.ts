@@ -15,4 +15,9 @@ export class SerialQueue {
     this.tail = tail;
     return result;
   }
+
+  /** Settles once every task submitted so far has settled. */
+  async idle(): Promise<void> {
+    while (this.tail) await this.tail;
+  }
 }

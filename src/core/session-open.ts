@@ -2,7 +2,7 @@ import { type Welcome, parseChannel, userChannel } from '../protocol/index.ts';
 import { BusError } from '../bus/bus.ts';
 import type { PendingFrame, TakeOver } from '../store/store.ts';
 import { maySubscribe } from './authorize.ts';
-import { CATCH_UP_RETRY_MS, catchUp } from './catch-up.ts';
+import { CATCH_UP_RETRY_MS, catchUp, holdForCatchUp } from './catch-up.ts';
 import { resumeRecord } from './session-record.ts';
 import type { Session } from './session.ts';
 import { announce } from './subscriptions.ts';
@@ -60,6 +60,7 @@ async function openFresh(session: Session, outages: number, welcome: (outcome: O
   session.markLive();
   welcome({ resume: resumeToken(session) });
   session.release(owed);
+  wentLive(session);
 }
 
 /** Live in presence and resumable (sets `epoch`); leaves `epoch` null when the Store is down. */
@@ -121,6 +122,18 @@ async function resumeWith(
   session.rememberRequests(taken.journal);
   session.replay(taken.delivered, taken.missed);
   session.release(owed);
+  wentLive(session);
+}
+
+/** Tells the node's SessionLiveHooks (src/calls: calls ringing for the user reach a device that just connected). */
+function wentLive(session: Session): void {
+  for (const hook of session.ctx.sessionLive) {
+    try {
+      hook(session);
+    } catch (error) {
+      session.ctx.logger.error({ err: error, sessionId: session.id }, 'session-live hook failed');
+    }
+  }
 }
 
 /** tries of `stillLive` before the open gives up with 1013 */
@@ -143,7 +156,7 @@ async function stillLive(session: Session, since: number, owed: PendingFrame[], 
       ([found]) => found,
       () => {
         // caught up once live instead: what is owed arrives after the first live messages
-        setTimeout(() => void catchUp(ctx, [session]), CATCH_UP_RETRY_MS).unref();
+        setTimeout(() => void catchUp(ctx, holdForCatchUp([session])), CATCH_UP_RETRY_MS).unref();
         return owed;
       },
     );
@@ -151,7 +164,9 @@ async function stillLive(session: Session, since: number, owed: PendingFrame[], 
       await abandon(session, resumable);
       return null;
     }
-    owed = read ?? owed;
+    if (read === 'missing') ctx.storeLost();
+    // fenced: a resume elsewhere took it meanwhile; the next log write finds out and closes it
+    owed = typeof read === 'string' ? owed : (read ?? owed);
   }
   await abandon(session, resumable);
   throw new BusError('UNAVAILABLE', 'the message bus went down while the session opened');

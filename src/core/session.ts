@@ -133,6 +133,8 @@ export class Session implements Subscriber, LoggedSession {
     if (outcome === 'ok') {
       if (this.unlogged === declared) this.unlogged = undefined;
     } else {
+      // the Store lost its data: the node registers its sessions again (a record with a hole)
+      if (outcome === 'missing') this.ctx.storeLost();
       // sent anyway (signaling works without the Store); declared as a hole with the next write
       const last = frames.at(-1)!.seq;
       const offsets = frames.flatMap((f) => (f.offset === undefined ? [] : [f.offset]));
@@ -156,8 +158,10 @@ export class Session implements Subscriber, LoggedSession {
    * One holder is done, with the direct messages it found still owed. When it is the last, the
    * session delivers what was owed and what was held meanwhile, merged so that each sender's
    * messages keep their order: the held ones in arrival order, each preceded by the owed ones
-   * with lower offsets (offsets grow in the order messages are sent), the rest after. Copies it
-   * already has are dropped by offset.
+   * with lower offsets (offsets grow in the order messages are sent), the rest after. A held
+   * message without an offset (relayed live only: its sender could not keep it) has no place of
+   * its own; it counts as no older than the next held message that has one, so owed messages,
+   * sent before it, come first. Copies the session already has are dropped by offset.
    */
   release(pending: readonly PendingFrame[] = []): void {
     const held = this.held;
@@ -166,15 +170,17 @@ export class Session implements Subscriber, LoggedSession {
     if (--held.holders > 0) return;
     this.held = null;
     const owed = held.owed.sort((a, b) => a.offset - b.offset);
+    const { deliveries } = held;
+    // the offset each held message is placed by: its own, else the next held one's
+    const places = new Array<number>(deliveries.length);
+    let later = Infinity;
+    for (let i = deliveries.length - 1; i >= 0; i--) places[i] = later = deliveries[i]![1] ?? later;
     let next = 0;
-    const owedBelow = (limit: number): void => {
-      for (; next < owed.length && owed[next]!.offset < limit; next++) this.deliverOwed(owed[next]!);
-    };
-    for (const [message, offset] of held.deliveries) {
-      if (offset !== undefined) owedBelow(offset);
+    deliveries.forEach(([message, offset], i) => {
+      for (; next < owed.length && owed[next]!.offset < places[i]!; next++) this.deliverOwed(owed[next]!);
       this.deliver(message, offset);
-    }
-    owedBelow(Infinity);
+    });
+    for (; next < owed.length; next++) this.deliverOwed(owed[next]!);
   }
 
   private deliverOwed({ offset, frame }: PendingFrame): void {

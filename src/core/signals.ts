@@ -6,7 +6,7 @@ import { linkedByToken } from './authorize.ts';
 import { mapped, toTetherError } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
 import { journal } from './journal.ts';
-import type { Session } from './session.ts';
+import { type Session, SessionEnded } from './session.ts';
 
 /** A publish issued to the bus; `confirmed` settles when it was delivered, kept or refused. */
 export interface Issued {
@@ -21,7 +21,8 @@ export interface Issued {
  * user's channel bound right now, the ack says `queued` (kept for the user's sessions that are
  * reconnecting or opening); if the user has no session at all, PEER_UNAVAILABLE at once.
  *
- * Retries are idempotent: the Store recognizes a request the session already sent (on this or an
+ * A sender whose session moved on (the Store fences it) is stale: its connection is closed with
+ * 4509 and nothing is sent. Retries are idempotent: the Store recognizes a request the session already sent (on this or an
  * earlier connection) and gives back its offset, so it is published again under it and a
  * recipient that has it drops the copy. A signal whose publish fails is withdrawn before its
  * sender is told (so it cannot arrive later, out of order), unless a retry of it already took it
@@ -64,11 +65,17 @@ function keepThenPublish(session: Session, userId: string, delivery: UnnumberedD
   const to = delivery.channel;
   const senderSessionId = session.id;
   return new Promise((resolve, reject) => {
-    ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId, requestId }, (kept, error) => {
+    ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId, senderEpoch: session.epoch, requestId }, (kept, error) => {
       try {
         if (kept === null) ctx.logger.debug({ err: error, sessionId: senderSessionId }, 'direct message not kept: store unavailable');
         if (kept?.kind === 'nobody') {
           reject(new TetherError('PEER_UNAVAILABLE'));
+          return;
+        }
+        if (kept?.kind === 'fenced') {
+          // the session moved on (resumed or closed elsewhere): this connection is stale, nothing is sent
+          session.takenOver();
+          reject(new SessionEnded(`session ${senderSessionId} moved on`));
           return;
         }
         const offset = kept === null ? undefined : kept.offset;

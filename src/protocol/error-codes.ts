@@ -17,6 +17,13 @@ export const ERROR_CODES = {
   BUS_UNAVAILABLE: { retryable: true, message: 'the message bus is unavailable' },
   STORE_UNAVAILABLE: { retryable: true, message: 'shared state is unavailable' },
   INTERNAL: { retryable: true, message: 'internal error' },
+  CALL_NOT_FOUND: { retryable: false, message: 'no such call (unknown, or ended long ago)' },
+  CALL_ENDED: { retryable: false, message: 'the call has ended' },
+  CALL_ALREADY_ANSWERED: { retryable: false, message: 'the call was already accepted' },
+  CALL_ID_TAKEN: { retryable: false, message: 'another call has this call id' },
+  NO_CARE_CIRCLE: { retryable: false, message: 'your token names nobody to call in your care circle' },
+  TURN_UNAVAILABLE: { retryable: false, message: 'this server hands out no TURN credentials' },
+  RECORDS_UNAVAILABLE: { retryable: true, message: 'the records database is unavailable' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,7 @@
 export * from './channels.ts';
 export * from './position.ts';
 export * from './signal.ts';
+export * from './calls.ts';
 export * from './client-messages.ts';
 export * from './server-messages.ts';
 export * from './error-codes.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallEndReason, CallEvent, CallKind, CallMedia, CallRecordView, CallState, TurnCredentials } from './calls.ts';
 import { ChannelName } from './channels.ts';
 import { ERROR_CODE_LIST, type ErrorCode } from './error-codes.ts';
 import { Position } from './position.ts';
@@ -59,6 +60,8 @@ export const Welcome = z.object({
       z.object({ ok: z.literal(false), reason: z.enum(['UNKNOWN', 'INCOMPLETE', 'UNAVAILABLE']) }),
     ])
     .optional(),
+  /** TURN credentials for this user when the node has a TURN server configured (`turn` renews them) */
+  turn: TurnCredentials.optional(),
 });
 
 export const SubscribeResult = z.object({
@@ -87,11 +90,37 @@ export const LookupResult = z.object({
  */
 export const QueuedResult = z.object({ queued: z.literal(true) });
 
+/** The answer to `invite`, `sos`, `accept`, `reject`, `cancel` and `hangup`: where the call is now. */
+export const CallResult = z.object({
+  callId: z.string(),
+  state: CallState,
+  /** who rings now (the callee, or for a circle call the caregiver whose turn it is) */
+  to: z.string().optional(),
+  /** ringing: when the current ring ends, server time ms */
+  ringUntil: z.number().optional(),
+  /** invite: live devices of the callee the invite was sent to (0: asleep; the wake-up webhook was called) */
+  devices: z.number().int().optional(),
+  /** invite: the operator's webhook was asked to wake the callee's devices */
+  woken: z.boolean().optional(),
+  /** invite: the callee was calling this user at the same moment; this invite accepted that call (`callId` is its id) */
+  glare: z.boolean().optional(),
+  /** ended: why */
+  reason: CallEndReason.optional(),
+  /** sos: the alert raised for the care circle */
+  alertId: z.string().optional(),
+});
+
+export const CallsResult = z.object({
+  calls: z.array(CallRecordView),
+  /** pass as `before` for the next (older) page; null at the end */
+  next: z.string().nullable(),
+});
+
 export const Ack = z.object({
   type: z.literal('ack'),
   id: z.string(),
   // most specific first: a lenient subscribe result would also match (and strip) a history result
-  result: z.union([HistoryResult, LookupResult, QueuedResult, PingResult, SubscribeResult]).optional(),
+  result: z.union([HistoryResult, CallsResult, TurnCredentials, CallResult, LookupResult, QueuedResult, PingResult, SubscribeResult]).optional(),
 });
 
 export const ErrorFrame = z.object({
@@ -148,6 +177,53 @@ export const StaleDelivery = z.object({
   ts: z.number(),
 });
 
+/**
+ * A change of a server-side call, on `user:<id>` of each party (section 15). `from` is the
+ * session whose request caused it; absent when the server made it (a ring timeout, an
+ * escalation). The call's own fields are repeated on every event, so a device that sees only
+ * one (a late `ended`) still knows the call.
+ */
+export const CallDelivery = z.object({
+  type: z.literal('call'),
+  seq: delivered.seq,
+  channel: ChannelName,
+  from: Sender.optional(),
+  ts: z.number(),
+  callId: z.string(),
+  event: CallEvent,
+  kind: CallKind,
+  media: CallMedia,
+  /** the caller's session */
+  caller: Sender,
+  /** who rings (for a circle call: the caregiver whose turn it is) */
+  callee: z.string(),
+  /** invite, escalated: when this ring ends, server time ms */
+  ringUntil: z.number().optional(),
+  /** accepted, answered_elsewhere: the callee's session that accepted */
+  answeredBy: Sender.optional(),
+  /** ended: why it ended; escalated: why it left the callee before (`missed` or `declined`) */
+  reason: CallEndReason.optional(),
+  /** ended: ms from accepted to ended (0 if never accepted) */
+  durationMs: z.number().optional(),
+});
+
+/**
+ * An alert for a patient's care circle: today an SOS, raised by the default alert sink (see
+ * src/calls/alert-sink.ts); acknowledged alerts with an audit trail come with issue 13.
+ */
+export const AlertDelivery = z.object({
+  type: z.literal('alert'),
+  seq: delivered.seq,
+  channel: ChannelName,
+  from: Sender,
+  ts: z.number(),
+  alertId: z.string(),
+  kind: z.enum(['sos']),
+  patientId: z.string(),
+  /** the SOS call ringing the circle */
+  callId: z.string(),
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
   Ack,
@@ -156,6 +232,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   LocationDelivery,
   PresenceDelivery,
   StaleDelivery,
+  CallDelivery,
+  AlertDelivery,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -166,9 +244,13 @@ export type SignalDelivery = z.infer<typeof SignalDelivery>;
 export type LocationDelivery = z.infer<typeof LocationDelivery>;
 export type PresenceDelivery = z.infer<typeof PresenceDelivery>;
 export type StaleDelivery = z.infer<typeof StaleDelivery>;
+export type CallDelivery = z.infer<typeof CallDelivery>;
+export type AlertDelivery = z.infer<typeof AlertDelivery>;
+export type CallResult = z.infer<typeof CallResult>;
+export type CallsResult = z.infer<typeof CallsResult>;
 
 /** A relayed message as it travels the bus, before the receiving node numbers it. */
-export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery;
+export type Delivery = SignalDelivery | LocationDelivery | PresenceDelivery | CallDelivery | AlertDelivery;
 /** Anything numbered and delivered to a session: relayed messages and node-made events. */
 export type SessionDelivery = DistributiveOmit<Delivery | StaleDelivery, 'seq'>;
 export type UnnumberedDelivery = DistributiveOmit<Delivery, 'seq'>;
@@ -177,4 +259,6 @@ export const UnnumberedDelivery = z.discriminatedUnion('type', [
   SignalDelivery.omit({ seq: true }),
   LocationDelivery.omit({ seq: true }),
   PresenceDelivery.omit({ seq: true }),
+  CallDelivery.omit({ seq: true }),
+  AlertDelivery.omit({ seq: true }),
 ]);

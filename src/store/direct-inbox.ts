@@ -8,7 +8,9 @@ import type { PendingFrame } from './session-records.ts';
  */
 export interface DirectInbox {
   /**
-   * For each message, atomically: if the sender's session already sent `requestId`, reports the
+   * For each message, atomically: if the sender's session is held at another epoch, or was
+   * forgotten (see `LogOutcome`), keeps nothing (`fenced`: the sender's connection is stale).
+   * Otherwise, if the sender's session already sent `requestId`, reports the
    * offset it got (`duplicate`) and marks it sent again; otherwise gives the message the user's
    * next offset (increasing, never reused), keeps it pending for every resumable session of the
    * user but the sender's own, and remembers the request in the sender's journal (`kept`). With
@@ -25,10 +27,11 @@ export interface DirectInbox {
    */
   voidDirect(message: Pick<DirectMessage, 'userId' | 'senderSessionId' | 'requestId'>, offset: number): Promise<void>;
   /**
-   * The messages still pending for each session, oldest first; null for a session not held at
-   * that epoch. What it returns counts as handed out (see `voidDirect`).
+   * The messages still pending for each session, oldest first; `fenced` or `missing` (as in
+   * `LogOutcome`) for a session not held at that epoch. What it returns counts as handed out
+   * (see `voidDirect`).
    */
-  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>>;
+  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | 'fenced' | 'missing'>>;
 }
 
 export interface DirectMessage {
@@ -36,6 +39,8 @@ export interface DirectMessage {
   /** JSON text of the unnumbered delivery */
   frame: string;
   senderSessionId: string;
+  /** the sender's epoch; null when its session has no record (opened while the Store was down) */
+  senderEpoch: number | null;
   requestId: string;
 }
 
@@ -43,7 +48,8 @@ export type DirectOutcome =
   | { kind: 'kept'; offset: number; sessions: number }
   | { kind: 'duplicate'; offset: number }
   | { kind: 'live-only'; offset: number }
-  | { kind: 'nobody' };
+  | { kind: 'nobody' }
+  | { kind: 'fenced' };
 
 export interface HeldSession {
   sessionId: string;

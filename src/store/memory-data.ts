@@ -1,5 +1,5 @@
 import type { Member } from '../protocol/index.ts';
-import type { JournalEntry, LoggedFrame, PendingFrame, ResumeBounds } from './session-records.ts';
+import { FORGOTTEN_MARK_MS, type JournalEntry, type LoggedFrame, type PendingFrame, type ResumeBounds } from './session-records.ts';
 import type { PositionFix } from './store.ts';
 
 /** offsets remembered per user as handed out: more than a session keeps pending */
@@ -58,7 +58,14 @@ export class MemoryStoreData {
   readonly handed = new Map<string, Set<number>>();
   readonly positions = new Map<string, PositionFix>();
   readonly trails = new Map<string, PositionFix[]>();
+  /** sessions forgotten on purpose, and until when they stay marked (Date.now() ms), oldest first */
+  readonly forgotten = new Map<string, number>();
   epochs = 0;
+
+  /** @internal for tests: everything gone, as a Redis restarted empty shows it (counters stay: Redis's are clock-based) */
+  clear(): void {
+    for (const map of [this.rooms, this.sessions, this.userSessions, this.handed, this.positions, this.trails, this.forgotten]) map.clear();
+  }
 
   /** The session's entry, created (presence only) on first sight. */
   entry(member: Member): SessionEntry {
@@ -93,10 +100,26 @@ export class MemoryStoreData {
     this.dropIfEmpty(entry);
   }
 
-  /** Drops the record and everything kept for it; the entry too unless it is still live. */
-  forget(entry: SessionEntry): void {
+  /**
+   * Drops the record and everything kept for it; the entry too unless it is still live. `mark`:
+   * it was forgotten on purpose (not expired), so writes for it from stale nodes are fenced.
+   */
+  forget(entry: SessionEntry, mark = true): void {
     entry.record = null;
     this.dropIfEmpty(entry);
+    if (!mark) return;
+    const now = Date.now();
+    for (const [id, until] of this.forgotten) {
+      if (until > now) break;
+      this.forgotten.delete(id);
+    }
+    this.forgotten.delete(entry.member.sessionId);
+    this.forgotten.set(entry.member.sessionId, now + FORGOTTEN_MARK_MS);
+  }
+
+  /** True while the session is marked as forgotten on purpose. */
+  wasForgotten(sessionId: string): boolean {
+    return (this.forgotten.get(sessionId) ?? 0) > Date.now();
   }
 
   private dropIfEmpty(entry: SessionEntry): void {

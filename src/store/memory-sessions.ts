@@ -35,21 +35,24 @@ export class MemorySessions {
       const entry = this.d.entry(record.member);
       // a node with no epoch for a session that has a record lost the reply that created it: only
       // that node could have made it, since nobody can resume a session whose welcome had no token
-      if (entry.record) return entry.record.epoch === epoch || epoch === null ? { epoch: entry.record.epoch } : 'taken';
-      entry.record = this.newRecord(record, now, seq);
+      if (entry.record && (epoch === null || entry.record.epoch >= epoch)) {
+        return entry.record.epoch === epoch || epoch === null ? { epoch: entry.record.epoch } : 'taken';
+      }
+      if (!entry.record && this.d.wasForgotten(record.member.sessionId)) return 'taken';
+      entry.record = this.newRecord(record, now, seq, epoch ?? undefined);
       return { epoch: entry.record.epoch };
     });
   }
 
   saveSubscriptions(sessionId: string, epoch: number, subscriptions: readonly string[]): void {
     const record = this.owned(sessionId, epoch);
-    if (record) record.subscriptions = [...subscriptions];
+    if (typeof record !== 'string') record.subscriptions = [...subscriptions];
   }
 
   logDeliveries(batch: readonly SessionFrames[]): LogOutcome[] {
     return batch.map(({ sessionId, epoch, frames, unlogged }) => {
       const record = this.owned(sessionId, epoch);
-      if (!record) return 'fenced';
+      if (typeof record === 'string') return record;
       if (unlogged) declareUnlogged(record, unlogged);
       for (const frame of frames) {
         if (frame.seq > record.last + 1) record.hole = Math.max(record.hole, frame.seq - 1);
@@ -67,7 +70,7 @@ export class MemorySessions {
 
   endSession(sessionId: string, epoch: number | null, end: SessionEnd): boolean {
     const entry = this.d.sessions.get(sessionId);
-    if (!entry) return true;
+    if (!entry) return !this.d.wasForgotten(sessionId);
     if (entry.record && entry.record.epoch !== epoch) return false;
     const record = entry.record;
     this.d.unlist(entry);
@@ -121,6 +124,7 @@ export class MemorySessions {
 
   appendDirect(batch: readonly DirectMessage[], now: number): DirectOutcome[] {
     return batch.map((message) => {
+      if (message.senderEpoch !== null && this.owned(message.senderSessionId, message.senderEpoch) === 'fenced') return { kind: 'fenced' };
       const sender = this.d.sessions.get(message.senderSessionId)?.record;
       const earlier = sender?.journal.get(message.requestId);
       if (earlier?.offset !== undefined) {
@@ -148,10 +152,10 @@ export class MemorySessions {
     sender?.journal.delete(message.requestId);
   }
 
-  pendingFor(sessions: readonly HeldSession[]): Array<PendingFrame[] | null> {
+  pendingFor(sessions: readonly HeldSession[]): Array<PendingFrame[] | 'fenced' | 'missing'> {
     return sessions.map(({ sessionId, epoch }) => {
       const record = this.owned(sessionId, epoch);
-      if (!record) return null;
+      if (typeof record === 'string') return record;
       this.handOut(this.d.sessions.get(sessionId)!.member.userId, record.pending);
       return record.pending.map((p) => ({ ...p }));
     });
@@ -169,13 +173,15 @@ export class MemorySessions {
   /** Forgets resumable records that expired (called from claimLapsed's sweep). */
   sweep(now: number): void {
     for (const entry of this.d.sessions.values()) {
-      if (entry.liveUntil === 0 && entry.record && entry.record.until <= now) this.d.forget(entry);
+      if (entry.liveUntil === 0 && entry.record && entry.record.until <= now) this.d.forget(entry, false);
     }
   }
 
-  private newRecord(record: SessionRecord, now: number, seq: number): ResumeState {
+  /** At a new epoch, or at `keep` (a record recreated for the node that holds it). */
+  private newRecord(record: SessionRecord, now: number, seq: number, keep?: number): ResumeState {
+    if (keep !== undefined) this.d.epochs = Math.max(this.d.epochs, keep);
     return {
-      epoch: this.nextEpoch(now),
+      epoch: keep ?? this.nextEpoch(now),
       secret: record.secret,
       subscriptions: [...record.subscriptions],
       attached: true,
@@ -201,9 +207,11 @@ export class MemorySessions {
     return this.d.epochs;
   }
 
-  private owned(sessionId: string, epoch: number): ResumeState | undefined {
+  /** The record if held at `epoch`; else whether another holds it (or it was forgotten) or nothing is known. */
+  private owned(sessionId: string, epoch: number): ResumeState | 'fenced' | 'missing' {
     const record = this.d.sessions.get(sessionId)?.record;
-    return record && record.epoch === epoch ? record : undefined;
+    if (record) return record.epoch === epoch ? record : 'fenced';
+    return this.d.wasForgotten(sessionId) ? 'fenced' : 'missing';
   }
 
   /** Keeps at most `cap` detached, still resumable sessions of the user: the latest to expire. */

@@ -187,7 +187,7 @@ export class MemoryStore implements Store {
     this.sessions.voidDirect(message, offset);
   }
 
-  async pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+  async pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | 'fenced' | 'missing'>> {
     this.assertUp();
     return this.sessions.pendingFor(sessions);
   }

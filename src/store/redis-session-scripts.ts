@@ -1,4 +1,5 @@
 import { LuaScript } from './redis-scripts.ts';
+import { FORGOTTEN_MARK_MS } from './session-records.ts';
 
 /**
  * Lua scripts of `RedisSessions` (contracts in session-records.ts and direct-inbox.ts). Layout of a
@@ -8,7 +9,9 @@ import { LuaScript } from './redis-scripts.ts';
  * `journal` a hash of request id -> `n|offset`, or `n|offset|c` once sent again (n orders them).
  *
  * The record is resumable and kept while `now < until` (caller's clock); key TTLs only bound what
- * is left behind (see `settle` in redis-scripts.ts).
+ * is left behind (see `settle` in redis-scripts.ts). A session forgotten on purpose leaves
+ * `session:<id>:gone` for FORGOTTEN_MARK_MS, so a stale node's writes are fenced rather than
+ * taken for lost data.
  */
 
 /** Helpers shared by the scripts below. */
@@ -16,6 +19,19 @@ const SESSION_HELPERS = `
 local function owned(id, epoch)
   local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
   return f[2] and f[1] == epoch
+end
+local function was_forgotten(id) return redis.call('EXISTS', skey(id, 'gone')) == 1 end
+-- 1 held at epoch, 0 fenced (another epoch, or forgotten on purpose), 2 missing (no trace: lost data)
+local function ownership(id, epoch)
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  if f[2] then if f[1] == epoch then return 1 else return 0 end end
+  if was_forgotten(id) then return 0 end
+  return 2
+end
+-- forgets the session on purpose: its keys go, a mark stays
+local function bury(id, uid)
+  forget(id, uid)
+  redis.call('SET', skey(id, 'gone'), '1', 'PX', ${FORGOTTEN_MARK_MS})
 end
 -- bytes of the frame in a log entry (seq|offset|frame) or pending member (offset|frame)
 local function frame_len(entry, bars)
@@ -81,18 +97,25 @@ local function drop_record(id, uid)
     redis.call('HDEL', skey(id), 'epoch', 'secret', 'subs', 'attached', 'until', 'ttl', 'lf', 'lb', 'pf', 'pb', 'js', 'dpu',
       'last', 'hole', 'lost', 'lbytes', 'pbytes', 'jn', 'unl')
     redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'), skey(id, 'jorder'))
+    redis.call('SET', skey(id, 'gone'), '1', 'PX', ${FORGOTTEN_MARK_MS})
   else
-    forget(id, uid)
+    bury(id, uid)
   end
 end
--- a new record at a new epoch; ARGV from i: uid, member, secret digest, subs, ttl, lf, lb, pf, pb, js, dpu
-local function new_record(id, i, now, seq)
+-- a new record, at a new epoch or at \`keep\` (the counter then stays above it); ARGV from i:
+-- uid, member, secret digest, subs, ttl, lf, lb, pf, pb, js, dpu
+local function new_record(id, i, now, seq, keep)
   local h, uid = skey(id), ARGV[i]
   if redis.call('HSETNX', h, 'member', ARGV[i + 1]) == 1 then redis.call('HSET', h, 'uid', uid) end
   uid = redis.call('HGET', h, 'uid')
   redis.call('SADD', ukey(uid), id)
   redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'), skey(id, 'jorder'))
-  local epoch = next_number(P .. 'epoch')
+  local epoch = keep
+  if keep then
+    if (tonumber(redis.call('GET', P .. 'epoch')) or 0) < tonumber(keep) then redis.call('SET', P .. 'epoch', keep) end
+  else
+    epoch = next_number(P .. 'epoch')
+  end
   redis.call('HSET', h, 'epoch', epoch, 'secret', ARGV[i + 2], 'subs', ARGV[i + 3], 'attached', '1',
     'until', int(now + tonumber(ARGV[i + 4])), 'ttl', ARGV[i + 4],
     'lf', ARGV[i + 5], 'lb', ARGV[i + 6], 'pf', ARGV[i + 7], 'pb', ARGV[i + 8], 'js', ARGV[i + 9], 'dpu', ARGV[i + 10],
@@ -106,7 +129,12 @@ end
 /** ARGV: now, sessionId, then the record (see new_record) */
 export const OPEN = new LuaScript('openSession', `${SESSION_HELPERS}\nreturn new_record(ARGV[5], 6, tonumber(ARGV[4]), '0')`);
 
-/** ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: epoch, or 'taken'. */
+/**
+ * ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: its
+ * epoch, or 'taken'. A record held at a higher epoch is taken (a resume elsewhere); at a lower one
+ * it is replaced (a stale owner recreated it first after Redis lost its data); a missing one is
+ * recreated at the caller's epoch, so its writes in flight stay valid, unless it was forgotten.
+ */
 export const REREGISTER = new LuaScript(
   'registerAgain',
   `${SESSION_HELPERS}
@@ -114,10 +142,14 @@ local now, out = tonumber(ARGV[4]), {}
 for i = 5, #ARGV, 14 do
   local id, epoch = ARGV[i], ARGV[i + 12]
   local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
-  if f[2] then
+  if f[2] and (epoch == '' or tonumber(f[1]) >= tonumber(epoch)) then
     if epoch == '' or f[1] == epoch then out[#out + 1] = f[1] else out[#out + 1] = 'taken' end
-  else
+  elseif not f[2] and was_forgotten(id) then
+    out[#out + 1] = 'taken'
+  elseif epoch == '' then
     out[#out + 1] = new_record(id, i + 1, now, ARGV[i + 13])
+  else
+    out[#out + 1] = new_record(id, i + 1, now, ARGV[i + 13], epoch)
   end
 end
 return out
@@ -134,7 +166,7 @@ if owned(ARGV[4], ARGV[5]) then redis.call('HSET', skey(ARGV[4]), 'subs', ARGV[6
 
 /**
  * ARGV: groups of id, epoch, unlogged-to ('' if none), k, k offsets, n, n entries (seq|offset|frame).
- * Per group 1 (logged) or 0 (fenced).
+ * Per group 1 (logged), 0 (fenced) or 2 (missing).
  */
 export const LOG = new LuaScript(
   'logDeliveries',
@@ -147,7 +179,14 @@ while i <= #ARGV do
   local h = skey(id)
   local fields = { 'epoch', 'secret', 'last', 'hole', 'lbytes', 'lf', 'lb' }
   local f = redis.call('HMGET', h, unpack(fields))
-  if f[2] and f[1] == epoch then
+  -- as ownership(): 1 held at epoch, 0 fenced, 2 missing; read with the fields the log needs
+  local held = 2
+  if f[2] then
+    if f[1] == epoch then held = 1 else held = 0 end
+  elseif was_forgotten(id) then
+    held = 0
+  end
+  if held == 1 then
     if unlogged ~= '' then
       declare_unlogged(id, tonumber(unlogged), { unpack(ARGV, i + 4, i + 3 + k) })
       f = redis.call('HMGET', h, unpack(fields))
@@ -178,7 +217,7 @@ while i <= #ARGV do
     if created then same_ttl(id, key) end
     out[#out + 1] = 1
   else
-    out[#out + 1] = 0
+    out[#out + 1] = held
   end
   i = first + n
 end
@@ -188,7 +227,7 @@ return out
 
 /**
  * ARGV: sessionId, epoch ('' for none), resumableUntil ('' forgets), now, unlogged-to ('' if none),
- * k, k offsets. 1 when applied, 0 when fenced.
+ * k, k offsets. 1 when applied, 0 when fenced (also when forgotten already).
  */
 export const END_SESSION = new LuaScript(
   'endSession',
@@ -198,12 +237,17 @@ local h = skey(id)
 local f = redis.call('HMGET', h, 'member', 'uid', 'epoch', 'secret', 'dpu')
 if not f[1] then
   redis.call('ZREM', PRESENCE, id)
+  if was_forgotten(id) then return 0 end
   return 1
 end
 if f[4] and f[3] ~= epoch then return 0 end
 unlist(id)
-if not f[4] or until_ == '' then
+if not f[4] then
   forget(id, f[2])
+  return 1
+end
+if until_ == '' then
+  bury(id, f[2])
   return 1
 end
 redis.call('HSET', h, 'attached', '0', 'until', until_)
@@ -275,19 +319,22 @@ for i = 4, #ARGV, 3 do journal_add(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
 );
 
 /**
- * ARGV: now, then per message: userId, frame, sender sessionId, requestId. Per message:
- * {'d', offset} duplicate, {'k', offset, sessions} kept, {'l', offset} live only, {'n'} nobody.
+ * ARGV: now, then per message: userId, frame, sender sessionId, sender epoch ('' for none),
+ * requestId. Per message: {'d', offset} duplicate, {'k', offset, sessions} kept, {'l', offset}
+ * live only, {'n'} nobody, {'f'} fenced (the sender's session moved on).
  */
 export const APPEND_DIRECT = new LuaScript(
   'appendDirect',
   `${SESSION_HELPERS}
 local now, out = tonumber(ARGV[4]), {}
-for i = 5, #ARGV, 4 do
-  local uid, frame, sender, request = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 5, #ARGV, 5 do
+  local uid, frame, sender, sender_epoch, request = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local jkey = skey(sender, 'journal')
   local earlier = redis.call('HGET', jkey, request)
   local earlier_offset = earlier and string.match(earlier, '^%d+|(%d+)')
-  if earlier_offset then
+  if sender_epoch ~= '' and ownership(sender, sender_epoch) == 0 then
+    out[#out + 1] = { 'f' }
+  elseif earlier_offset then
     if not string.find(earlier, '|c$') then redis.call('HSET', jkey, request, earlier .. '|c') end
     out[#out + 1] = { 'd', earlier_offset }
   else
@@ -345,20 +392,21 @@ redis.call('ZREM', skey(ARGV[6], 'jorder'), ARGV[7])
 `,
 );
 
-/** ARGV: groups of sessionId, epoch. Per session {0} when not held at that epoch, else {1, member...}. */
+/** ARGV: groups of sessionId, epoch. Per session {1, member...} when held at that epoch, else {0} fenced or {2} missing. */
 export const PENDING_FOR = new LuaScript(
   'pendingFor',
   `${SESSION_HELPERS}
 local out = {}
 for i = 4, #ARGV, 2 do
-  if owned(ARGV[i], ARGV[i + 1]) then
+  local held = ownership(ARGV[i], ARGV[i + 1])
+  if held == 1 then
     local reply = { 1 }
     local pending = redis.call('ZRANGE', skey(ARGV[i], 'pending'), 0, -1)
     for _, m in ipairs(pending) do reply[#reply + 1] = m end
     hand_out(redis.call('HGET', skey(ARGV[i]), 'uid'), pending)
     out[#out + 1] = reply
   else
-    out[#out + 1] = { 0 }
+    out[#out + 1] = { held }
   end
 end
 return out

@@ -79,7 +79,7 @@ export class RedisSessions {
     }
     if (args.length > 0) calls.push(this.scripts.call(LOG, args));
     const replies = (await Promise.all(calls)).flatMap(arrayReply);
-    return replies.map((reply) => (reply === 1 ? 'ok' : 'fenced'));
+    return replies.map(outcome);
   }
 
   async endSession(sessionId: string, epoch: number | null, end: SessionEnd): Promise<boolean> {
@@ -119,7 +119,7 @@ export class RedisSessions {
   }
 
   async appendDirect(batch: readonly DirectMessage[], now: number): Promise<DirectOutcome[]> {
-    const replies = await this.chunked(APPEND_DIRECT, batch, CALL_ITEMS, (m) => [m.userId, m.frame, m.senderSessionId, m.requestId], [now]);
+    const replies = await this.chunked(APPEND_DIRECT, batch, CALL_ITEMS, (m) => [m.userId, m.frame, m.senderSessionId, m.senderEpoch ?? '', m.requestId], [now]);
     return replies.map((raw): DirectOutcome => {
       const [kind, offset, sessions] = arrayReply(raw);
       switch (kind) {
@@ -129,6 +129,8 @@ export class RedisSessions {
           return { kind: 'kept', offset: Number(stringReply(offset)), sessions: Number(sessions) };
         case 'l':
           return { kind: 'live-only', offset: Number(stringReply(offset)) };
+        case 'f':
+          return { kind: 'fenced' };
         default:
           return { kind: 'nobody' };
       }
@@ -139,11 +141,11 @@ export class RedisSessions {
     await this.scripts.call(VOID_DIRECT, [message.userId, offset, message.senderSessionId, message.requestId]);
   }
 
-  async pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+  async pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | 'fenced' | 'missing'>> {
     const replies = await this.chunked(PENDING_FOR, sessions, CALL_ITEMS, (s) => [s.sessionId, s.epoch]);
     return replies.map((raw) => {
       const [held, ...members] = arrayReply(raw);
-      return held === 1 ? members.map((m) => decodePending(stringReply(m))) : null;
+      return held === 1 ? members.map((m) => decodePending(stringReply(m))) : outcome(held) === 'fenced' ? 'fenced' : 'missing';
     });
   }
 
@@ -206,4 +208,9 @@ function epochReply(reply: unknown): number {
   const n = typeof reply === 'string' ? Number(reply) : reply;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new Error(`unexpected epoch reply ${String(reply)}`);
   return n;
+}
+
+/** A script's 1 / 0 / 2 for a session: held at the epoch, fenced, or unknown to the Store. */
+function outcome(reply: unknown): LogOutcome {
+  return reply === 1 ? 'ok' : reply === 0 ? 'fenced' : 'missing';
 }

@@ -26,6 +26,7 @@ import type {
   TakeOver,
 } from './store.ts';
 import { StoreError } from './store.ts';
+import { ReplyWatchdog } from './reply-watchdog.ts';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://...`; with `sentinel`, its host and port are not used */
@@ -52,7 +53,7 @@ export interface RedisStoreOptions {
    * this long; default 15 min
    */
   sessionGraceMs?: number;
-  /** ms a command may wait for its reply before it fails and the connection is recycled; default 1000 */
+  /** ms without any reply while a command waits before the connection is recycled (ReplyWatchdog); default 1000 */
   commandTimeoutMs?: number;
   /** ms allowed to open a connection; default 2000 */
   connectTimeoutMs?: number;
@@ -72,8 +73,10 @@ const HOUR_MS = 3_600_000;
  * - `start()` resolves once the first connection attempt settles, whether or not it succeeded:
  *   a node boots while Redis is down, with state `down`, and the store connects by itself later.
  * - Never queues: while not `up` every call rejects at once with `StoreError`; a call in flight
- *   when the connection drops rejects at once; one with no reply rejects after `commandTimeoutMs`
- *   and the connection is recycled. Failed calls are not retried or resent.
+ *   when the connection drops rejects at once; when a command has waited `commandTimeoutMs` and
+ *   nothing at all came back meanwhile, the connection is recycled and every call in flight
+ *   rejects (reply-watchdog.ts: a node too busy to read its replies is not mistaken for a dead
+ *   Redis). Failed calls are not retried or resent.
  * - Reconnects forever with capped, jittered exponential backoff; `up` on every ready
  *   connection, `down` on every loss. `close()` stops all of it.
  * - `touchSessions`, `logDeliveries`, `appendDirect` and the other calls made for many sessions
@@ -87,6 +90,7 @@ export class RedisStore implements Store {
   private readonly locations: RedisLocations;
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
   private readonly listeners: Array<(state: StoreState) => void> = [];
+  private readonly watchdog: ReplyWatchdog;
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -104,9 +108,6 @@ export class RedisStore implements Store {
       // commands issued in one tick (every session's resume-log write) go out in one socket write
       enableAutoPipelining: true,
       autoResendUnfulfilledCommands: false,
-      commandTimeout,
-      // a socket with a command pending and no byte back for this long is dead: drop it
-      socketTimeout: commandTimeout,
       connectTimeout: options.connectTimeoutMs ?? 2000,
       // no ioredis reconnects: every lost connection ends, and `scheduleReconnect` opens the
       // next one, on a timer that close() can cancel
@@ -132,12 +133,22 @@ export class RedisStore implements Store {
     });
     this.reconnectMinMs = options.reconnectMinMs ?? 100;
     this.reconnectMaxMs = options.reconnectMaxMs ?? 2000;
+    this.watchdog = new ReplyWatchdog(commandTimeout, () => {
+      this.lastError = new Error(`no reply from redis within ${commandTimeout} ms`);
+      // destroyed, not ended: a frozen Redis never completes a close; calls in flight reject now
+      (this.client as unknown as { stream?: { destroy(error?: Error): void } }).stream?.destroy(this.lastError as Error);
+    });
     this.client.on('ready', () => {
       this.attempts = 0;
+      this.watchdog.start();
       this.setState('up');
     });
-    this.client.on('close', () => this.setState('down'));
+    this.client.on('close', () => {
+      this.watchdog.stop();
+      this.setState('down');
+    });
     this.client.on('end', () => {
+      this.watchdog.stop();
       this.setState('down');
       this.scheduleReconnect();
     });
@@ -233,7 +244,7 @@ export class RedisStore implements Store {
     return this.run('voidDirect', () => this.sessions.voidDirect(message, offset));
   }
 
-  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | null>> {
+  pendingFor(sessions: readonly HeldSession[]): Promise<Array<PendingFrame[] | 'fenced' | 'missing'>> {
     return this.run('pendingFor', () => this.sessions.pendingFor(sessions));
   }
 
@@ -276,7 +287,7 @@ export class RedisStore implements Store {
   private async run<T>(op: string, command: () => Promise<T>): Promise<T> {
     if (this.state !== 'up') throw new StoreError(`${op}: redis store is ${this.state}`, { cause: this.lastError });
     try {
-      return await command();
+      return await this.watchdog.track(command());
     } catch (error) {
       throw new StoreError(`${op} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

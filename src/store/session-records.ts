@@ -27,9 +27,11 @@ export interface SessionRecords {
   openSession(record: SessionRecord, now: number): Promise<number>;
   /**
    * After the Store was unreachable (it may have lost its data): for each session, keeps the
-   * record if it still has `epoch`; recreates it if it is gone (a new epoch, and a hole up to
-   * `seq`: frames before it cannot be replayed); reports `taken` if another epoch holds it (a
-   * resume elsewhere took it over meanwhile). `epoch: null` (the node never got the reply that
+   * record if it still has `epoch`; recreates it if it is gone, at the same `epoch` (so the
+   * node's writes in flight stay valid), with a hole up to `seq` (frames before it cannot be
+   * replayed); reports `taken` if a higher epoch holds it (a resume elsewhere took it over
+   * meanwhile) or it was forgotten meanwhile. A record at a lower epoch is replaced: after a data
+   * loss a stale owner may have recreated it first. `epoch: null` (the node never got the reply that
    * created the record) adopts a record that exists: nobody else can hold a session whose
    * welcome carried no resume token.
    */
@@ -48,8 +50,8 @@ export interface SessionRecords {
    * keeps it resumable while `now < resumableUntil`, or forgets it and everything kept for it
    * (`resumableUntil: null`: a clean close); `unlogged` as in `logDeliveries`. Only then detached
    * sessions beyond `detachedPerUser` are forgotten, oldest first. False when fenced (nothing
-   * changed). `epoch: null` (the
-   * node holds no record for it) only ends presence, and is fenced if a record exists.
+   * changed; also when the session was forgotten already). `epoch: null` (the node holds no
+   * record for it) only ends presence, and is fenced if a record exists.
    */
   endSession(sessionId: string, epoch: number | null, end: SessionEnd): Promise<boolean>;
   /**
@@ -114,7 +116,16 @@ export interface SessionFrames {
   unlogged?: { toSeq: number; offsets: readonly number[] };
 }
 
-export type LogOutcome = 'ok' | 'fenced';
+/**
+ * `fenced`: another epoch holds the session, or it was forgotten (a clean close, a failed
+ * resume, the per-user cap) less than `FORGOTTEN_MARK_MS` ago: the writer's connection is stale.
+ * `missing`: the Store has no trace of the session at all: it lost its data (a Redis restarted
+ * empty, a failover), and the writer should register its sessions again.
+ */
+export type LogOutcome = 'ok' | 'fenced' | 'missing';
+
+/** ms a forgotten session stays marked, so a stale writer is fenced, not taken for data loss */
+export const FORGOTTEN_MARK_MS = 5 * 60_000;
 
 export interface SessionEnd {
   /** resumable until then (ms); null forgets the session now */

@@ -54,7 +54,7 @@ export class Connection implements Outbound {
     ws.connection = this;
   }
 
-  /** Settles once the socket closed and its session was cleaned up (presence, rooms, resume). */
+  /** Settles once the socket closed, its session was cleaned up (presence, rooms, resume) and its requests in progress settled. */
   get ended(): Promise<void> {
     if (this.isEnded) return Promise.resolve();
     this.ending ??= Promise.withResolvers<void>();

@@ -21,6 +21,8 @@ export interface GatewayOptions extends ConnectionLimits {
   allowedOrigins: readonly string[];
   maxConnectionsPerUser: number;
   heartbeatMs: number;
+  /** fields a feature adds to each welcome (TURN credentials, src/calls) */
+  welcomeExtras?: (identity: Identity) => Pick<Welcome, 'turn'>;
 }
 
 class Refusal {
@@ -205,6 +207,8 @@ export class Gateway implements ConnectionOwner {
         (connection.opened ?? Promise.resolve());
     cleanup
       .catch((error: unknown) => log.warn({ ...logFields(connection), err: error }, 'session cleanup incomplete'))
+      // requests still in progress finish or undo themselves (a subscribe unbinds) before `ended`
+      .then(() => connection.session.queue.idle())
       .finally(() => connection.markEnded());
   }
 
@@ -219,6 +223,7 @@ export class Gateway implements ConnectionOwner {
       heartbeatMs: this.options.heartbeatMs,
       staleAfterMs: this.ctx.limits.staleAfterMs,
       ...outcome,
+      ...this.options.welcomeExtras?.(identity),
       limits: {
         maxFrameBytes: this.options.maxFrameBytes,
         ratePerSecond: this.options.ratePerSecond,

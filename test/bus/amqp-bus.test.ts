@@ -60,6 +60,8 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (to
     await receiver.subscribe(ch);
     const good = (n: number): object => ({ o: n, d: delivery(ch, n).delivery });
     const d = delivery(ch, 0).delivery;
+    // a call event has no sender when the server ends the call
+    const call = { type: 'call', channel: ch, ts: 1, callId: 'c1', event: 'ended', kind: 'call', media: 'audio', caller: d.from, callee: 'pat', reason: 'missed', durationMs: 0 };
     const rogue: unknown[] = [
       [1, 2],
       { d: { ...d, channel: channel('user') } }, // for another channel than it came on
@@ -69,15 +71,17 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s)', (to
       { d: { ...d, from: { ...d.from, admin: true } } },
       { d: { ...d, type: 'signal', callId: 'c', signal: { kind: 'offer', sdp: 'v=0', script: 'x' } } },
       { d: JSON.parse('{"__proto__":{"polluted":true}}') as object },
+      { d: { ...call, callId: 7 } }, // a call event checked by the protocol's schema
     ];
     const pub = await raw.createConfirmChannel();
     for (const body of rogue) pub.publish(exchange, ch, Buffer.from(JSON.stringify(body)));
-    pub.publish(exchange, ch, Buffer.from(JSON.stringify([good(1), { d: { ...d, ts: 'now' } }, good(2)])));
+    pub.publish(exchange, ch, Buffer.from(JSON.stringify([good(1), { d: { ...d, ts: 'now' } }, good(2), { d: call }])));
     await pub.waitForConfirms();
-    await inbox.until(() => inbox.count(ch) === 2, 'the two good envelopes of the batch');
+    await inbox.until(() => inbox.count(ch) === 3, 'the three good envelopes of the batch');
     expect(inbox.envelopes(ch)).toEqual([
       { offset: 1, delivery: delivery(ch, 1).delivery },
       { offset: 2, delivery: delivery(ch, 2).delivery },
+      { delivery: call },
     ]);
     // [1, 2] is two bad envelopes
     expect(metrics.counts.malformed).toBe(rogue.length + 2);

@@ -146,7 +146,7 @@ export function describeBusContract(name: string, traits: BusTraits, makeCluster
       }
       await Promise.all(sends);
       await inA.until(() => inA.count(ch) === 1000, '1000 messages');
-      const from = (user: string): number[] => inA.messages(ch).filter((m) => m.from.userId === user).map((m) => m.ts);
+      const from = (user: string): number[] => inA.messages(ch).filter((m) => m.from?.userId === user).map((m) => m.ts);
       const inOrder = Array.from({ length: 500 }, (_, i) => i + 1);
       expect(from('b')).toEqual(inOrder);
       expect(from('c')).toEqual(inOrder);

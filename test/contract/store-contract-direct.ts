@@ -13,7 +13,7 @@ export function directContract(t: ContractContext): void {
   });
 
   function offsetOf(outcome: DirectOutcome | undefined): number {
-    if (!outcome || outcome.kind === 'nobody') throw new Error(`expected an offset, got ${JSON.stringify(outcome)}`);
+    if (!outcome || outcome.kind === 'nobody' || outcome.kind === 'fenced') throw new Error(`expected an offset, got ${JSON.stringify(outcome)}`);
     return outcome.offset;
   }
 
@@ -167,12 +167,31 @@ export function directContract(t: ContractContext): void {
     expect(await a.appendDirect([taken], now)).toEqual([{ kind: 'duplicate', offset: offsetOf(second) }]);
   });
 
-  it('pendingFor answers null for a session not held at that epoch', async () => {
+  it('pendingFor answers fenced for a session held at another epoch, missing for one it has no trace of', async () => {
     const pat = record(member('pat', 'patient'));
     const epoch = await a.openSession(pat, Date.now());
     const taken = await b.takeOver(request(pat), Date.now());
     expect(taken?.complete).toBe(true);
-    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch }, { sessionId: ids('session'), epoch: 1 }])).toEqual([null, null]);
+    expect(await a.pendingFor([{ sessionId: pat.member.sessionId, epoch }, { sessionId: ids('session'), epoch: 1 }])).toEqual(['fenced', 'missing']);
+  });
+
+  it('keeps nothing from a sender whose session moved on: taken over, or forgotten', async () => {
+    const user = member('dan', 'caregiver').userId;
+    const dan = record({ userId: user, role: 'caregiver', sessionId: ids('session') });
+    const carol = record(member('carol', 'caregiver'));
+    const now = Date.now();
+    const danEpoch = await a.openSession(dan, now);
+    const carolEpoch = await a.openSession(carol, now);
+    const taken = await b.takeOver(request(carol), now);
+    if (!taken?.complete) throw new Error('not taken over');
+    const stale = direct(user, 'stale', { sessionId: carol.member.sessionId, epoch: carolEpoch });
+    expect(await a.appendDirect([stale], now)).toEqual([{ kind: 'fenced' }]);
+    const current = direct(user, 'current', { sessionId: carol.member.sessionId, epoch: taken.epoch });
+    const [kept] = await b.appendDirect([current], now);
+    expect(kept).toMatchObject({ kind: 'kept' });
+    await b.endSession(carol.member.sessionId, taken.epoch, { resumableUntil: null, now });
+    expect(await a.appendDirect([{ ...current, requestId: ids('req') }], now)).toEqual([{ kind: 'fenced' }]);
+    expect(await a.pendingFor([{ sessionId: dan.member.sessionId, epoch: danEpoch }])).toEqual([[{ offset: offsetOf(kept), frame: 'current' }]]);
   });
 
   it('keeps at most pendingFrames and pendingBytes per session: past them the oldest go, and a resume is incomplete', async () => {

@@ -82,7 +82,7 @@ export function bySession(members: Member[]): Member[] {
   return [...members].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
 }
 
-/** A direct message to `userId`; a fresh sender and request id unless given. */
-export function direct(userId: string, frame: string, sender: { sessionId?: string; requestId?: string } = {}): DirectMessage {
-  return { userId, frame, senderSessionId: sender.sessionId ?? ids('session'), requestId: sender.requestId ?? ids('req') };
+/** A direct message to `userId`; a fresh sender and request id unless given (epoch: none, unless given). */
+export function direct(userId: string, frame: string, sender: { sessionId?: string; requestId?: string; epoch?: number } = {}): DirectMessage {
+  return { userId, frame, senderSessionId: sender.sessionId ?? ids('session'), senderEpoch: sender.epoch ?? null, requestId: sender.requestId ?? ids('req') };
 }

@@ -70,9 +70,32 @@ export function sessionsContract(t: ContractContext): void {
       { sessionId: ids('session'), epoch: 1, frames: frames(1, 1) },
       { sessionId: rb.member.sessionId, epoch: eb, frames: [] },
     ]);
-    expect(outcomes).toEqual(['ok', 'fenced', 'fenced', 'ok']);
+    expect(outcomes).toEqual(['ok', 'fenced', 'missing', 'ok']);
     expect((await takeOver(a, ra)).missed).toEqual(frames(1, 2));
     expect((await takeOver(a, rb)).missed).toEqual([]);
+  });
+
+  it('tells a session forgotten on purpose (fenced) from one the store has no trace of (missing: lost data)', async () => {
+    const [gone, lost] = [record(member('g', 'patient')), record(member('l', 'patient'))];
+    const now = Date.now();
+    const goneEpoch = await a.openSession(gone, now);
+    expect(await a.endSession(gone.member.sessionId, goneEpoch, { resumableUntil: null, now })).toBe(true);
+    const unknown = ids('session');
+    expect(await b.logDeliveries([
+      { sessionId: gone.member.sessionId, epoch: goneEpoch, frames: frames(1, 1) },
+      { sessionId: unknown, epoch: 7, frames: frames(1, 1) },
+    ])).toEqual(['fenced', 'missing']);
+    expect(await b.pendingFor([{ sessionId: gone.member.sessionId, epoch: goneEpoch }, { sessionId: unknown, epoch: 7 }])).toEqual(['fenced', 'missing']);
+    // ending it again is fenced; registering it again is refused; the one lost is recreated
+    expect(await b.endSession(gone.member.sessionId, goneEpoch, { resumableUntil: null, now })).toBe(false);
+    const again = await b.registerAgain([{ record: gone, epoch: goneEpoch, seq: 1 }, { record: lost, epoch: 7, seq: 3 }], now);
+    expect(again[0]).toBe('taken');
+    expect(again[1]).toEqual({ epoch: 7 });
+    // so is a session dropped by a resume that found it incomplete
+    const incomplete = record(member('i', 'patient'));
+    const incompleteEpoch = await a.openSession(incomplete, now);
+    expect(await b.takeOver({ ...request(incomplete), lastSeq: 5 }, now)).toEqual({ complete: false });
+    expect(await a.logDeliveries([{ sessionId: incomplete.member.sessionId, epoch: incompleteEpoch, frames: frames(1, 1) }])).toEqual(['fenced']);
   });
 
   it('fences the old owner after a takeover: its log writes, subscriptions and end change nothing', async () => {
@@ -196,12 +219,27 @@ export function sessionsContract(t: ContractContext): void {
     expect(outcomes[0]).toEqual({ epoch: keptEpoch });
     expect(outcomes[2]).toBe('taken');
     expect(outcomes[3]).toEqual({ epoch: orphanEpoch });
+    // recreated at the caller's epoch: its writes in flight stay valid
     const recreated = outcomes[1];
+    expect(recreated).toEqual({ epoch: 12_345 });
     if (recreated === 'taken' || recreated === undefined) throw new Error('expected a recreated record');
     // a node that never got that reply adopts the record
     expect(await a.registerAgain([{ record: lost, epoch: null, seq: 7 }], now)).toEqual([recreated]);
     expect(await a.logDeliveries([{ sessionId: lost.member.sessionId, epoch: recreated.epoch, frames: frames(8, 8) }])).toEqual(['ok']);
     expect(await a.takeOver(request(lost, 6), now)).toEqual({ complete: false });
+  });
+
+  it('registerAgain after a data loss: the higher epoch wins, whichever node registers first', async () => {
+    const rec = record(member('p', 'patient'));
+    const now = Date.now();
+    // a stale owner (lower epoch) recreates the record first; the current owner replaces it
+    expect(await a.registerAgain([{ record: rec, epoch: 100, seq: 0 }], now)).toEqual([{ epoch: 100 }]);
+    expect(await b.registerAgain([{ record: rec, epoch: 200, seq: 0 }], now)).toEqual([{ epoch: 200 }]);
+    expect(await a.registerAgain([{ record: rec, epoch: 100, seq: 0 }], now)).toEqual(['taken']);
+    expect(await a.logDeliveries([{ sessionId: rec.member.sessionId, epoch: 100, frames: frames(1, 1) }])).toEqual(['fenced']);
+    // epochs given later are still higher
+    const next = await a.openSession(record(member('q', 'patient')), now);
+    expect(next).toBeGreaterThan(200);
   });
 
   it('remembers the requests a session made, newest journalSize, and hands them over with the session', async () => {

@@ -42,6 +42,7 @@ describe('the SDK in Chromium against a three-node cluster', () => {
         loadBalancer: false,
         rabbitmqUrl: inject('rabbitmqUrl'),
         redisUrl: inject('redisUrl'),
+        databaseUrl: inject('databaseUrl'),
         env: { LOG_LEVEL: 'warn' },
       }),
       buildExamples(),

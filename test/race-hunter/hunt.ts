@@ -74,6 +74,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     // ends the store could not take during an outage are retried when it returned; channels
     // left idle (bound a while in case someone comes back) are unbound now rather than later
     await Promise.all(world.nodes.map((n) => n.presence.lastRestore));
+    // an end whose failure was reported just after that pass is retried by the next renewal pass
+    await Promise.all(world.nodes.map((n) => n.presence.tick()));
     await Promise.all(world.nodes.map((n) => n.relay.unbindIdle()));
     violations.push(...leftovers(world));
     if (violations.length > 0) detail.push(...describe(devices), `chaos failed: ${world.failed.join(', ')}`, ...world.appends);

@@ -48,7 +48,7 @@ export function onceAndInOrder(devices: readonly Device[], world: World): string
       const last = new Map<string, number>();
       for (const frame of Device.frames(c)) {
         const id = messageId(frame);
-        if (!id || !('from' in frame)) continue;
+        if (!id || !('from' in frame) || !frame.from) continue;
         const copy = `${frame.channel} ${id.device}#${id.n}`;
         if (seen.has(copy)) {
           // a second copy of a signal relayed live only: allowed, and not an order breach

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Member } from '../../src/protocol/index.ts';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis.ts';
 import type { PositionFix } from '../../src/store/store.ts';
+import { FORGOTTEN_MARK_MS } from '../../src/store/session-records.ts';
 
 const GRACE = 30_000;
 const BOUNDS = { logFrames: 5, logBytes: 10_000, pendingFrames: 5, pendingBytes: 10_000, journalSize: 5, detachedPerUser: 2 };
@@ -56,7 +57,7 @@ describe('RedisStore keys', () => {
     // a direct message from bob: owed to her session, journaled for bob's
     const bob = member('bob');
     await store.openSession({ member: bob, secret: 'bbb', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
-    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, requestId: 'r1' }], now);
+    const [kept] = await store.appendDirect([{ userId: alice.userId, frame: '{}', senderSessionId: bob.sessionId, senderEpoch: null, requestId: 'r1' }], now);
     expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
     await store.recordPosition('p1', fix('p1', now));
 
@@ -64,10 +65,11 @@ describe('RedisStore keys', () => {
     const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:pending`];
     const userKey = `${ns}user:${alice.userId}:sessions`;
     const offsetKey = `${ns}user:${alice.userId}:offset`;
-    const bobKeys = [`${ns}session:${bob.sessionId}`, `${ns}session:${bob.sessionId}:journal`, `${ns}user:${bob.userId}:sessions`];
+    const bobKeys = [`${ns}session:${bob.sessionId}`, `${ns}session:${bob.sessionId}:journal`, `${ns}session:${bob.sessionId}:jorder`, `${ns}user:${bob.userId}:sessions`];
     const [roster, last, trail, presence, epochKey] = ['room:r1:members', 'loc:p1:last', 'loc:p1:trail', 'presence', 'epoch'].map((k) => ns + k);
     expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, ...bobKeys, userKey, offsetKey, roster!, last!, trail!, presence!, epochKey!].sort());
     expectWithin(await raw.pttl(bobKeys[1]!), 200_000 + GRACE);
+    expectWithin(await raw.pttl(bobKeys[2]!), 200_000 + GRACE);
 
     expect(await raw.pttl(epochKey!)).toBe(-1);
     expectWithin(await raw.pttl(offsetKey), 7 * 24 * 3_600_000);
@@ -102,6 +104,18 @@ describe('RedisStore keys', () => {
     expect(await raw.keys(`${ns}*`)).not.toEqual([]);
     await store.endSession(alice.sessionId, null, { resumableUntil: null, now: Date.now() });
     expect(await raw.keys(`${ns}*`)).toEqual([]);
+  });
+
+  it('a session closed cleanly leaves only a mark that it was forgotten, for FORGOTTEN_MARK_MS', async () => {
+    const { store, ns } = await fresh();
+    const alice = member('alice');
+    const now = Date.now();
+    await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
+    const epoch = await store.openSession({ member: alice, secret: 's', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
+    await store.endSession(alice.sessionId, epoch, { resumableUntil: null, now });
+    const mark = `${ns}session:${alice.sessionId}:gone`;
+    expect((await raw.keys(`${ns}session:*`)).sort()).toEqual([mark]);
+    expectWithin(await raw.pttl(mark), FORGOTTEN_MARK_MS);
   });
 
   it('a claimed session with a record keeps its keys until the record’s deadline plus grace', async () => {

@@ -44,7 +44,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
   const now = Date.now();
   const bounds = { logFrames: 10, logBytes: 10_000, pendingFrames: 10, pendingBytes: 10_000, journalSize: 10, detachedPerUser: 2 };
   const record = { member, secret: 's', subscriptions: [], attachedTtlMs: 60_000, bounds };
-  const message = { userId: 'u', frame: '{}', senderSessionId: member.sessionId, requestId: 'r' };
+  const message = { userId: 'u', frame: '{}', senderSessionId: member.sessionId, senderEpoch: null, requestId: 'r' };
   return [
     ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now)],
     ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId)],

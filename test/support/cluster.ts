@@ -1,7 +1,8 @@
 /**
  * Starts Tether nodes on port 0 for tests. `startCluster(n)` runs n nodes in this process that
- * share one in-memory broker and one in-memory store, as n machines share RabbitMQ and Redis;
- * pass `makeBus` / `makeStore` to run the same nodes on real backends. `token()` mints tokens
+ * share one in-memory broker, store, call store and records, as n machines share RabbitMQ, Redis
+ * and PostgreSQL; pass `makeBus` / `makeStore` / `makeCalls` / `makeRecords` to run the same
+ * nodes on real backends. `token()` mints tokens
  * the nodes accept. Call `stop()` in afterEach.
  */
 import { once } from 'node:events';
@@ -10,6 +11,10 @@ import type { Bus } from '../../src/bus/bus.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { type Config, configWith } from '../../src/config.ts';
 import { TetherNode } from '../../src/node.ts';
+import type { CallStore } from '../../src/calls/call-store.ts';
+import { MemoryCallData, MemoryCallStore } from '../../src/calls/memory-call-store.ts';
+import { MemoryRecords, MemoryRecordsData } from '../../src/records/memory.ts';
+import type { Records } from '../../src/records/records.ts';
 import { MemoryStore, MemoryStoreData } from '../../src/store/memory.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TestClient } from './client.ts';
@@ -22,6 +27,8 @@ export interface ClusterOptions {
   config?: Partial<Record<keyof Config, string | number>>;
   makeBus?: (index: number) => Bus;
   makeStore?: (index: number) => Store;
+  makeCalls?: (index: number) => CallStore;
+  makeRecords?: (index: number) => Records;
   /** wraps node `index`'s bus and store (named `bus` and `store`) so a test can hold or fail their calls */
   intercept?: (index: number) => Interceptor | undefined;
 }
@@ -106,6 +113,8 @@ function intercepted(interceptor: Interceptor | undefined, deps: { bus: Bus; sto
 export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
   const broker = new MemoryBroker();
   const data = new MemoryStoreData();
+  const callData = new MemoryCallData();
+  const recordsData = new MemoryRecordsData();
   const nodes = Array.from(
     { length: count },
     (_, i) =>
@@ -122,10 +131,14 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
           UNBIND_DELAY_MS: 0,
           ...options.config,
         }),
-        intercepted(options.intercept?.(i), {
-          bus: options.makeBus?.(i) ?? new MemoryBus(broker),
-          store: options.makeStore?.(i) ?? new MemoryStore({ data }),
-        }),
+        {
+          ...intercepted(options.intercept?.(i), {
+            bus: options.makeBus?.(i) ?? new MemoryBus(broker),
+            store: options.makeStore?.(i) ?? new MemoryStore({ data }),
+          }),
+          calls: options.makeCalls?.(i) ?? new MemoryCallStore(callData),
+          records: options.makeRecords?.(i) ?? new MemoryRecords({ data: recordsData }),
+        },
       ),
   );
   await Promise.all(nodes.map((n) => n.start()));

@@ -22,7 +22,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
-import { freePort } from './free-port.ts';
+import { freeStablePort } from './free-port.ts';
 
 const SBIN = '/usr/lib/rabbitmq/bin';
 const SERVER = join(SBIN, 'rabbitmq-server');
@@ -54,7 +54,21 @@ export interface RabbitMqInstance {
 
 let counter = 0;
 
+/** starts tried when the picked ports were taken between probing and binding */
+const PORT_ATTEMPTS = 3;
+
 export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqInstance> {
+  // another process on the machine can take a probed port before the broker binds it
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !String((error as Error).message).includes('eaddrinuse')) throw error;
+    }
+  }
+}
+
+async function startOnce(opts: { name: string }): Promise<RabbitMqInstance> {
   if (!existsSync(SERVER)) {
     throw new Error(
       `RabbitMQ is not installed (${SERVER} not found). Install it with ` +
@@ -63,7 +77,7 @@ export async function startRabbitMq(opts: { name: string }): Promise<RabbitMqIns
   }
   const runAs = brokerUser();
   const dir = await mkdtemp(join(tmpdir(), `tether-rabbitmq-${opts.name}-`));
-  const [port, distPort] = await Promise.all([freePort(), freePort()]);
+  const [port, distPort] = await Promise.all([freeStablePort(), freeStablePort()]);
   const nodeName = `tether-${opts.name}-${process.pid}-${++counter}@localhost`;
   const env = await prepareDir(dir, runAs, { port, distPort, nodeName });
   const url = `amqp://guest:guest@127.0.0.1:${port}`;

@@ -19,7 +19,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { freeStablePort } from './free-port.ts';
 
 export interface RedisInstance {
   /** `redis://127.0.0.1:<port>`; stays the same across stop / start */
@@ -47,7 +47,7 @@ export async function startRedis(opts: { name: string }): Promise<RedisInstance>
   const binary = findBinary('redis-server');
   if (!binary) throw new Error(`redis-server not found: ${INSTALL_HINT}`);
   const dir = mkdtempSync(join(tmpdir(), `tether-redis-${opts.name}-`));
-  let port = await freePort();
+  let port = await freeStablePort();
   let child: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
@@ -77,7 +77,7 @@ export async function startRedis(opts: { name: string }): Promise<RedisInstance>
         rmSync(dir, { recursive: true, force: true });
         throw err;
       }
-      port = await freePort();
+      port = await freeStablePort();
     }
   }
   const killOnExit = (): void => void child?.kill('SIGKILL');
