@@ -71,7 +71,7 @@ export function createBackends(config: Config, logger: Logger, metrics: NodeMetr
   return { bus, store, records, calls };
 }
 
-/** A user channel carries direct signals only, each with `SIGNAL_TTL_MS`: its queue can expire them. */
+/** A user channel carries direct signals, call events and alerts, each with `SIGNAL_TTL_MS`: its queue can expire them. */
 export function userChannelsExpire(ttlMs: number): ExpiringChannels {
   return { ttlMs, matches: (channel) => channel.startsWith('user:') };
 }

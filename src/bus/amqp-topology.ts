@@ -9,8 +9,8 @@ import type { Channel } from 'amqplib';
 export type AmqpTopology = 'routed' | 'fanout';
 
 /**
- * Channels every message of which is published with the same TTL (Tether's `user:` channels carry
- * direct signals only). In `routed` they are bound to a second queue of the node's, whose
+ * Channels every message of which is published with the same TTL (Tether's `user:` channels: direct
+ * signals, call events and alerts, all with `SIGNAL_TTL_MS`). In `routed` they are bound to a second queue of the node's, whose
  * queue-level `x-message-ttl` expires them, and are published without a per-message expiration,
  * which costs the broker more per message. A message published on such a channel with another TTL
  * keeps its own expiration, and the shorter of the two applies.
