@@ -1,6 +1,6 @@
 /**
- * `scripts/node24 loadtest/harness/compare.ts --base <checkout> [--rates 6000] [--rounds 3]
- *   [--seconds 4] [--pairs 50] [--burst 1] [--base-env NAME=value ...] [--env NAME=value ...]`
+ * `scripts/node24 loadtest/harness/compare.ts [--base <checkout>] [--socketio] [--rates 6000]
+ *   [--rounds 3] [--seconds 4] [--pairs 50] [--burst 1] [--base-env NAME=value ...] [--env NAME=value ...]`
  *
  * Before and after, side by side: the cross-node relay (scenarios/relay.ts) of this checkout and
  * of another one (`--base`, for example `git archive <commit> | tar -x -C /tmp/base` with a
@@ -10,14 +10,17 @@
  * rate, the median over rounds of CPU per delivered message by process (nodes, RabbitMQ, Redis)
  * and the latency. `--burst n` sends n consecutive messages on one lane back to back (a burst of
  * trickled ICE to one peer) instead of spreading them over the lanes. `--base` may be this
- * checkout, to compare settings (`--base-env`). This is how each lever in docs/benchmarks.md
+ * checkout, to compare settings (`--base-env`). `--socketio` adds Socket.IO + redis-adapter as a
+ * side (servers/socketio-server.ts, as `npm run bench` runs it), for ratios against it taken in
+ * the same alternating steps when foreign load makes the bench's ladder useless. This is how each lever in docs/benchmarks.md
  * ("Changes") was measured; the targets themselves are `npm run bench`'s. Loopback only, bounded.
  */
 import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Infra, startCluster, startInfra } from './lib/infra.ts';
-import { Recorder, type StepResult, runStep } from './lib/open-loop.ts';
+import { type OpenLoopTarget, Recorder, type StepResult, runStep } from './lib/open-loop.ts';
 import { tetherRelayTarget } from './scenarios/relay.ts';
+import { startSocketIoRelay } from './scenarios/socketio-relay.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,13 +30,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '4' },
     pairs: { type: 'string', default: '50' },
     burst: { type: 'string', default: '1' },
+    socketio: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
     'base-env': { type: 'string', multiple: true, default: [] },
   },
 });
-if (!values.base) throw new Error('--base <checkout of the revision to compare with> is required');
+if (!values.base && !values.socketio) throw new Error('--base <checkout of the revision to compare with>, or --socketio, is required');
 const ownRoot = new URL('../../', import.meta.url).pathname;
-const baseRoot = realpathSync(values.base).replace(/\/?$/, '/');
+const baseRoot = values.base ? realpathSync(values.base).replace(/\/?$/, '/') : undefined;
 const rates = values.rates.split(',').map(Number);
 const rounds = Number(values.rounds);
 const pairs = Number(values.pairs);
@@ -46,7 +50,7 @@ interface Side {
   /** the CPU role of its nodes (lib/cpu.ts) */
   nodes: string;
   probe: Recorder;
-  target: Awaited<ReturnType<typeof tetherRelayTarget>>;
+  target: OpenLoopTarget;
   stop(): Promise<void>;
   steps: Map<number, StepResult[]>;
 }
@@ -54,10 +58,7 @@ interface Side {
 async function side(infra: Infra, name: string, root: string | undefined, env: Record<string, string>): Promise<Side> {
   const cluster = await startCluster(infra, 2, 'routed', env, undefined, { root, label: `side=${name}` });
   const probe = new Recorder();
-  const spread = await tetherRelayTarget(cluster, pairs, probe);
-  let sent = 0;
-  // every `burst` consecutive messages on one lane
-  const target = burst === 1 ? spread : { ...spread, send: (_lane: number, seq: number) => spread.send(Math.floor(sent++ / burst) % pairs, seq) };
+  const target = bursts(await tetherRelayTarget(cluster, pairs, probe));
   return {
     name,
     nodes: `tether nodes (${name})`,
@@ -71,11 +72,23 @@ async function side(infra: Infra, name: string, root: string | undefined, env: R
   };
 }
 
+/** every `burst` consecutive messages on one lane */
+function bursts(spread: OpenLoopTarget): OpenLoopTarget {
+  let sent = 0;
+  return burst === 1 ? spread : { ...spread, send: (_lane: number, seq: number) => spread.send(Math.floor(sent++ / burst) % pairs, seq) };
+}
+
+async function socketIoSide(infra: Infra): Promise<Side> {
+  const running = await startSocketIoRelay(infra, pairs);
+  return { name: 'socket.io', nodes: 'socket.io servers', probe: running.probe, target: bursts(running.target), steps: new Map(), stop: () => running.stop() };
+}
+
 const infra = await startInfra();
 const sides: Side[] = [];
 try {
-  sides.push(await side(infra, 'base', baseRoot === ownRoot ? undefined : baseRoot, envOf(values['base-env'])));
+  if (baseRoot) sides.push(await side(infra, 'base', baseRoot === ownRoot ? undefined : baseRoot, envOf(values['base-env'])));
   sides.push(await side(infra, 'this', undefined, envOf(values.env)));
+  if (values.socketio) sides.push(await socketIoSide(infra));
   for (const s of sides) await runStep(s.target, s.probe, rates[0]!, { durationMs: 2_000, drainMs: 2_000 }); // warm-up
   for (const rate of rates) {
     for (let round = 0; round < rounds; round++) {
@@ -86,7 +99,7 @@ try {
         const list = s.steps.get(rate) ?? [];
         list.push(step);
         s.steps.set(rate, list);
-        console.log(`${s.name.padEnd(5)} ${rate}/s round ${round + 1}: ${line(s, step)}`);
+        console.log(`${s.name.padEnd(9)} ${rate}/s round ${round + 1}: ${line(s, step)}`);
         await new Promise((r) => setTimeout(r, 300)); // let queues and GC settle between steps
       }
     }
