@@ -39,6 +39,10 @@ export interface LocalClusterOptions {
   databaseUrl?: string;
   /** default true: put HAProxy in front */
   loadBalancer?: boolean;
+  /** run the nodes from another checkout of Tether (its src/main.ts), for side-by-side comparisons */
+  root?: string;
+  /** an argument after src/main.ts that names these nodes in `ps` (the node ignores it), e.g. `side=base` */
+  label?: string;
 }
 
 export interface LocalCluster {
@@ -129,9 +133,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const logPath = join(dir, `node-${i}.log`);
     const log = createWriteStream(logPath, { flags: 'a' });
     // the title names the node in `ps` (`tether node-1 port 40123 (src/main.ts)`); tools that look for
-    // src/main.ts in a command line (loadtest/harness) still find it
-    const title = `--title=tether node-${i} port ${ports[i]} (src/main.ts)`;
-    const child = spawn(process.execPath, [title, ...(options.nodeFlags ?? NODE_FLAGS), join(ROOT, 'src/main.ts')], {
+    // src/main.ts (and a compare.ts side label after it) in a command line (loadtest/harness) still find it
+    const title = `--title=tether node-${i} port ${ports[i]} (src/main.ts${options.label ? ` ${options.label}` : ''})`;
+    const child = spawn(process.execPath, [title, ...(options.nodeFlags ?? NODE_FLAGS), join(options.root ?? ROOT, 'src/main.ts'), ...(options.label ? [options.label] : [])], {
       env: {
         ...process.env,
         // development auth (dev tokens) unless the caller sets JWT_* and NODE_ENV in `env`

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AmqpBus } from './bus/amqp.ts';
+import type { ExpiringChannels } from './bus/amqp-topology.ts';
 import type { CallStore } from './calls/call-store.ts';
 import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
@@ -59,6 +60,8 @@ export function createBackends(
         url: config.RABBITMQ_URL.split(',').map((url) => url.trim()).filter(Boolean),
         topology: config.BUS_TOPOLOGY,
         exchange: config.BUS_EXCHANGE,
+        expiringChannels: userChannelsExpire(config.SIGNAL_TTL_MS),
+        coalesce: config.BUS_COALESCE,
         nodeId: config.NODE_ID,
         metrics: amqpBusMetrics(metrics.registry),
         logger: logger.child({ part: 'bus' }),
@@ -74,4 +77,9 @@ export function createBackends(
     );
   }
   return { bus, store, records, calls, safetyStore };
+}
+
+/** A user channel carries direct signals, call events and alerts, each with `SIGNAL_TTL_MS`: its queue can expire them. */
+export function userChannelsExpire(ttlMs: number): ExpiringChannels {
+  return { ttlMs, matches: (channel) => channel.startsWith('user:') };
 }

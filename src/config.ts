@@ -39,6 +39,8 @@ export const ConfigSchema = z
     BUS_TOPOLOGY: z.enum(['routed', 'fanout']).default('routed'),
     /** exchange name; default `tether.<topology>`. Every node of a cluster must use the same one. */
     BUS_EXCHANGE: z.string().min(1).optional(),
+    /** `false` sends every publish as a broker message of its own, for a cluster updating from a version that cannot read batches */
+    BUS_COALESCE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     /** ms a channel stays bound on a node after its last local subscriber left there, in case one comes back (a reconnect) */
     UNBIND_DELAY_MS: int(3_000),
     REDIS_URL: z.string().optional(),

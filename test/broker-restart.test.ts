@@ -4,6 +4,7 @@
  * nodes have reconnected and re-bound, the same connections and new ones call again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userChannelsExpire } from '../src/backends.ts';
 import { AmqpBus } from '../src/bus/amqp.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
 import { type RabbitMqInstance, startRabbitMq } from './support/rabbitmq.ts';
@@ -17,7 +18,7 @@ describe('RabbitMQ restart in the middle of traffic', () => {
     cluster = await startCluster(2, {
       // the traffic loop sends as fast as answers come back, and answers come back fast while the bus is down
       config: { RATE_PER_SECOND: 100_000, RATE_BURST: 100_000 },
-      makeBus: (i) => new AmqpBus({ url: rabbit.url, nodeId: `node-${i}`, durableExchange: false, backoff: { baseMs: 50, capMs: 500 } }),
+      makeBus: (i) => new AmqpBus({ url: rabbit.url, nodeId: `node-${i}`, durableExchange: false, expiringChannels: userChannelsExpire(10_000), backoff: { baseMs: 50, capMs: 500 } }),
     });
   }, 90_000);
   afterAll(async () => {

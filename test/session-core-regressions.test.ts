@@ -11,6 +11,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { MemoryBroker, MemoryBus } from '../src/bus/memory.ts';
 import { MemoryStore, MemoryStoreData } from '../src/store/memory.ts';
 import { RedisStore } from '../src/store/redis.ts';
+import { StoreError } from '../src/store/store.ts';
 import { TestClient } from './support/client.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
 import { Interceptor } from './support/interceptor.ts';
@@ -59,13 +60,15 @@ describe('session core regressions', () => {
     const closed = once(serverSide.ws, 'close');
     slow.ws.pause();
     const acked: number[] = [];
+    // 16 KB each: what the closed socket did not take is replayed to the resumed one, whose kernel
+    // buffers must take it at once (a replay larger than the send buffer would be closed with 4001 too)
     const send = async (from: number, count: number): Promise<void> => {
-      const answers = await Promise.all(Array.from({ length: count }, (_, i) => fast.request(signal('user:slow', { kind: 'offer', sdp: `${from + i}:${'a'.repeat(50_000)}` }))));
+      const answers = await Promise.all(Array.from({ length: count }, (_, i) => fast.request(signal('user:slow', { kind: 'offer', sdp: `${from + i}:${'a'.repeat(16_000)}` }))));
       for (const [i, answer] of answers.entries()) if (answer.type === 'ack') acked.push(from + i);
     };
     // enough to fill the kernel's socket buffers and then the node's send buffer
     let n = 0;
-    for (; n < 2_000 && serverSide.ws.readyState === serverSide.ws.OPEN; n += 20) await send(n, 20);
+    for (; n < 5_000 && serverSide.ws.readyState === serverSide.ws.OPEN; n += 20) await send(n, 20);
     slow.ws.resume();
     expect(await slow.closed).toMatchObject({ code: 4001 });
     await closed;
@@ -498,5 +501,43 @@ describe('session core regressions', () => {
     expect(await old.closed).toMatchObject({ code: 4509 });
     await pat.ok({ type: 'ping' });
     expect(pat.frames.filter((f) => f.type === 'signal')).toEqual([]);
+  });
+
+  it('20. a direct signal waiting for its Store write holds up neither its session nor its order: the next requests go on, all publish in the order sent', async () => {
+    const node0 = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    const keeping = node0.hold('store.appendDirect:before');
+    const first = carol.request(signal('user:pat', offer));
+    await keeping.reached;
+    // the offer's write is held: carol's session still answers, and takes three candidates
+    expect(await carol.ok({ type: 'ping' })).toMatchObject({ ts: expect.any(Number) });
+    const rest = [1, 2, 3].map((n) => carol.request(signal('user:pat', ice(n))));
+    keeping.release();
+    expect((await Promise.all([first, ...rest])).map((a) => a.type)).toEqual(['ack', 'ack', 'ack', 'ack']);
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push(await pat.next('signal'));
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1), ice(2), ice(3)]);
+    expect(pat.gaps).toEqual([]);
+    expect(node0.calls('store.appendDirect:before')).toBe(2);
+  });
+
+  it('20. a direct signal whose Store write failed is relayed live, still before the ones sent after it', async () => {
+    const node0 = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 0 ? node0 : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    const keeping = node0.hold('store.appendDirect:before');
+    // the offer's write is held, then its reply lost: the node relays it live only, without an offset
+    node0.fail('store.appendDirect:after', new StoreError('store down'));
+    const first = carol.request(signal('user:pat', offer));
+    await keeping.reached;
+    const rest = [1, 2].map((n) => carol.request(signal('user:pat', ice(n))));
+    keeping.release();
+    expect((await Promise.all([first, ...rest])).map((a) => a.type)).toEqual(['ack', 'ack', 'ack']);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await pat.next('signal'));
+    expect(got.map((s) => s.signal)).toEqual([offer, ice(1), ice(2)]);
   });
 });

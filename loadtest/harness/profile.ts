@@ -62,7 +62,9 @@ const step = await runStep(target, probe, rate, { durationMs: Number(values.seco
 const after = await redisCalls(redis);
 redis.disconnect();
 const delivered = step.throughput * Number(values.seconds);
-const perMessage = [...after].map(([cmd, n]) => [cmd, (n - (before.get(cmd) ?? 0)) / delivered] as const).filter(([, r]) => r >= 0.01);
+const perMessage = [...after]
+  .map(([cmd, n]) => [cmd, (n.calls - (before.get(cmd)?.calls ?? 0)) / delivered, (n.usec - (before.get(cmd)?.usec ?? 0)) / delivered] as const)
+  .filter(([, r]) => r >= 0.01);
 await target.close();
 await stopServers();
 await infra.stop();
@@ -74,7 +76,8 @@ const lines = [
   `Delivered ${step.throughput}/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, lost ${step.lost}. ` +
     `Machine ${Math.round(step.cpu.busy * 100)}% busy (foreign ${Math.round(step.cpu.foreign * 100)}%); cores used: ` +
     Object.entries(step.cpu.cores).map(([k, v]) => `${k} ${v}`).join(', ') + '.',
-  `Redis commands per delivered message: ${perMessage.map(([c, r]) => `${c} ${r.toFixed(3)}`).join(', ') || 'none'}.`,
+  `Redis commands per delivered message (calls, µs of Redis time; a script's own time includes its commands'): ` +
+    `${perMessage.map(([c, r, us]) => `${c} ${r.toFixed(3)} (${us.toFixed(1)} µs)`).join(', ') || 'none'}.`,
 ];
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()) {
   const s = await summarizeProfile(join(dir, file));
@@ -88,8 +91,8 @@ await writeFile(values.out, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
 console.log(`\nprofiles kept in ${dir}; summary in ${values.out}`);
 
-/** Calls per Redis command so far (INFO commandstats), counting the step's commands as a difference. */
-async function redisCalls(client: Redis): Promise<Map<string, number>> {
+/** Calls and µs per Redis command so far (INFO commandstats), counting the step's commands as a difference. */
+async function redisCalls(client: Redis): Promise<Map<string, { calls: number; usec: number }>> {
   const info = await client.info('commandstats');
-  return new Map([...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return new Map([...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+),usec=(\d+)/gm)].map((m) => [m[1]!, { calls: Number(m[2]), usec: Number(m[3]) }]));
 }

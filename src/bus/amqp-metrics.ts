@@ -3,12 +3,12 @@
  * synchronous and must not throw; the Bus never imports a metrics library itself.
  */
 export interface AmqpBusMetrics {
-  /** a message was handed to the broker */
-  published(): void;
+  /** a broker message carrying `frames` publishes was handed to the broker */
+  published(frames: number): void;
   /** the broker confirmed a publish, `seconds` after it was handed over */
   confirmed(seconds: number): void;
-  /** a mandatory publish had no subscriber (broker return; in fanout also a presence miss) */
-  returned(): void;
+  /** a broker message of `frames` mandatory publishes had no subscriber (a broker return) */
+  returned(frames: number): void;
   /** a publish failed with UNAVAILABLE: refused while not up, lost with its connection, or nacked */
   unavailable(): void;
   /** the bus lost its broker connections and went down */
@@ -17,10 +17,10 @@ export interface AmqpBusMetrics {
   reconnected(): void;
   /** channels this node now receives (routed: one broker binding each) */
   channels(count: number): void;
-  /** a message was handed to the `onMessage` handler */
-  delivered(): void;
-  /** a message failed to parse or validate and was discarded */
-  malformed(): void;
+  /** a broker message's `frames` messages were handed to the `onMessage` handler */
+  delivered(frames: number): void;
+  /** `count` messages failed to parse or pass the check and were discarded */
+  malformed(count: number): void;
 }
 
 export const noopAmqpBusMetrics: AmqpBusMetrics = {

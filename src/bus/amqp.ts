@@ -1,10 +1,10 @@
 import { CancellableDelay, fullJitterDelay } from './amqp-backoff.ts';
 import { type AmqpBusMetrics, noopAmqpBusMetrics } from './amqp-metrics.ts';
 import { AmqpSession, type SessionConfig } from './amqp-session.ts';
-import type { AmqpTopology } from './amqp-topology.ts';
+import type { AmqpTopology, ExpiringChannels } from './amqp-topology.ts';
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
 import { type BusLogger, silentBusLogger } from './bus-logger.ts';
-import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
+import { type BusMessage, decodeEnvelopes, encodeEnvelope } from './envelope.ts';
 
 export interface AmqpBusOptions {
   /**
@@ -20,10 +20,19 @@ export interface AmqpBusOptions {
   exchange?: string;
   /** default true: the exchange survives a broker restart */
   durableExchange?: boolean;
-  /** max unacknowledged deliveries the broker pushes to this node, default 1000 */
-  prefetch?: number;
+  /**
+   * routed: channels whose every message is published with `ttlMs` (Tether: `user:` channels),
+   * bound to a second queue that expires them with a queue-level TTL (see amqp-topology.ts)
+   */
+  expiringChannels?: ExpiringChannels;
   /** AMQP channels carrying binds and unbinds in parallel, default 8 */
   bindChannels?: number;
+  /**
+   * default true: the publishes of one event-loop turn to one channel (a burst of trickled ICE to
+   * one peer) travel as one broker message (amqp-batches.ts); every node must read batches, so a
+   * cluster updating from a version before them runs with false until every node is updated
+   */
+  coalesce?: boolean;
   /** AMQP heartbeat, seconds, default 10: how soon a silently dead broker is noticed */
   heartbeatSeconds?: number;
   /** ms a connect + handshake may take, default 5000 */
@@ -43,21 +52,23 @@ export interface AmqpBusOptions {
 /**
  * The Bus over RabbitMQ (contract in bus.ts; topologies in amqp-topology.ts).
  *
- * Publishing uses a confirm channel on its own connection: every `publish` is sent at once and
- * settles on its own confirm (pipelined, never `waitForConfirms`); mandatory messages carry a
- * messageId so a `basic.return`, which the broker sends before that message's confirm, rejects
- * exactly that publish with UNROUTABLE. `ttlMs` becomes the per-message `expiration`.
+ * Publishing uses a confirm channel on its own connection: the publishes of one event-loop turn are
+ * sent together at its end, those to one channel as one broker message (amqp-batches.ts), and
+ * each settles on its broker message's confirm (pipelined, never `waitForConfirms`); every broker
+ * message carries a messageId so a `basic.return`, which the broker sends before that message's
+ * confirm, rejects exactly its publishes with UNROUTABLE. `ttlMs` becomes the per-message `expiration`, or in
+ * routed, on `expiringChannels`, the TTL of the queue those channels are bound to.
  *
- * Consuming: manual acks, batched per socket read, only so that `prefetch` bounds what the broker
- * pushes; delivery stays at most once (the exclusive queue dies with its connection). Incoming
- * bytes are parsed and validated here; anything malformed is logged, counted and dropped.
+ * Consuming: `noAck` on the node's own exclusive queues, bounded by TCP flow control (see
+ * amqp-session.ts); delivery is at most once. Incoming bytes are parsed and checked here;
+ * anything malformed is logged, counted and dropped.
  *
  * Fanout and `mandatory`: every queue matches a fanout exchange, so a return only means no node
  * is connected; whether a user has a session anywhere is the core's question to the Store.
  *
  * States: `connecting` until `start()` succeeds; `up`, or `blocked` while the broker's resource
  * alarm blocks the publish connection; `down` after a broker loss, while it reconnects with
- * full-jitter backoff, re-declares the topology, opens a new exclusive queue and re-binds every
+ * full-jitter backoff, re-declares the topology, opens new exclusive queues and re-binds every
  * channel still subscribed, then `up`; `closed` after `close()`. Only `up` accepts publishes, and
  * `up` or `blocked` subscribes: otherwise they reject at once with UNAVAILABLE, and a rejected
  * subscribe leaves the channel unsubscribed.
@@ -91,11 +102,11 @@ export class AmqpBus implements Bus {
     if (this.urls.length === 0) throw new Error('AmqpBus needs at least one URL');
     this.config = {
       url: this.urls[0]!,
-      topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true },
-      prefetch: options.prefetch ?? 1000,
+      topology: { kind, exchange: options.exchange ?? `tether.${kind}`, durable: options.durableExchange ?? true, expiring: options.expiringChannels },
       bindChannels: options.bindChannels ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       connectionName: options.nodeId ?? 'tether',
+      coalesce: options.coalesce ?? true,
       metrics: this.metrics,
     };
   }
@@ -144,7 +155,7 @@ export class AmqpBus implements Bus {
     const session = this.session;
     if (!session || this.state !== 'up') return this.refuse(`bus is ${this.state}`);
     if (session.unconfirmed >= (this.options.maxUnconfirmed ?? 10_000)) return this.refuse('too many unconfirmed publishes');
-    return session.publish(channel, Buffer.from(encodeBusMessage(message)), options);
+    return session.publish(channel, encodeEnvelope(message), options);
   }
 
   onMessage(handler: (channel: string, message: BusMessage) => void): void {
@@ -229,22 +240,30 @@ export class AmqpBus implements Bus {
     return Promise.reject(new BusError('UNAVAILABLE', reason));
   }
 
-  /** The consumer edge: bytes become a validated message here, or are logged and dropped. */
+  /** The consumer edge: bytes become checked messages here (envelope.ts); the rest is logged and dropped. */
   private deliver(channel: string, content: Buffer): void {
     if (!this.channels.has(channel)) return;
-    let message: BusMessage;
+    let messages: BusMessage[];
     try {
-      message = decodeBusMessage(content.toString('utf8'));
+      const decoded = decodeEnvelopes(content.toString('utf8'), channel);
+      messages = decoded.messages;
+      if (decoded.rejected > 0) {
+        this.metrics.malformed(decoded.rejected);
+        this.logger.warn({ channel, rejected: decoded.rejected, bytes: content.length }, 'discarded malformed bus messages');
+      }
     } catch (error) {
-      this.metrics.malformed();
+      this.metrics.malformed(1);
       this.logger.warn({ err: error, channel, bytes: content.length }, 'discarded a malformed bus message');
       return;
     }
-    this.metrics.delivered();
-    try {
-      this.handler(channel, message);
-    } catch (error) {
-      this.logger.error({ err: error, channel }, 'bus message handler threw');
+    if (messages.length === 0) return;
+    this.metrics.delivered(messages.length);
+    for (const message of messages) {
+      try {
+        this.handler(channel, message);
+      } catch (error) {
+        this.logger.error({ err: error, channel }, 'bus message handler threw');
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { type Bus, BusError, type BusState, type PublishOptions } from './bus.ts';
 import { type BusLogger, silentBusLogger } from './bus-logger.ts';
-import { type BusMessage, decodeBusMessage, encodeBusMessage } from './envelope.ts';
+import { decodeEnvelopes, encodeEnvelope, type BusMessage } from './envelope.ts';
 
 /**
  * An in-process broker that several `MemoryBus` nodes can share: the embedded default for a
@@ -76,7 +76,7 @@ export class MemoryBus implements Bus {
     } catch (error) {
       return Promise.reject(error);
     }
-    const routed = this.broker.route(channel, encodeBusMessage(message));
+    const routed = this.broker.route(channel, encodeEnvelope(message));
     if (routed === 0 && options.mandatory) {
       return Promise.reject(new BusError('UNROUTABLE', `no subscriber for ${channel}`));
     }
@@ -110,17 +110,19 @@ export class MemoryBus implements Bus {
     this.draining = false;
     for (const [channel, payload] of this.inbox.splice(0)) {
       if (!this.channels.has(channel)) continue;
-      let message: BusMessage;
+      let messages: BusMessage[];
       try {
-        message = decodeBusMessage(payload);
+        messages = decodeEnvelopes(payload, channel).messages;
       } catch {
         continue;
       }
-      try {
-        this.handler(channel, message);
-      } catch (error) {
-        // as the amqp bus: a throwing handler is reported, and the rest of the inbox still delivered
-        this.logger.error({ err: error, channel }, 'bus message handler threw');
+      for (const message of messages) {
+        try {
+          this.handler(channel, message);
+        } catch (error) {
+          // as the amqp bus: a throwing handler is reported, and the rest of the inbox still delivered
+          this.logger.error({ err: error, channel }, 'bus message handler threw');
+        }
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../protocol/index.ts';
+import { atEndOfTurn } from './next-turn.ts';
 import type { Logger } from 'pino';
 import type { LogOutcome, SessionFrames, Store } from '../store/store.ts';
 
@@ -26,7 +27,7 @@ export interface LoggedSession {
 /**
  * Logs what this node's sessions deliver before they write it to their sockets, for the whole
  * node at once: frames appended during a turn of the event loop go to the Store in one
- * `logDeliveries` call, with at most one call in flight (frames appended meanwhile go in the
+ * `logDeliveries` call (at the end of the turn, with the node's other batches: next-turn.ts), with at most one call in flight (frames appended meanwhile go in the
  * next). A session's frames stay in seq order, and each session hears the outcome of its frames in
  * the order it appended them. So a client can never hold a frame its session's record does not
  * know, which is what lets a resume tell exactly what it missed.
@@ -53,7 +54,7 @@ export class DeliveryLog {
   private schedule(): void {
     if (this.scheduled || this.writing) return;
     this.scheduled = true;
-    setImmediate(() => {
+    atEndOfTurn(() => {
       this.scheduled = false;
       void this.write();
     });

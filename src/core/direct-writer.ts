@@ -18,8 +18,13 @@ export class DirectWriter {
     this.batcher = new Batcher((batch) => store.appendDirect(batch, now()));
   }
 
-  keep(message: DirectMessage): Promise<DirectOutcome> {
-    return this.batcher.add(message);
+  /**
+   * Keeps `message`; `done` gets its outcome, or null when the Store could not be reached. `done`
+   * is called synchronously in the order `keep` was called (node-wide), so messages published from
+   * it are published in that order; it must not throw.
+   */
+  keep(message: DirectMessage, done: (outcome: DirectOutcome | null, error?: unknown) => void): void {
+    this.batcher.then(message, done, (error) => done(null, error));
   }
 
   /** Resolves once withdrawn; rejects if the Store could not be reached. */

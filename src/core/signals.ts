@@ -1,7 +1,6 @@
 import { BusError } from '../bus/bus.ts';
 import type { SendSignal, UnnumberedDelivery } from '../protocol/index.ts';
 import { parseChannel } from '../protocol/index.ts';
-import type { DirectOutcome } from '../store/store.ts';
 import type { z } from 'zod';
 import { linkedByToken } from './authorize.ts';
 import { mapped, toTetherError } from './bus-errors.ts';
@@ -51,47 +50,64 @@ export async function sendSignal(session: Session, message: z.infer<typeof SendS
     const published = ctx.relay.publish(message.to, { delivery }, { mandatory: false, ttlMs: ctx.limits.signalTtlMs });
     return { confirmed: mapped(published).then(() => journal(session, message.id)) };
   }
-  const kept = await keep(session, target.id, delivery, message.id);
-  if (kept?.kind === 'nobody') throw new TetherError('PEER_UNAVAILABLE');
-  if (kept?.kind === 'fenced') {
-    // the session moved on (resumed or closed elsewhere): this connection is stale, nothing is sent
-    session.takenOver();
-    throw new SessionEnded(`session ${session.id} moved on`);
-  }
-  const offset = kept === null ? undefined : kept.offset;
-  // kept for a session that is not bound right now: acked `queued`; live only: it must be routed
-  const owed = kept?.kind === 'kept' || kept?.kind === 'duplicate';
-  const published = ctx.relay.publish(message.to, offset === undefined ? { delivery } : { delivery, offset }, {
-    mandatory: true,
-    ttlMs: ctx.limits.signalTtlMs,
-  });
-  // the sender is told it failed: the message must not arrive later, and a retry of it is new
-  const withdraw = async (): Promise<void> => {
-    if (kept?.kind !== 'kept' && kept?.kind !== 'live-only') return;
-    await ctx.directs
-      .withdraw({ userId: target.id, senderSessionId: session.id, requestId: message.id }, kept.offset)
-      .catch((failure: unknown) => ctx.logger.warn({ err: failure, sessionId: session.id }, 'failed direct message not withdrawn'));
-  };
-  const confirmed = published.then(
-    () => undefined,
-    async (error: unknown): Promise<{ queued: true }> => {
-      if (error instanceof BusError && error.code === 'UNROUTABLE' && owed) return { queued: true };
-      await withdraw();
-      throw toTetherError(error);
-    },
-  );
-  return { confirmed };
+  return { confirmed: keepThenPublish(session, target.id, delivery, message.id) };
 }
 
-/** Keeps the message for the user's sessions; null when the Store is unreachable (relayed live only). */
-async function keep(session: Session, userId: string, delivery: UnnumberedDelivery, requestId: string): Promise<DirectOutcome | null> {
+/**
+ * A direct message: kept for the user's sessions (batched node-wide), then published. The keep is
+ * requested now, while the request has its turn in the session's queue, and the publish is made
+ * from the keep's outcome, which the node's DirectWriter reports in the order keeps were requested:
+ * so the session's next request need not wait for the Store's round trip, and its messages are
+ * still offset and published in the order it sent them.
+ */
+function keepThenPublish(session: Session, userId: string, delivery: UnnumberedDelivery, requestId: string): Promise<{ queued: true } | undefined> {
   const { ctx } = session;
-  try {
-    return await ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId: session.id, senderEpoch: session.epoch, requestId });
-  } catch (error) {
-    ctx.logger.debug({ err: error, sessionId: session.id }, 'direct message not kept: store unavailable');
-    return null;
-  }
+  const to = delivery.channel;
+  const senderSessionId = session.id;
+  return new Promise((resolve, reject) => {
+    ctx.directs.keep({ userId, frame: JSON.stringify(delivery), senderSessionId, senderEpoch: session.epoch, requestId }, (kept, error) => {
+      try {
+        if (kept === null) ctx.logger.debug({ err: error, sessionId: senderSessionId }, 'direct message not kept: store unavailable');
+        if (kept?.kind === 'nobody') {
+          reject(new TetherError('PEER_UNAVAILABLE'));
+          return;
+        }
+        if (kept?.kind === 'fenced') {
+          // the session moved on (resumed or closed elsewhere): this connection is stale, nothing is sent
+          session.takenOver();
+          reject(new SessionEnded(`session ${senderSessionId} moved on`));
+          return;
+        }
+        const offset = kept === null ? undefined : kept.offset;
+        // kept for a session that is not bound right now: acked `queued`; live only: it must be routed
+        const owed = kept?.kind === 'kept' || kept?.kind === 'duplicate';
+        const published = ctx.relay.publish(to, offset === undefined ? { delivery } : { delivery, offset }, {
+          mandatory: true,
+          ttlMs: ctx.limits.signalTtlMs,
+        });
+        // the sender is told it failed: the message must not arrive later, and a retry of it is new
+        const withdraw = async (): Promise<void> => {
+          if (kept?.kind !== 'kept' && kept?.kind !== 'live-only') return;
+          await ctx.directs
+            .withdraw({ userId, senderSessionId, requestId }, kept.offset)
+            .catch((failure: unknown) => ctx.logger.warn({ err: failure, sessionId: senderSessionId }, 'failed direct message not withdrawn'));
+        };
+        published.then(
+          () => resolve(undefined),
+          async (failure: unknown) => {
+            if (failure instanceof BusError && failure.code === 'UNROUTABLE' && owed) {
+              resolve({ queued: true });
+              return;
+            }
+            await withdraw();
+            reject(toTetherError(failure));
+          },
+        );
+      } catch (failure) {
+        reject(failure);
+      }
+    });
+  });
 }
 
 /** Token link, or a room shared with the user (cluster-wide roster). */

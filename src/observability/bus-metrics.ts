@@ -16,14 +16,14 @@ export function amqpBusMetrics(registry: Registry): AmqpBusMetrics {
   const delivered = new Counter({ name: 'tether_bus_delivered_total', help: 'messages received from the broker', registers: r });
   const malformed = new Counter({ name: 'tether_bus_malformed_total', help: 'messages from the broker that failed validation and were dropped', registers: r });
   return {
-    published: () => published.inc(),
+    published: (frames) => published.inc(frames),
     confirmed: (seconds) => confirm.observe(seconds),
-    returned: () => returned.inc(),
+    returned: (frames) => returned.inc(frames),
     unavailable: () => unavailable.inc(),
     disconnected: () => disconnects.inc(),
     reconnected: () => reconnects.inc(),
     channels: (count) => channels.set(count),
-    delivered: () => delivered.inc(),
-    malformed: () => malformed.inc(),
+    delivered: (frames) => delivered.inc(frames),
+    malformed: (count) => malformed.inc(count),
   };
 }

@@ -7,7 +7,7 @@ import type { PositionFix } from './store.ts';
  * are JSON validated on the way out, so a record written by another version or by hand is
  * reported instead of reaching the core. The Lua scripts (`redis-*.ts`) build the same names.
  *
- * A session's five keys (hash, rooms, log, pending, journal) always carry one TTL: `sessionGraceMs`
+ * A session's six keys (hash, rooms, log, pending, journal, jorder) always carry one TTL: `sessionGraceMs`
  * after the later of its presence deadline and its resume record's deadline (see `redis-scripts.ts`).
  */
 export const redisKeys = {
@@ -30,6 +30,12 @@ export const redisKeys = {
   sessionPending: (prefix: string, id: string): string => `${prefix}session:${id}:pending`,
   /** hash: request id -> `n|offset` of requests that took effect (n orders them), newest `js` */
   sessionJournal: (prefix: string, id: string): string => `${prefix}session:${id}:journal`,
+  /**
+   * zset: the journal's request ids, score = n, so the oldest is forgotten in O(log n). Entries a
+   * node of an earlier version added during a rolling deploy are not in it: they stay until the
+   * session ends, beyond `js`
+   */
+  sessionJournalOrder: (prefix: string, id: string): string => `${prefix}session:${id}:jorder`,
   /** zset: offsets of direct messages to the user handed to a session to deliver (no longer withdrawn), newest 1 024; expires after 7 days unused */
   userHanded: (prefix: string, userId: string): string => `${prefix}user:${userId}:handed`,
   /** string: the last offset given to a direct message to the user; expires after 7 days unused */

@@ -26,7 +26,7 @@ local function skey(id, part)
 end
 local function ukey(uid) return P .. 'user:' .. uid .. ':sessions' end
 local function rkey(room) return P .. 'room:' .. room .. ':members' end
-local function session_keys(id) return { skey(id), skey(id, 'rooms'), skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal') } end
+local function session_keys(id) return { skey(id), skey(id, 'rooms'), skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'), skey(id, 'jorder') } end
 -- TTL (ms) for keys that must outlive a deadline (caller's clock, ms)
 local function ttl_for(deadline) return math.max(deadline - CLOCK, 0) + GRACE end
 -- lengthens a key's TTL to at least t ms, never shortens it

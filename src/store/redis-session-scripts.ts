@@ -39,12 +39,17 @@ local function frame_len(entry, bars)
   for _ = 1, bars do at = string.find(entry, '|', at + 1, true) end
   return #entry - at
 end
-local function remove_pending(id, offset)
+-- removes the pending message at offset; returns its frame's bytes (0 if none), not yet taken off pbytes
+local function take_pending(id, offset)
   local key = skey(id, 'pending')
   local found = redis.call('ZRANGEBYSCORE', key, offset, offset)
-  if #found == 0 then return end
+  if #found == 0 then return 0 end
   redis.call('ZREMRANGEBYSCORE', key, offset, offset)
-  redis.call('HINCRBY', skey(id), 'pbytes', -frame_len(found[1], 1))
+  return frame_len(found[1], 1)
+end
+local function remove_pending(id, offset)
+  local bytes = take_pending(id, offset)
+  if bytes > 0 then redis.call('HINCRBY', skey(id), 'pbytes', -bytes) end
 end
 -- frames sent up to seq without being logged: a hole, and their direct messages are not owed
 -- (their offsets are kept, newest 256, in 'unl': the client may hold them)
@@ -58,19 +63,21 @@ local function declare_unlogged(id, to, offsets)
   for _, o in ipairs(offsets) do kept[#kept + 1] = o end
   redis.call('HSET', skey(id), 'unl', table.concat(kept, ',', math.max(1, #kept - 255)))
 end
+-- remembers a request in the session's journal; the zset 'jorder' (request id by n) finds the
+-- oldest to forget in O(log n). Nothing happens for a session with no record.
 local function journal_add(id, request, offset)
-  local h, key = skey(id), skey(id, 'journal')
+  local h, key, order = skey(id), skey(id, 'journal'), skey(id, 'jorder')
+  local f = redis.call('HMGET', h, 'secret', 'js')
+  if not f[1] then return end
   local n = redis.call('HINCRBY', h, 'jn', 1)
   redis.call('HSET', key, request, n .. '|' .. offset)
-  same_ttl(id, key)
-  local size = tonumber(redis.call('HGET', h, 'js'))
-  if redis.call('HLEN', key) > size then
-    local flat, oldest, at = redis.call('HGETALL', key), nil, nil
-    for i = 1, #flat, 2 do
-      local k = tonumber(string.match(flat[i + 1], '^(%d+)'))
-      if not oldest or k < oldest then oldest, at = k, flat[i] end
-    end
-    redis.call('HDEL', key, at)
+  redis.call('ZADD', order, n, request)
+  local count = redis.call('ZCARD', order)
+  if count == 1 then
+    same_ttl(id, key)
+    same_ttl(id, order)
+  elseif count > tonumber(f[2]) then
+    redis.call('HDEL', key, redis.call('ZPOPMIN', order)[1])
   end
 end
 -- remembers offsets handed to a session to deliver, so a failed publish no longer withdraws them
@@ -89,7 +96,7 @@ local function drop_record(id, uid)
   if redis.call('ZSCORE', PRESENCE, id) then
     redis.call('HDEL', skey(id), 'epoch', 'secret', 'subs', 'attached', 'until', 'ttl', 'lf', 'lb', 'pf', 'pb', 'js', 'dpu',
       'last', 'hole', 'lost', 'lbytes', 'pbytes', 'jn', 'unl')
-    redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
+    redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'), skey(id, 'jorder'))
     redis.call('SET', skey(id, 'gone'), '1', 'PX', ${FORGOTTEN_MARK_MS})
   else
     bury(id, uid)
@@ -102,7 +109,7 @@ local function new_record(id, i, now, seq, keep)
   if redis.call('HSETNX', h, 'member', ARGV[i + 1]) == 1 then redis.call('HSET', h, 'uid', uid) end
   uid = redis.call('HGET', h, 'uid')
   redis.call('SADD', ukey(uid), id)
-  redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'))
+  redis.call('DEL', skey(id, 'log'), skey(id, 'pending'), skey(id, 'journal'), skey(id, 'jorder'))
   local epoch = keep
   if keep then
     if (tonumber(redis.call('GET', P .. 'epoch')) or 0) < tonumber(keep) then redis.call('SET', P .. 'epoch', keep) end
@@ -169,24 +176,39 @@ while i <= #ARGV do
   local id, epoch, unlogged, k = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   local n = tonumber(ARGV[i + 4 + k])
   local first = i + 5 + k
-  local held = ownership(id, epoch)
+  local h = skey(id)
+  local fields = { 'epoch', 'secret', 'last', 'hole', 'lbytes', 'lf', 'lb' }
+  local f = redis.call('HMGET', h, unpack(fields))
+  -- as ownership(): 1 held at epoch, 0 fenced, 2 missing; read with the fields the log needs
+  local held = 2
+  if f[2] then
+    if f[1] == epoch then held = 1 else held = 0 end
+  elseif was_forgotten(id) then
+    held = 0
+  end
   if held == 1 then
-    local h, key = skey(id), skey(id, 'log')
-    if unlogged ~= '' then declare_unlogged(id, tonumber(unlogged), { unpack(ARGV, i + 4, i + 3 + k) }) end
-    local f = redis.call('HMGET', h, 'last', 'hole', 'lbytes', 'lf', 'lb')
-    local last, hole, bytes = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
-    local created = redis.call('EXISTS', key) == 0
+    if unlogged ~= '' then
+      declare_unlogged(id, tonumber(unlogged), { unpack(ARGV, i + 4, i + 3 + k) })
+      f = redis.call('HMGET', h, unpack(fields))
+    end
+    local key = skey(id, 'log')
+    local last, hole, bytes, freed = tonumber(f[3]), tonumber(f[4]), tonumber(f[5]), 0
     for j = first, first + n - 1 do
       local entry = ARGV[j]
       local seq, offset = string.match(entry, '^(%d+)|(%d*)|')
       seq = tonumber(seq)
       if seq > last + 1 then hole = math.max(hole, seq - 1) end
       last = math.max(last, seq)
-      redis.call('RPUSH', key, entry)
       bytes = bytes + frame_len(entry, 2)
-      if offset ~= '' then remove_pending(id, offset) end
+      if offset ~= '' then freed = freed + take_pending(id, offset) end
     end
-    local len, max, maxBytes = redis.call('LLEN', key), tonumber(f[4]), tonumber(f[5])
+    if freed > 0 then redis.call('HINCRBY', h, 'pbytes', -freed) end
+    local len, created = 0, false
+    for c = first, first + n - 1, 500 do
+      len = redis.call('RPUSH', key, unpack(ARGV, c, math.min(c + 499, first + n - 1)))
+      if c == first then created = len <= math.min(500, n) end
+    end
+    local max, maxBytes = tonumber(f[6]), tonumber(f[7])
     while len > 0 and (len > max or bytes > maxBytes) do
       bytes = bytes - frame_len(redis.call('LPOP', key), 2)
       len = len - 1
@@ -292,9 +314,7 @@ return { 1, epoch, f[1], f[5], f[7], missed, pending, journal, delivered }
 export const RECORD_REQUESTS = new LuaScript(
   'recordRequests',
   `${SESSION_HELPERS}
-for i = 4, #ARGV, 3 do
-  if redis.call('HEXISTS', skey(ARGV[i]), 'secret') == 1 then journal_add(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
-end
+for i = 4, #ARGV, 3 do journal_add(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
 `,
 );
 
@@ -318,13 +338,14 @@ for i = 5, #ARGV, 5 do
     if not string.find(earlier, '|c$') then redis.call('HSET', jkey, request, earlier .. '|c') end
     out[#out + 1] = { 'd', earlier_offset }
   else
+    -- owed: {id, pf, pb} of each resumable session
     local owed, live = {}, false
     for _, id in ipairs(redis.call('SMEMBERS', ukey(uid))) do
-      local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until')
+      local f = redis.call('HMGET', skey(id), 'member', 'secret', 'until', 'pf', 'pb')
       if not f[1] then
         redis.call('SREM', ukey(uid), id)
       elseif f[2] and tonumber(f[3]) > now and id ~= sender then
-        owed[#owed + 1] = id
+        owed[#owed + 1] = { id, tonumber(f[4]), tonumber(f[5]) }
       elseif not live then
         local score = redis.call('ZSCORE', PRESENCE, id)
         live = score and tonumber(score) >= now
@@ -335,13 +356,13 @@ for i = 5, #ARGV, 5 do
     else
       local offset = next_number(P .. 'user:' .. uid .. ':offset', 7 * 24 * 3600000)
       local member = offset .. '|' .. frame
-      for _, id in ipairs(owed) do
+      for _, o in ipairs(owed) do
+        local id, max, maxBytes = o[1], o[2], o[3]
         local h, key = skey(id), skey(id, 'pending')
         redis.call('ZADD', key, offset, member)
-        same_ttl(id, key)
+        local count = redis.call('ZCARD', key)
+        if count == 1 then same_ttl(id, key) end
         local bytes = redis.call('HINCRBY', h, 'pbytes', #frame)
-        local g = redis.call('HMGET', h, 'pf', 'pb')
-        local count, max, maxBytes = redis.call('ZCARD', key), tonumber(g[1]), tonumber(g[2])
         while count > 0 and (count > max or bytes > maxBytes) do
           local dropped = redis.call('ZPOPMIN', key)
           bytes = redis.call('HINCRBY', h, 'pbytes', -frame_len(dropped[1], 1))
@@ -349,7 +370,7 @@ for i = 5, #ARGV, 5 do
           count = count - 1
         end
       end
-      if redis.call('HEXISTS', skey(sender), 'secret') == 1 then journal_add(sender, request, offset) end
+      journal_add(sender, request, offset)
       if #owed == 0 then out[#out + 1] = { 'l', offset } else out[#out + 1] = { 'k', offset, #owed } end
     end
   end
@@ -367,6 +388,7 @@ if entry and string.find(entry, '|c$') then return end
 if redis.call('ZSCORE', P .. 'user:' .. ARGV[4] .. ':handed', ARGV[5]) then return end
 for _, id in ipairs(redis.call('SMEMBERS', ukey(ARGV[4]))) do remove_pending(id, ARGV[5]) end
 redis.call('HDEL', skey(ARGV[6], 'journal'), ARGV[7])
+redis.call('ZREM', skey(ARGV[6], 'jorder'), ARGV[7])
 `,
 );
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { userChannelsExpire } from '../../src/backends.ts';
 import { AmqpBus } from '../../src/bus/amqp.ts';
 import type { AmqpTopology } from '../../src/bus/amqp-topology.ts';
 import { type Bus, BusError, type BusState } from '../../src/bus/bus.ts';
@@ -28,7 +29,7 @@ describe.each(['routed', 'fanout'] satisfies AmqpTopology[])('AmqpBus (%s) when 
   const exchange = `tether.failures.${topology}.${randomUUID()}`;
 
   const node = async (): Promise<{ bus: AmqpBus; states: StateLog; inbox: Inbox }> => {
-    const bus = new AmqpBus({ url: broker.url, topology, exchange, backoff: { baseMs: 50, capMs: 500 } });
+    const bus = new AmqpBus({ url: broker.url, topology, exchange, expiringChannels: userChannelsExpire(10_000), backoff: { baseMs: 50, capMs: 500 } });
     buses.push(bus);
     const states = new StateLog(bus);
     const inbox = new Inbox(bus);

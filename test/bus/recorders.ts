@@ -30,15 +30,15 @@ export function recordingMetrics(): RecordedMetrics {
     counts,
     confirmSeconds,
     channelCounts,
-    published: () => void counts.published++,
+    published: (frames) => void (counts.published += frames),
     confirmed: (seconds) => void confirmSeconds.push(seconds),
-    returned: () => void counts.returned++,
+    returned: (frames) => void (counts.returned += frames),
     unavailable: () => void counts.unavailable++,
     disconnected: () => void counts.disconnected++,
     reconnected: () => void counts.reconnected++,
     channels: (count) => void channelCounts.push(count),
-    delivered: () => void counts.delivered++,
-    malformed: () => void counts.malformed++,
+    delivered: (frames) => void (counts.delivered += frames),
+    malformed: (count) => void (counts.malformed += count),
   };
 }
 

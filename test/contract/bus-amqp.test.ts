@@ -11,7 +11,9 @@ for (const topology of ['routed', 'fanout'] as const satisfies AmqpTopology[]) {
     const url = inject('rabbitmqUrl');
     // one exchange per cluster, so files and tests sharing the broker never see each other's traffic
     const exchange = `tether.test.${topology}.${randomUUID()}`;
-    const options: AmqpBusOptions = { url, topology, exchange, durableExchange: false };
+    // user channels on a queue of their own with a queue-level TTL, as a node sets it up (src/backends.ts)
+    const expiringChannels = { ttlMs: 10_000, matches: (channel: string) => channel.startsWith('user:') };
+    const options: AmqpBusOptions = { url, topology, exchange, durableExchange: false, expiringChannels };
     const buses: Bus[] = [0, 1, 2].map((i) => new AmqpBus({ ...options, nodeId: `contract-${topology}-${i}` }));
     await Promise.all(buses.map((bus) => bus.start()));
     return {

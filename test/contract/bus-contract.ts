@@ -152,6 +152,33 @@ export function describeBusContract(name: string, traits: BusTraits, makeCluster
       expect(from('c')).toEqual(inOrder);
     });
 
+    it('delivers a burst of publishes to one channel in one turn as that many messages, in order, each with its offset, each publish settling', async () => {
+      const ch = channel('user');
+      await a.subscribe(ch);
+      const sent = Array.from({ length: 25 }, (_, i) => ({ ...delivery(ch, i + 1), offset: 1_764_000_000_000_000 + i }));
+      const settled = await Promise.allSettled(sent.map((m) => b.publish(ch, m, { mandatory: true, ttlMs: 10_000 })));
+      expect(settled.map((s) => s.status)).toEqual(new Array(25).fill('fulfilled'));
+      await inA.until(() => inA.count(ch) === 25, '25 messages');
+      expect(inA.envelopes(ch)).toEqual(sent);
+    });
+
+    it('answers every publish of a mandatory burst to a channel nobody subscribes: UNROUTABLE where the bus routes by channel', async () => {
+      const ch = channel('user');
+      const outcomes = await Promise.all(
+        [1, 2, 3].map((n) => b.publish(ch, delivery(ch, n), { mandatory: true, ttlMs: 10_000 }).then(() => 'ok', (e: unknown) => (e as BusError).code)),
+      );
+      expect(outcomes).toEqual(traits.mandatoryKnowsSubscribers ? ['UNROUTABLE', 'UNROUTABLE', 'UNROUTABLE'] : ['ok', 'ok', 'ok']);
+    });
+
+    it('keeps each publisher’s order on a channel when a burst mixes options (mandatory, TTL)', async () => {
+      const ch = channel('room');
+      await a.subscribe(ch);
+      const options = [{ mandatory: false }, { mandatory: false, ttlMs: 10_000 }, { mandatory: false, ttlMs: 10_000 }, { mandatory: true }, { mandatory: false }];
+      await Promise.all(options.map((o, i) => b.publish(ch, delivery(ch, i + 1), o)));
+      await inA.until(() => inA.count(ch) === 5, '5 messages');
+      expect(inA.messages(ch).map((m) => m.ts)).toEqual([1, 2, 3, 4, 5]);
+    });
+
     it('keeps many channels apart', async () => {
       const channels = Array.from({ length: 100 }, () => channel('room'));
       await Promise.all(channels.map((ch) => a.subscribe(ch)));

@@ -1,6 +1,6 @@
 /** Store contract, direct messages (src/store/direct-inbox.ts): see store-contract.ts for how the suite runs. */
 import { beforeEach, expect, it } from 'vitest';
-import type { DirectOutcome, Store } from '../../src/store/store.ts';
+import type { DirectMessage, DirectOutcome, Store } from '../../src/store/store.ts';
 import type { ContractContext } from './store-contract.ts';
 import { detach, direct, endNow, ids, live, member, record, request } from './store-contract-helpers.ts';
 
@@ -102,6 +102,30 @@ export function directContract(t: ContractContext): void {
     const [retried] = await a.appendDirect([sent], now);
     expect(retried).toMatchObject({ kind: 'kept' });
     expect(offsetOf(retried)).toBeGreaterThan(offsetOf(kept));
+  });
+
+  it('keeps the newest journalSize requests of a sender however they were written, a withdrawn one not counted', async () => {
+    const carol = record(member('carol', 'caregiver'), {}, { journalSize: 3 });
+    const pat = record(member('pat', 'patient'));
+    const now = Date.now();
+    await a.openSession(carol, now);
+    await a.openSession(pat, now);
+    const send = (requestId: string): DirectMessage => direct(pat.member.userId, requestId, { sessionId: carol.member.sessionId, requestId });
+    const [d1] = await a.appendDirect([send('d1')], now);
+    await b.recordRequests([{ sessionId: carol.member.sessionId, requestId: 'w2' }]);
+    const [d3] = await b.appendDirect([send('d3')], now);
+    await a.voidDirect(send('d3'), offsetOf(d3));
+    const [d4, d5] = await a.appendDirect([send('d4'), send('d5')], now);
+    // d1, w2, d4, d5 were kept, d3 withdrawn: with room for 3, d1 is the one forgotten
+    const journal = (await b.takeOver(request(carol), now))!;
+    expect(journal).toMatchObject({ complete: true });
+    const entries = journal.complete ? [...journal.journal].sort((x, y) => x.requestId.localeCompare(y.requestId)) : [];
+    expect(entries).toEqual([
+      { requestId: 'd4', offset: offsetOf(d4) },
+      { requestId: 'd5', offset: offsetOf(d5) },
+      { requestId: 'w2' },
+    ]);
+    expect(offsetOf(d1)).toBeLessThan(offsetOf(d4));
   });
 
   it('never keeps a message for the sender\'s own session (it receives nothing of its own)', async () => {

@@ -66,10 +66,11 @@ describe('RedisStore keys', () => {
     const sessionKeys = [session, `${session}:rooms`, `${session}:log`, `${session}:pending`];
     const userKey = `${ns}user:${alice.userId}:sessions`;
     const offsetKey = `${ns}user:${alice.userId}:offset`;
-    const bobKeys = [`${ns}session:${bob.sessionId}`, `${ns}session:${bob.sessionId}:journal`, `${ns}user:${bob.userId}:sessions`];
+    const bobKeys = [`${ns}session:${bob.sessionId}`, `${ns}session:${bob.sessionId}:journal`, `${ns}session:${bob.sessionId}:jorder`, `${ns}user:${bob.userId}:sessions`];
     const [roster, last, trail, presence, epochKey] = ['room:r1:members', 'loc:p1:last', 'loc:p1:trail', 'presence', 'epoch'].map((k) => ns + k);
     expect((await raw.keys(`${ns}*`)).sort()).toEqual([...sessionKeys, ...bobKeys, userKey, offsetKey, roster!, last!, trail!, presence!, epochKey!].sort());
     expectWithin(await raw.pttl(bobKeys[1]!), 200_000 + GRACE);
+    expectWithin(await raw.pttl(bobKeys[2]!), 200_000 + GRACE);
 
     expect(await raw.pttl(epochKey!)).toBe(-1);
     expectWithin(await raw.pttl(offsetKey), 7 * 24 * 3_600_000);

@@ -33,7 +33,11 @@ async function callSetup(caller: TestClient, callee: TestClient, callerId: strin
   await expectAt(callee, ['hangup']);
 }
 
-export function describeClusterScenarios(label: string, options: () => ClusterOptions, { calls = 200 } = {}): void {
+/**
+ * `unroutable`: whether a mandatory publish to a channel no node has bound comes back (in-memory
+ * and routed; false for fanout, where every connected node takes everything and the Store decides).
+ */
+export function describeClusterScenarios(label: string, options: () => ClusterOptions, { calls = 200, unroutable = true } = {}): void {
   describe(`three nodes (${label})`, () => {
     let cluster: Cluster;
     beforeEach(async () => (cluster = await startCluster(3, options())));
@@ -101,6 +105,29 @@ export function describeClusterScenarios(label: string, options: () => ClusterOp
       const callee = await cluster.connect(2, { sub: `b-${run}` });
       await caller.ok({ type: 'signal', to: `user:b-${run}`, callId: 'x', signal: { kind: 'invite', media: 'audio' } });
       expect(await callee.next('signal')).toMatchObject({ from: { userId: `a-${run}` } });
+    });
+
+    it('relays a burst of candidates sent back to back (one broker message on RabbitMQ) as that many deliveries, in order, each acked; to a peer away, each acked queued and replayed in order', async () => {
+      const run = Math.random().toString(36).slice(2, 8);
+      const calleeId = { sub: `callee-${run}`, role: 'patient', contacts: [`caller-${run}`] };
+      const caller = await cluster.connect(0, { sub: `caller-${run}`, role: 'caregiver', patients: [`callee-${run}`] });
+      const callee = await cluster.connect(1, calleeId);
+      const burst = (from: number) => Array.from({ length: 20 }, (_, i) => caller.request({ type: 'signal', to: `user:callee-${run}`, callId: 'b', signal: ice(from + i) } as never));
+      const answers = await Promise.all(burst(0));
+      expect(answers.map((a) => a.type === 'ack' && (a.result ?? 'plain'))).toEqual(new Array(20).fill('plain'));
+      const got = [];
+      for (let i = 0; i < 20; i++) got.push(await callee.next('signal'));
+      expect(got.map((s) => s.signal)).toEqual(Array.from({ length: 20 }, (_, i) => ice(i)));
+      expect(callee.gaps).toEqual([]);
+      // away: no node has the callee's channel bound, so each comes back (queued), and each is kept for it
+      await cluster.drop(callee);
+      const away = await Promise.all(burst(20));
+      expect(away.map((a) => a.type === 'ack' && (a.result ?? 'plain'))).toEqual(new Array(20).fill(unroutable ? { queued: true } : 'plain'));
+      const resumed = await cluster.resume(2, calleeId, callee);
+      const replayed = [];
+      for (let i = 0; i < 20; i++) replayed.push(await resumed.next('signal'));
+      expect(replayed.map((s) => s.signal)).toEqual(Array.from({ length: 20 }, (_, i) => ice(20 + i)));
+      expect(resumed.gaps).toEqual([]);
     });
   });
 }

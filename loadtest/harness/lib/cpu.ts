@@ -25,6 +25,9 @@ function role(pid: number): string {
   } catch {
     return 'other';
   }
+  // compare.ts runs two clusters side by side, each labelled after src/main.ts
+  const side = /src\/main\.ts side=([^\s)]+)/.exec(cmd);
+  if (side) return `tether nodes (${side[1]})`;
   if (cmd.includes('src/main.ts')) return 'tether nodes';
   if (cmd.includes('beam.smp')) return 'rabbitmq';
   if (cmd.includes('redis-server')) return 'redis';

@@ -77,10 +77,13 @@ export async function startCluster(
   topology: 'routed' | 'fanout' = 'routed',
   env: Record<string, string> = {},
   nodeFlags?: readonly string[],
+  side?: { root?: string | undefined; label?: string },
 ): Promise<LocalCluster> {
   const cluster = await startLocalCluster({
     nodes,
     ...(nodeFlags ? { nodeFlags } : {}),
+    ...(side?.root ? { root: side.root } : {}),
+    ...(side?.label ? { label: side.label } : {}),
     port: 0,
     topology,
     loadBalancer: false,

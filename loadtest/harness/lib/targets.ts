@@ -5,7 +5,7 @@
 import type { IdleMemoryResult } from '../scenarios/idle-memory.ts';
 import type { SafetyAlertsResult } from '../scenarios/safety-alerts.ts';
 import type { TopologyResult } from '../scenarios/topologies.ts';
-import { type LadderResult, stepAt } from './open-loop.ts';
+import { type LadderResult, type StepResult, stepAt } from './open-loop.ts';
 import { round } from './stats.ts';
 
 export interface Target {
@@ -33,7 +33,16 @@ export function relayTargets(relay: RelayResults): Target[] {
   const s = stepAt(socketio, common);
   const p99Ratio = t && s && s.latencyMs.p99 > 0 ? round(t.latencyMs.p99 / s.latencyMs.p99) : null;
   const amqpRatio = amqp.maxSustained > 0 ? round(tether.maxSustained / amqp.maxSustained) : null;
+  const [tCpu, sCpu] = [t && serverMicros(t), s && serverMicros(s)];
+  const cpuRatio = tCpu && sCpu ? round(tCpu / sCpu) : null;
   return [
+    {
+      name: `relay CPU per message (servers, broker, Redis) vs Socket.IO at ${common}/s offered`,
+      goal: '<= 1.0x',
+      measured: `Tether ${tCpu ?? '-'} µs vs Socket.IO ${sCpu ?? '-'} µs`,
+      ratio: cpuRatio,
+      pass: cpuRatio === null ? null : cpuRatio <= 1,
+    },
     {
       name: 'relay rate vs Socket.IO + redis-adapter',
       goal: '>= 1.5x (aim 2x)',
@@ -56,6 +65,12 @@ export function relayTargets(relay: RelayResults): Target[] {
       pass: amqpRatio === null ? null : amqpRatio >= 0.7,
     },
   ];
+}
+
+/** µs of CPU per delivered message used by the processes under test (not the load generator). */
+function serverMicros(step: StepResult): number | null {
+  const cores = Object.entries(step.cpu.cores).filter(([name]) => name !== 'load generator' && name !== 'other');
+  return step.throughput > 0 ? Math.round((cores.reduce((sum, [, c]) => sum + c, 0) * 1e6) / step.throughput) : null;
 }
 
 export function memoryTarget(memory: IdleMemoryResult): Target {
