@@ -540,4 +540,22 @@ describe('session core regressions', () => {
     for (let i = 0; i < 3; i++) got.push(await pat.next('signal'));
     expect(got.map((s) => s.signal)).toEqual([offer, ice(1), ice(2)]);
   });
+
+  it('21. a node that renewed presence too late (it stalled) registers its sessions again: the record another node detached is attached again, its rooms rejoined', async () => {
+    const interceptor = new Interceptor();
+    cluster = await startCluster(2, { config: { PRESENCE_TTL_MS: 300 }, intercept: (i) => (i === 1 ? interceptor : undefined) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(1, patId);
+    for (const client of [carol, pat]) await client.ok({ type: 'subscribe', channel: 'room:care-1' });
+    const record = () => cluster.data.sessions.get(pat.welcome.sessionId)!.record!;
+    // node 1 stalls: its next renewal hangs, so its sessions lapse and node 0 claims them
+    const stalled = interceptor.hold('store.touchSessions:before');
+    await stalled.reached;
+    await carol.next('presence', (p) => p.event === 'left' && p.from.userId === 'pat');
+    expect(record().attached).toBe(false);
+    stalled.release();
+    await expect.poll(() => record().attached).toBe(true);
+    await expect.poll(async () => (await cluster.nodes[0]!.store.roomMembers('care-1', Date.now())).map((m) => m.userId)).toContain('pat');
+    await pat.ok({ type: 'ping' }); // never disconnected
+  });
 });

@@ -18,7 +18,9 @@ const REGISTER_CHUNK = 1_000;
  * is registered again, in batches (`registerAgain`: a record the Store lost is recreated, one a
  * resume took over meanwhile closes the session here), and rejoins its rooms; and for one TTL no
  * session is claimed as lapsed, so sessions of nodes that have not renewed yet are not mistaken
- * for dead ones. A claimed session stays resumable for the resume window.
+ * for dead ones. A claimed session stays resumable for the resume window. When this node itself
+ * renewed too late (it stalled past its sessions' deadline), its sessions are registered again the
+ * same way: a record another node detached meanwhile is attached again, rooms are rejoined.
  */
 export class PresenceKeeper {
   private readonly ctx: CoreContext;
@@ -29,6 +31,8 @@ export class PresenceKeeper {
   /** no lapsed sessions are claimed before this time (ms) */
   private claimAfter = 0;
   private running: Promise<void> | null = null;
+  /** the presence deadline of the latest renewal that went through; null before the first */
+  private renewedUntil: number | null = null;
   /** a restore is in progress / another was asked for meanwhile */
   private restoring = false;
   private restoreAgain = false;
@@ -56,11 +60,16 @@ export class PresenceKeeper {
    * session again, as after an outage; a call during a pass asks for one more pass after it.
    */
   storeLost(): void {
+    this.registerSoon('the store has no record of sessions held here: registering them again');
+  }
+
+  /** A registration pass now, or one more after the pass in progress. */
+  private registerSoon(why: string, fields: Record<string, unknown> = {}): void {
     if (this.restoring) {
       this.restoreAgain = true;
       return;
     }
-    this.ctx.logger.warn('the store has no record of sessions held here: registering them again');
+    this.ctx.logger.warn(fields, why);
     this.lastRestore = this.restore();
   }
 
@@ -134,11 +143,17 @@ export class PresenceKeeper {
     try {
       await ctx.ends.flush();
       const live = this.live();
+      // renewed too late (this node stalled, or its store calls hung): another node may have
+      // claimed its sessions as lapsed (records detached, rooms told they left)
+      const lateMs = this.renewedUntil === null ? 0 : ctx.now() - this.renewedUntil;
+      const until = ctx.now() + ctx.limits.presenceTtlMs;
       if (live.length > 0) {
-        await ctx.store.touchSessions(live.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), ctx.now() + ctx.limits.presenceTtlMs);
+        await ctx.store.touchSessions(live.map((s) => ({ member: s.sender, nodeId: ctx.nodeId })), until);
         // one that ended while this renewal was on its way must not stay live
         await this.endAgain(live.filter((s) => s.ended));
       }
+      this.renewedUntil = until;
+      if (lateMs > 0 && live.length > 0) this.registerSoon("presence renewed too late: registering this node's sessions again", { lateMs });
       // after an outage other nodes need one renewal round before their sessions count as lapsed
       if (ctx.now() < this.claimAfter) return;
       const lapsed = await ctx.store.claimLapsed(ctx.now(), CLAIM_BATCH, ctx.now() + ctx.limits.resumeWindowMs);

@@ -36,7 +36,10 @@ export class MemorySessions {
       // a node with no epoch for a session that has a record lost the reply that created it: only
       // that node could have made it, since nobody can resume a session whose welcome had no token
       if (entry.record && (epoch === null || entry.record.epoch >= epoch)) {
-        return entry.record.epoch === epoch || epoch === null ? { epoch: entry.record.epoch } : 'taken';
+        if (entry.record.epoch !== epoch && epoch !== null) return 'taken';
+        // held by the caller, which is live: detached meanwhile (its lapse was claimed) it is attached again
+        if (!entry.record.attached) Object.assign(entry.record, { attached: true, until: now + entry.record.attachedTtlMs });
+        return { epoch: entry.record.epoch };
       }
       if (!entry.record && this.d.wasForgotten(record.member.sessionId)) return 'taken';
       entry.record = this.newRecord(record, now, seq, epoch ?? undefined);

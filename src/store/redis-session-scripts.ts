@@ -133,7 +133,8 @@ export const OPEN = new LuaScript('openSession', `${SESSION_HELPERS}\nreturn new
  * ARGV: now, then per session: id, record (11 fields), epoch ('' for none), seq. Per session: its
  * epoch, or 'taken'. A record held at a higher epoch is taken (a resume elsewhere); at a lower one
  * it is replaced (a stale owner recreated it first after Redis lost its data); a missing one is
- * recreated at the caller's epoch, so its writes in flight stay valid, unless it was forgotten.
+ * recreated at the caller's epoch, so its writes in flight stay valid, unless it was forgotten; one
+ * held at the caller's epoch but detached (another node claimed its lapse) is attached again.
  */
 export const REREGISTER = new LuaScript(
   'registerAgain',
@@ -141,9 +142,18 @@ export const REREGISTER = new LuaScript(
 local now, out = tonumber(ARGV[4]), {}
 for i = 5, #ARGV, 14 do
   local id, epoch = ARGV[i], ARGV[i + 12]
-  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret', 'attached', 'ttl', 'uid')
   if f[2] and (epoch == '' or tonumber(f[1]) >= tonumber(epoch)) then
-    if epoch == '' or f[1] == epoch then out[#out + 1] = f[1] else out[#out + 1] = 'taken' end
+    if epoch == '' or f[1] == epoch then
+      -- held by the caller, which is live: detached meanwhile (its lapse was claimed), attached again
+      if f[3] == '0' then
+        redis.call('HSET', skey(id), 'attached', '1', 'until', int(now + tonumber(f[4])))
+        settle(id, f[5])
+      end
+      out[#out + 1] = f[1]
+    else
+      out[#out + 1] = 'taken'
+    end
   elseif not f[2] and was_forgotten(id) then
     out[#out + 1] = 'taken'
   elseif epoch == '' then

@@ -33,7 +33,8 @@ export interface SessionRecords {
    * meanwhile) or it was forgotten meanwhile. A record at a lower epoch is replaced: after a data
    * loss a stale owner may have recreated it first. `epoch: null` (the node never got the reply that
    * created the record) adopts a record that exists: nobody else can hold a session whose
-   * welcome carried no resume token.
+   * welcome carried no resume token. A record kept at `epoch` but detached (another node claimed
+   * the session as lapsed while this one stalled) is attached again: the caller holds it live.
    */
   registerAgain(sessions: readonly Reregistration[], now: number): Promise<Reregistered[]>;
   /** Replaces the session's subscriptions (the channels a resume restores). */

@@ -237,6 +237,20 @@ export function sessionsContract(t: ContractContext): void {
     expect(await a.takeOver(request(lost, 6), now)).toEqual({ complete: false });
   });
 
+  it('registerAgain attaches again a record claimed as lapsed while its node stalled: it stays owed direct signals past the resume window', async () => {
+    const pat = member('pat', 'patient');
+    const now = Date.now();
+    const rec = record(pat, { attachedTtlMs: 600_000 });
+    const epoch = await a.openSession(rec, now);
+    await live(a, now + 1_000, pat);
+    // the node stalls; another one claims the lapse: detached, resumable for 5 s
+    expect((await b.claimLapsed(now + 2_000, 10, now + 7_000)).map((l) => l.member.sessionId)).toContain(pat.sessionId);
+    expect(await a.registerAgain([{ record: rec, epoch, seq: 0 }], now + 3_000)).toEqual([{ epoch }]);
+    await live(a, now + 60_000, pat);
+    const [kept] = await b.appendDirect([direct(pat.userId, 'f')], now + 30_000);
+    expect(kept).toMatchObject({ kind: 'kept', sessions: 1 });
+  });
+
   it('registerAgain after a data loss: the higher epoch wins, whichever node registers first', async () => {
     const rec = record(member('p', 'patient'));
     const now = Date.now();
