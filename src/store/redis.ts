@@ -53,7 +53,7 @@ export interface RedisStoreOptions {
    * this long; default 15 min
    */
   sessionGraceMs?: number;
-  /** ms without any reply while a command waits before the connection is recycled (ReplyWatchdog); default 1000 */
+  /** ms without any reply while a command waits before the connection is recycled (ReplyWatchdog); default 3000: a storm on two shared cores can starve Redis (or the reading of its replies) for over a second */
   commandTimeoutMs?: number;
   /** ms allowed to open a connection; default 2000 */
   connectTimeoutMs?: number;
@@ -101,7 +101,7 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.logger = options.logger;
-    const commandTimeout = options.commandTimeoutMs ?? 1000;
+    const commandTimeout = options.commandTimeoutMs ?? 3000;
     this.client = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
