@@ -1,4 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+
+/** each secret prepared once: preparing the key is a fifth of an HMAC's cost on a short token */
+const keys = new WeakMap<Uint8Array, KeyObject>();
+
+function keyOf(secret: Uint8Array): KeyObject {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(secret)));
+  return key;
+}
 
 /** Why an HS256 token was refused; the message never contains the token. */
 export class Hs256Error extends Error {
@@ -36,7 +45,7 @@ export function verifyHs256(token: string, options: Hs256Options): Record<string
   const header = decodeSegment(head, 'header');
   if (header.alg !== 'HS256') throw new Hs256Error('token algorithm is not HS256');
   if (header.crit !== undefined) throw new Hs256Error('token names critical extensions');
-  const expected = createHmac('sha256', options.secret).update(`${head}.${body}`).digest();
+  const expected = createHmac('sha256', keyOf(options.secret)).update(`${head}.${body}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Hs256Error('signature verification failed');
   const claims = decodeSegment(body, 'claims');
