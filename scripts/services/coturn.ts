@@ -14,9 +14,9 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/free-port.ts';
 
 export interface CoturnInstance {
   /** `turn:127.0.0.1:<port>` (UDP; add `?transport=tcp` for TCP) */
@@ -118,15 +118,4 @@ function stunBinding(port: number): Promise<boolean> {
     socket.on('error', () => done(false));
     socket.send(request, port, '127.0.0.1');
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }

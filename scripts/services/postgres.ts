@@ -16,10 +16,10 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { freePort } from '../../test/support/free-port.ts';
 
 export interface PostgresInstance {
   /** `postgres://tether@127.0.0.1:<port>/postgres`; the same across kill / start */
@@ -197,17 +197,6 @@ async function waitReady(url: string, proc: ChildProcess): Promise<void> {
     delay = Math.min(delay * 2, 200);
   }
   throw new Error(`no answer within ${READY_DEADLINE_MS} ms: ${String(lastError)}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /**
