@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CallEndReason, CallKind, CallMedia, CallState, Sender } from '../protocol/index.ts';
+import { type SentinelSettings, sideStoreConnection } from '../store/redis-connection.ts';
 import { ScriptRunner, arrayReply, stringReply } from '../store/redis-scripts.ts';
 import { StoreError } from '../store/store.ts';
 import { newRecord } from './call-rules.ts';
@@ -10,10 +11,10 @@ import { CREATE, DUE_CALLS, MARK_WOKEN, RINGING_FOR, TRANSITION } from './redis-
 export interface RedisCallStoreOptions {
   /** as RedisStoreOptions.url: every node of a cluster must use the same Redis */
   url: string;
-  sentinel?: { addresses: readonly string[]; master: string; password?: string | undefined };
+  sentinel?: SentinelSettings;
   /** the store's key prefix (REDIS_PREFIX); call keys are `<prefix>call:...` */
   prefix?: string;
-  /** ms a command may wait for its reply; default 1 000 */
+  /** ms a command may wait for its reply; default 3 000 (as the session Store: a storm can starve Redis for a second) */
   commandTimeoutMs?: number;
 }
 
@@ -30,26 +31,8 @@ export class RedisCallStore implements CallStore {
   private readonly scripts: ScriptRunner;
 
   constructor(options: RedisCallStoreOptions) {
-    const timeout = options.commandTimeoutMs ?? 1_000;
-    this.client = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: timeout,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
-      ...(options.sentinel && {
-        sentinels: options.sentinel.addresses.map((address) => {
-          const at = address.lastIndexOf(':');
-          return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-        }),
-        name: options.sentinel.master,
-        sentinelPassword: options.sentinel.password,
-      }),
-    });
-    // failures reach the callers as StoreError; the connection reports nothing else worth a crash
-    this.client.on('error', () => {});
+    const timeout = options.commandTimeoutMs ?? 3_000;
+    this.client = sideStoreConnection(options.url, options.sentinel, timeout);
     this.scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', GRACE_MS);
   }
 

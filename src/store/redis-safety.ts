@@ -1,16 +1,17 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type OutboxItem, SAFETY_RETENTION_MS, type SafetyCommit, type SafetyStore, type StoredPatient, type StoredZones } from '../safety/safety-store.ts';
 import { ACK_OUTBOX, CLAIM_DUE, CLAIM_OUTBOX, COMMIT, LOAD, PUT_ZONES } from './redis-safety-scripts.ts';
+import { type SentinelSettings, sideStoreConnection } from './redis-connection.ts';
 import { ScriptRunner, arrayReply } from './redis-scripts.ts';
 import { StoreError } from './store.ts';
 
 export interface RedisSafetyStoreOptions {
   /** as RedisStoreOptions.url: every node of a cluster must use the same Redis */
   url: string;
-  sentinel?: { addresses: readonly string[]; master: string; password?: string | undefined };
+  sentinel?: SentinelSettings;
   /** the store's key prefix (REDIS_PREFIX); safety keys are `<prefix>safety:...` */
   prefix?: string;
-  /** ms a command may wait for its reply; default 1 000 */
+  /** ms a command may wait for its reply; default 3 000 (as the session Store: a storm can starve Redis for a second) */
   commandTimeoutMs?: number;
   /** ms a patient's document is kept after its last change; default 30 days */
   retentionMs?: number;
@@ -30,28 +31,9 @@ export class RedisSafetyStore implements SafetyStore {
   private readonly retentionMs: number;
 
   constructor(options: RedisSafetyStoreOptions) {
-    const timeout = options.commandTimeoutMs ?? 1_000;
+    const timeout = options.commandTimeoutMs ?? 3_000;
     this.retentionMs = options.retentionMs ?? SAFETY_RETENTION_MS;
-    this.client = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: timeout,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
-      ...(options.sentinel && {
-        sentinels: options.sentinel.addresses.map((address) => {
-          const at = address.lastIndexOf(':');
-          return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-        }),
-        name: options.sentinel.master,
-        sentinelPassword: options.sentinel.password,
-      }),
-    });
-    // failures reach the callers as StoreError; the connection reports nothing else worth a crash
-    this.client.on('error', () => {});
+    this.client = sideStoreConnection(options.url, options.sentinel, timeout, true);
     this.scripts = new ScriptRunner(this.client, options.prefix ?? 'tether:', GRACE_MS);
   }
 

@@ -27,6 +27,7 @@ import type {
 } from './store.ts';
 import { StoreError } from './store.ts';
 import { ReplyWatchdog } from './reply-watchdog.ts';
+import { type SentinelSettings, sentinelOptions } from './redis-connection.ts';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://...`; with `sentinel`, its host and port are not used */
@@ -35,7 +36,7 @@ export interface RedisStoreOptions {
    * Find the primary through Redis Sentinel: every (re)connect asks the Sentinels for the current
    * primary of `master` and checks its role, so after a failover the store follows the new one.
    */
-  sentinel?: { addresses: readonly string[]; master: string; password?: string | undefined };
+  sentinel?: SentinelSettings;
   /** namespace of every key; default `tether:`. Clusters sharing one Redis need distinct prefixes. */
   prefix?: string;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -113,12 +114,7 @@ export class RedisStore implements Store {
       // next one, on a timer that close() can cancel
       retryStrategy: () => null,
       ...(options.sentinel && {
-        sentinels: options.sentinel.addresses.map((address) => {
-          const at = address.lastIndexOf(':');
-          return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-        }),
-        name: options.sentinel.master,
-        sentinelPassword: options.sentinel.password,
+        ...sentinelOptions(options.sentinel),
         // one pass over the Sentinels per attempt; `scheduleReconnect` paces the next
         sentinelRetryStrategy: () => null,
       }),
