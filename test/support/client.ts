@@ -42,12 +42,16 @@ export class TestClient {
     });
   }
 
-  /** Connects and waits for `welcome`; `resume` asks to resume a session (see welcome.resume). */
+  /**
+   * Connects and waits for `welcome`; `resume` asks to resume a session (see welcome.resume);
+   * `early` frames are sent as soon as the socket opens, before the welcome (the server queues them).
+   */
   static async connect(
     url: string,
     token: string,
     options: WebSocket.ClientOptions = {},
     resume?: { token: string; lastSeq: number },
+    early: ReadonlyArray<ClientMessageInput | Record<string, unknown>> = [],
   ): Promise<TestClient> {
     const query = new URLSearchParams({ token });
     if (resume) {
@@ -58,6 +62,7 @@ export class TestClient {
     const client = new TestClient(ws);
     client.seen = resume?.lastSeq ?? 0;
     await once(ws, 'open');
+    for (const frame of early) client.send(frame);
     // a connection closed before its welcome (1013, a refused resume) rejects instead of hanging
     const closedFirst = client.closed.then(({ code, reason }) => {
       throw new Error(`closed with ${code} (${reason}) before welcome`);
