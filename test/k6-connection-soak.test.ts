@@ -5,11 +5,10 @@
  * when a node is down, when a node dies during the hold, when answers are lost, when a VU dies,
  * and when nothing was recorded at all.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../scripts/local-cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../scripts/local-cluster.ts';
 import { startFakeTether } from './support/fake-tether.ts';
-import { freePort } from './support/free-port.ts';
-import { checkResult, count, runK6 } from './support/k6.ts';
+import { checkResult, count, runK6, startK6Cluster } from './support/k6.ts';
 import { httpBase, metricValue, untilMetric } from './support/node-metrics.ts';
 
 const SCRIPT = 'loadtest/k6/connection-soak.ts';
@@ -25,16 +24,7 @@ describe('k6 connection-soak.ts', () => {
   let dead: string;
 
   beforeAll(async () => {
-    cluster = await startLocalCluster({
-      nodes: 3,
-      port: 0,
-      topology: 'routed',
-      loadBalancer: false,
-      rabbitmqUrl: inject('rabbitmqUrl'),
-      redisUrl: inject('redisUrl'),
-      env: { LOG_LEVEL: 'warn' },
-    });
-    dead = `ws://127.0.0.1:${await freePort()}/ws`;
+    ({ cluster, dead } = await startK6Cluster());
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();

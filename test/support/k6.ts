@@ -11,6 +11,9 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
+import { type LocalCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import { freePort } from './free-port.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const RUNNER = join(ROOT, 'loadtest/harness/k6-shim/run.ts');
@@ -63,4 +66,21 @@ export function count(run: K6Run, metric: string): number {
 /** Passes and fails of one check, by name. */
 export function checkResult(run: K6Run, name: string): { passes: number; fails: number } {
   return run.summary.root_group.checks[name] ?? { passes: 0, fails: 0 };
+}
+
+/**
+ * What a k6 script's tests run against: three routed node processes on the suite's RabbitMQ and
+ * Redis, and a node URL nothing listens at (for the runs that must fail).
+ */
+export async function startK6Cluster(): Promise<{ cluster: LocalCluster; dead: string }> {
+  const cluster = await startLocalCluster({
+    nodes: 3,
+    port: 0,
+    topology: 'routed',
+    loadBalancer: false,
+    rabbitmqUrl: inject('rabbitmqUrl'),
+    redisUrl: inject('redisUrl'),
+    env: { LOG_LEVEL: 'warn' },
+  });
+  return { cluster, dead: `ws://127.0.0.1:${await freePort()}/ws` };
 }
