@@ -1,5 +1,6 @@
 import type { AlertEvent, AlertView } from '../../src/protocol/index.ts';
 import type { TetherClient } from './client.ts';
+import { shareSubscription } from './shared-subscription.ts';
 
 /** What changed in a watched patient's alerts. */
 export interface AlertChange {
@@ -21,8 +22,6 @@ export interface AlertWatch {
   /** Stops delivering; unsubscribes when no other watch of this client follows the patient. */
   stop(): Promise<void>;
 }
-
-const watchers = new WeakMap<TetherClient, Map<string, number>>();
 
 /** True when `next` is a later view of the alert than `known` (acknowledged wins, then the higher level). */
 export function isNewerAlert(next: AlertView, known: AlertView | undefined): boolean {
@@ -74,31 +73,15 @@ export async function watchAlerts(client: TetherClient, patientId: string, liste
       if (welcome.resumed?.ok && welcome.subscriptions.includes(channel)) client.subscribe(channel).catch(() => {});
     }),
   ];
-  const counts = watchers.get(client) ?? new Map<string, number>();
-  watchers.set(client, counts);
-  counts.set(channel, (counts.get(channel) ?? 0) + 1);
-  const release = (): boolean => {
-    off.forEach((unlisten) => unlisten());
-    const left = (counts.get(channel) ?? 1) - 1;
-    if (left > 0) counts.set(channel, left);
-    else counts.delete(channel);
-    return left === 0;
-  };
-  try {
-    await client.subscribe(channel);
-  } catch (error) {
-    release();
-    throw error;
-  }
+  const release = await shareSubscription(client, channel, off);
   return {
     patientId,
     get open() {
       return open;
     },
     async stop() {
-      if (stopped) return;
       stopped = true;
-      if (release()) await client.unsubscribe(channel);
+      await release();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Position, Sender } from '../../src/protocol/index.ts';
 import { locationChannel } from './channels.ts';
 import type { TetherClient } from './client.ts';
+import { shareSubscription } from './shared-subscription.ts';
 
 /** One position of a watched patient. */
 export interface LocationFix {
@@ -21,9 +22,6 @@ export interface LocationWatch {
   /** Stops delivering; unsubscribes when no other watch of this client follows the patient. */
   stop(): Promise<void>;
 }
-
-/** How many watches of each client follow each channel, so one `stop()` does not end the others. */
-const watchers = new WeakMap<TetherClient, Map<string, number>>();
 
 /**
  * For caregivers: follows `patientId`'s location. Subscribes to `location:<patientId>` and
@@ -64,31 +62,15 @@ export async function watchLocation(client: TetherClient, patientId: string, onF
       );
     }),
   ];
-  const counts = watchers.get(client) ?? new Map<string, number>();
-  watchers.set(client, counts);
-  counts.set(channel, (counts.get(channel) ?? 0) + 1);
-  const release = (): boolean => {
-    off.forEach((unlisten) => unlisten());
-    const left = (counts.get(channel) ?? 1) - 1;
-    if (left > 0) counts.set(channel, left);
-    else counts.delete(channel);
-    return left === 0;
-  };
-  try {
-    await client.subscribe(channel);
-  } catch (error) {
-    release();
-    throw error;
-  }
+  const release = await shareSubscription(client, channel, off);
   return {
     patientId,
     get last() {
       return last;
     },
     async stop() {
-      if (stopped) return;
       stopped = true;
-      if (release()) await client.unsubscribe(channel);
+      await release();
     },
   };
 }
