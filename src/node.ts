@@ -1,5 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyListenOptions } from 'fastify';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import { DEV_ISSUER, DEV_SECRET } from './auth/dev-tokens.ts';
 import { createVerifier, type VerifierOptions } from './auth/verifier.ts';
@@ -38,6 +38,7 @@ import { MemorySafetyStore } from './store/memory-safety.ts';
 import type { Store } from './store/store.ts';
 import { MemoryStore } from './store/memory.ts';
 import { Gateway } from './transport/gateway.ts';
+import { addAcceptQueues, assertPortFree, closeAcceptQueues } from './transport/listeners.ts';
 import { registerDevTokenRoute, registerOpsRoutes } from './transport/http-routes.ts';
 
 export interface NodeDeps {
@@ -94,6 +95,8 @@ export class TetherNode {
   private readonly app: FastifyInstance;
   private draining = false;
   private started = false;
+  /** the listening sockets beyond the HTTP server's own (LISTEN_SOCKETS) */
+  private acceptQueues: NetServer[] = [];
 
   constructor(config: Config, deps: NodeDeps = {}) {
     this.config = config;
@@ -249,7 +252,13 @@ export class TetherNode {
 
   async start(): Promise<{ port: number }> {
     await Promise.all([this.bus.start(), this.store.start(), this.records.start(), this.callStore.start(), this.safetyStore.start()]);
-    await this.app.listen({ host: this.config.HOST, port: this.config.PORT, backlog: this.config.LISTEN_BACKLOG });
+    const { LISTEN_SOCKETS: sockets, LISTEN_BACKLOG: backlog } = this.config;
+    if (sockets > 1) await assertPortFree(this.config.HOST, this.config.PORT);
+    // fastify hands these options to net.Server#listen, which knows reusePort; its types do not
+    const listen: FastifyListenOptions & { reusePort: boolean } = { host: this.config.HOST, port: this.config.PORT, backlog, reusePort: sockets > 1 };
+    await this.app.listen(listen);
+    const bound = this.app.server.address() as AddressInfo;
+    this.acceptQueues = await addAcceptQueues(this.app.server, bound.address, bound.port, sockets, backlog);
     this.presence.start();
     this.calls.start();
     this.safetyTicker.start();
@@ -279,6 +288,7 @@ export class TetherNode {
     this.staleWatch.stop();
     await this.calls.stop();
     this.safetyTicker.stop();
+    closeAcceptQueues(this.acceptQueues);
     await this.app.close();
     await Promise.allSettled([this.bus.close(), this.store.close(), this.records.close(), this.callStore.close(), this.safetyStore.close(), this.webhook.close()]);
     this.logger.info('stopped');
