@@ -10,22 +10,34 @@
  * - `{ cmd: 'status' }`: `{ open, dropped }`: sockets open now, and closed by the server so far
  * - `{ cmd: 'close' }`: cuts every connection and exits
  *
- * Heartbeats need nothing here: `ws` answers the server's pings by itself.
+ * Connections are IdleSockets (lib/idle-socket.ts), not `ws` clients: a storm measures the node,
+ * and `ws`'s client cost the load clients a whole core of the machine's two. They answer the
+ * server's pings themselves.
  */
-import { LoadClient } from '../lib/tether-client.ts';
+import { IdleSocket } from '../lib/idle-socket.ts';
 import { devToken } from '../lib/tokens.ts';
 
 const CONCURRENCY = 50;
+/**
+ * Connection i connects from source address `localAddress(i)`, one of 64 per worker in 127/8.
+ * From one address, 18,000 connections plus the TIME_WAIT left by each storm's cut fill most of
+ * the 28,000 ephemeral ports, and the kernel then spends its time searching for a free one (the
+ * load clients burned a core in system time); real clients come from many addresses anyway.
+ */
+const octet = 1 + (process.pid % 254);
+const localAddress = (i: number): string => `127.${octet}.0.${1 + (i % 64)}`;
 const prefix = `im-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-const clients: LoadClient[] = [];
+const clients: IdleSocket[] = [];
 const tokens: string[] = [];
 let dropped = 0;
 let stormActive = false;
+/** the node's URL, from the first `connect` */
+let nodeUrl = '';
 
 type Command = { cmd: 'connect'; url: string; count: number } | { cmd: 'storm'; count: number } | { cmd: 'status' } | { cmd: 'close' };
 
-function watch(client: LoadClient): void {
-  client.ws.once('close', () => {
+function watch(client: IdleSocket): void {
+  client.socket.once('close', () => {
     if (!stormActive) dropped++;
   });
 }
@@ -51,11 +63,12 @@ async function timedAll(count: number, limit: number, job: (i: number) => Promis
 }
 
 async function connect(url: string, count: number): Promise<object> {
+  nodeUrl = url;
   const from = clients.length;
   for (let i = from; i < from + count; i++) tokens[i] = await devToken({ sub: `${prefix}-${i}`, role: 'patient' });
   const t0 = performance.now();
   const times = await timedAll(count, CONCURRENCY, async (k) => {
-    const client = await LoadClient.connect(url, tokens[from + k]!, { timeoutMs: 60_000 });
+    const client = await IdleSocket.connect(url, tokens[from + k]!, { timeoutMs: 60_000, localAddress: localAddress(from + k) });
     clients[from + k] = client;
     watch(client);
   });
@@ -66,25 +79,20 @@ async function connect(url: string, count: number): Promise<object> {
 async function storm(count: number): Promise<object> {
   const victims = clients.slice(0, count).map((client, i) => ({ client, i }));
   stormActive = true;
-  await Promise.all(
-    victims.map(({ client }) => {
-      const closed = new Promise((resolve) => client.ws.once('close', resolve));
-      client.ws.terminate();
-      return closed;
-    }),
-  );
+  await Promise.all(victims.map(({ client }) => client.cut()));
   stormActive = false;
-  const url = victims[0]!.client.ws.url.split('?')[0]!;
   let resumed = 0;
   const notResumed: Record<string, number> = {};
   const t0 = performance.now();
   const times = await timedAll(victims.length, victims.length, async (k) => {
     const { client, i } = victims[k]!;
-    const resume = client.welcome.resume ? { token: client.welcome.resume.token, lastSeq: client.lastSeq } : undefined;
-    const next = await LoadClient.connect(url, tokens[i]!, { timeoutMs: 60_000, ...(resume ? { resume } : {}) });
-    if (next.welcome.resumed?.ok) resumed++;
+    const token = client.welcome?.resume?.token;
+    const resume = token ? { token, lastSeq: client.lastSeq } : undefined;
+    const next = await IdleSocket.connect(nodeUrl, tokens[i]!, { timeoutMs: 60_000, localAddress: localAddress(i), ...(resume ? { resume } : {}) });
+    const outcome = next.welcome?.resumed;
+    if (outcome?.ok) resumed++;
     else {
-      const reason = next.welcome.resumed?.reason ?? 'not asked';
+      const reason = outcome?.reason ?? 'not asked';
       notResumed[reason] = (notResumed[reason] ?? 0) + 1;
     }
     clients[i] = next;
@@ -104,10 +112,10 @@ process.on('message', (command: Command) => {
       void storm(command.count).then(reply);
       break;
     case 'status':
-      reply({ open: clients.filter((c) => c?.ws.readyState === c?.ws.OPEN).length, dropped });
+      reply({ open: clients.filter((c) => c?.open).length, dropped });
       break;
     case 'close':
-      for (const c of clients) c?.ws.terminate();
+      for (const c of clients) c?.socket.destroy();
       process.exit(0);
   }
 });
