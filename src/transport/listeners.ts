@@ -17,7 +17,8 @@ export async function addAcceptQueues(server: HttpServer, host: string, port: nu
   const extra: Server[] = [];
   try {
     for (let i = 1; i < count; i++) {
-      const listener = createServer((socket) => server.emit('connection', socket));
+      // as http.Server makes its own sockets: half-open allowed (HTTP decides), no Nagle delay
+      const listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
       extra.push(listener);
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
