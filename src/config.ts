@@ -22,7 +22,7 @@ export const ConfigSchema = z
     /** pending TCP connections the listener queues (capped by the kernel's net.core.somaxconn): a reconnect storm arrives at once */
     LISTEN_BACKLOG: int(4096, 1),
     /** listening sockets on PORT (SO_REUSEPORT), each with a backlog of its own; more than 1 needs Linux or a BSD */
-    LISTEN_SOCKETS: int(process.platform === 'linux' ? 8 : 1, 1),
+    LISTEN_SOCKETS: int(process.platform === 'linux' ? 4 : 1, 1),
     /** this node's name in logs, metrics and the welcome frame */
     NODE_ID: z.string().min(1).default(`${hostname()}-${randomBytes(3).toString('hex')}`),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
