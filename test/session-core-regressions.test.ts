@@ -559,6 +559,28 @@ describe('session core regressions', () => {
     await pat.ok({ type: 'ping' }); // never disconnected
   });
 
+  it('23. a resume whose takeover reply was lost leaves no record that only looks live: it lapses, is claimed, and ends with its resume window', async () => {
+    const interceptor = new Interceptor();
+    cluster = await startCluster(2, {
+      config: { PRESENCE_TTL_MS: 300, RESUME_WINDOW_MS: 5_000 },
+      intercept: (i) => (i === 1 ? interceptor : undefined),
+    });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(0, patId);
+    const first = pat.welcome.sessionId;
+    await cluster.drop(pat);
+    // the takeover takes effect in the store; node 1 never hears back, and opens a new session
+    interceptor.fail('store.takeOver:after', new StoreError('reply lost'));
+    const again = await cluster.resume(1, patId, pat);
+    expect(again.welcome.resumed).toEqual({ ok: false, reason: 'UNAVAILABLE' });
+    await again.close();
+    const record = () => cluster.data.sessions.get(first)?.record;
+    // before: attached for a day with nobody renewing it, and carol told `queued` all that time
+    await expect.poll(() => record()?.attached, { timeout: 10_000 }).toBe(false);
+    expect(record()!.until).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(await carol.ok(signal('user:pat', offer))).toEqual({ queued: true });
+  });
+
   // a review suspected this; it holds (frames that arrive before welcome wait until the journal is restored)
   it('22. a write resent on a resumed connection before its welcome is answered from the journal, not run twice', async () => {
     const interceptor = new Interceptor();

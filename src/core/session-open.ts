@@ -83,7 +83,8 @@ async function takeOver(session: Session, params: ResumeParams): Promise<Extract
   const { ctx, identity } = session;
   let taken: TakeOver | null;
   try {
-    taken = await ctx.store.takeOver({ ...params, userId: identity.userId }, ctx.now());
+    const liveUntil = ctx.now() + ctx.limits.presenceTtlMs;
+    taken = await ctx.store.takeOver({ ...params, userId: identity.userId, liveUntil }, ctx.now());
   } catch {
     return 'UNAVAILABLE';
   }
@@ -102,11 +103,7 @@ async function resumeWith(
   outages: number,
   welcome: (outcome: OpenOutcome) => void,
 ): Promise<void> {
-  const { ctx } = session;
-  if (session.ended) return abandon(session, true);
-  await ctx.store
-    .touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs)
-    .catch((error: unknown) => ctx.logger.warn({ err: error, sessionId: session.id }, 'presence not renewed on resume'));
+  // the takeover listed it in presence; the node's presence ticks renew it from here on
   if (session.ended) return abandon(session, true);
   try {
     await restoreChannels(session, taken.subscriptions);

@@ -104,6 +104,7 @@ export class MemorySessions {
     record.epoch = this.nextEpoch(now);
     record.attached = true;
     record.until = now + record.attachedTtlMs;
+    entry.liveUntil = request.liveUntil;
     this.handOut(entry.member.userId, record.pending);
     return {
       complete: true,

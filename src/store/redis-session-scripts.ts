@@ -279,14 +279,14 @@ return 1
 );
 
 /**
- * ARGV: sessionId, secret digest, userId, lastSeq, now. nil when not resumable; {0} when
+ * ARGV: sessionId, secret digest, userId, lastSeq, now, liveUntil. nil when not resumable; {0} when
  * incomplete (the record is dropped); else {1, epoch, member, subs, last, missed[], pending[], journal[],
  * delivered[]} with journal as flat request id, offset pairs, delivered the offsets in the log.
  */
 export const TAKE_OVER = new LuaScript(
   'takeOver',
   `${SESSION_HELPERS}
-local id, lastSeq, now = ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8])
+local id, lastSeq, now, live_until = ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local h = skey(id)
 local f = redis.call('HMGET', h, 'member', 'uid', 'secret', 'until', 'subs', 'ttl', 'last', 'hole', 'lost', 'unl')
 if not f[1] or not f[3] or f[3] ~= ARGV[5] or f[2] ~= ARGV[6] or tonumber(f[4]) <= now then return false end
@@ -300,6 +300,9 @@ if f[9] == '1' or lastSeq < hole or lastSeq > last or lastSeq < first - 1 then
 end
 local epoch = next_number(P .. 'epoch')
 redis.call('HSET', h, 'epoch', epoch, 'attached', '1', 'until', int(now + tonumber(f[6])))
+-- live from here on: renewed by the node's presence ticks, claimed once they stop (or never start)
+redis.call('ZADD', PRESENCE, int(live_until), id)
+extend(PRESENCE, ttl_for(live_until) + GRACE)
 local missed, delivered = {}, {}
 for o in string.gmatch(f[10] or '', '%d+') do delivered[#delivered + 1] = o end
 for _, entry in ipairs(log) do

@@ -91,8 +91,8 @@ export class RedisSessions {
   }
 
   async takeOver(request: ResumeRequest, now: number): Promise<TakeOver | null> {
-    const { sessionId, secret, userId, lastSeq } = request;
-    const reply = await this.scripts.call(TAKE_OVER, [sessionId, digest(secret), userId, lastSeq, now]);
+    const { sessionId, secret, userId, lastSeq, liveUntil } = request;
+    const reply = await this.scripts.call(TAKE_OVER, [sessionId, digest(secret), userId, lastSeq, now, liveUntil]);
     if (reply === null) return null;
     const [complete, epoch, member, subs, last, missed, pending, journal, delivered] = arrayReply(reply);
     if (complete !== 1) return { complete: false };

@@ -141,6 +141,12 @@ export interface ResumeRequest {
   secret: string;
   userId: string;
   lastSeq: number;
+  /**
+   * presence deadline (ms): the takeover lists the session as live until then, so a node that
+   * took it over but never heard back (a lost reply) leaves it to lapse and be claimed like any
+   * session whose node stopped renewing, not attached for a day with nobody renewing it
+   */
+  liveUntil: number;
 }
 
 export type TakeOver =

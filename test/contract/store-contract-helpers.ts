@@ -42,8 +42,8 @@ export function record(m: Member, overrides: Partial<SessionRecord> = {}, bounds
   };
 }
 
-export function request(rec: SessionRecord, lastSeq = 0): ResumeRequest {
-  return { sessionId: rec.member.sessionId, secret: rec.secret, userId: rec.member.userId, lastSeq };
+export function request(rec: SessionRecord, lastSeq = 0, liveUntil = LIVE): ResumeRequest {
+  return { sessionId: rec.member.sessionId, secret: rec.secret, userId: rec.member.userId, lastSeq, liveUntil };
 }
 
 /** Ends a session with no resume record (presence and rosters only). */

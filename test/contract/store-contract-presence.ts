@@ -101,6 +101,19 @@ describe('presence', () => {
     expect(await b.claimLapsed(T0 + 11, 0, FAR)).toEqual([]);
   });
 
+  it('takeOver lists the session live until liveUntil: a node that took it over and never renews it (a lost reply) leaves it to lapse, and it is claimed like any other', async () => {
+    const alice = member('alice', 'patient');
+    const rec = record(alice);
+    const now = Date.now();
+    await a.openSession(rec, now);
+    expect(await b.takeOver(request(rec, 0, T0 + 10), now)).toMatchObject({ complete: true });
+    expect(await a.userSessions(alice.userId, T0 + 10)).toEqual([alice]);
+    expect(mine(await a.claimLapsed(T0 + 10, 1000, now + 5_000), [alice])).toEqual([]);
+    expect(mine(await a.claimLapsed(T0 + 11, 1000, now + 5_000), [alice]).map((c) => c.member)).toEqual([alice]);
+    // detached: resumable until the claim's deadline, no longer for attachedTtlMs
+    expect(await b.takeOver(request(rec), now + 5_000)).toBeNull();
+  });
+
   it('a claimed session stays resumable, detached, until the given time, and is still owed direct messages', async () => {
     const alice = member('alice', 'patient');
     const rec = record(alice);

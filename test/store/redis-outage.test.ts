@@ -60,7 +60,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
     ['registerAgain', store.registerAgain([{ record, epoch: 1, seq: 0 }], now)],
     ['saveSubscriptions', store.saveSubscriptions(member.sessionId, 1, ['user:u'])],
     ['logDeliveries', store.logDeliveries([{ sessionId: member.sessionId, epoch: 1, frames: [{ seq: 1, frame: '{}' }] }])],
-    ['takeOver', store.takeOver({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0 }, now)],
+    ['takeOver', store.takeOver({ sessionId: member.sessionId, secret: 's', userId: 'u', lastSeq: 0, liveUntil: now + 1_000 }, now)],
     ['recordRequests', store.recordRequests([{ sessionId: member.sessionId, requestId: 'r' }])],
     ['appendDirect', store.appendDirect([message], now)],
     ['voidDirect', store.voidDirect(message, 1)],
