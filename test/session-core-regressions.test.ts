@@ -581,6 +581,27 @@ describe('session core regressions', () => {
     expect(await carol.ok(signal('user:pat', offer))).toEqual({ queued: true });
   });
 
+  it('24. a stale connection (its session resumed elsewhere) that leaves a room takes nothing from the resumed session: closed with 4509, no `left`, still on the roster', async () => {
+    cluster = await startCluster(2);
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(0, patId);
+    for (const client of [carol, pat]) await client.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await carol.next('presence', (p) => p.event === 'joined' && p.from.userId === 'pat');
+    // a second copy of the app resumes the session on node 1 while the first still runs on node 0
+    const again = await cluster.resume(1, patId, pat);
+    expect(again.welcome.resumed).toMatchObject({ ok: true });
+    pat.send({ type: 'unsubscribe', channel: 'room:care-1', id: 'leave-1' });
+    const outcome = await Promise.race([pat.answer('leave-1').then((a) => a.type), pat.closed.then((c) => c.code)]);
+    expect(outcome).toBe(4509);
+    const rosterOf = async () => (await cluster.nodes[1]!.store.roomMembers('care-1', Date.now())).map((m) => m.sessionId);
+    expect(await rosterOf()).toContain(again.welcome.sessionId);
+    // node 0 announces dan after anything it announced for pat: carol has seen no `left` by then
+    const dan = await cluster.connect(0, { sub: 'dan', role: 'caregiver', rooms: ['care-*'] });
+    await dan.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await carol.next('presence', (p) => p.event === 'joined' && p.from.userId === 'dan');
+    expect(carol.received.filter((f) => f.type === 'presence' && f.event === 'left')).toEqual([]);
+  });
+
   // a review suspected this; it holds (frames that arrive before welcome wait until the journal is restored)
   it('22. a write resent on a resumed connection before its welcome is answered from the journal, not run twice', async () => {
     const interceptor = new Interceptor();

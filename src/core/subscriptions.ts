@@ -3,7 +3,7 @@ import { StoreError } from '../store/store.ts';
 import { maySubscribe } from './authorize.ts';
 import { mapped } from './bus-errors.ts';
 import { TetherError } from './errors.ts';
-import type { Session } from './session.ts';
+import { type Session, SessionEnded } from './session.ts';
 
 /**
  * Subscribe: authorize, bind through the bus, then (rooms) join the shared roster and tell the
@@ -82,10 +82,12 @@ async function undoSubscribe(session: Session, channel: string): Promise<void> {
   await ctx.relay.remove(channel, session).catch(() => {});
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
-  announce(session, channel, 'left');
-  await ctx.store
-    .leaveRoom(id, session.id)
-    .catch((error: unknown) => ctx.logger.warn({ err: error, channel }, 'roster not undone; the entry is filtered out once the session is not live'));
+  const left = await ctx.store.leaveRoom(id, session.id, session.epoch).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, channel }, 'roster not undone; the entry is filtered out once the session is not live');
+    return true;
+  });
+  // fenced: the session lives on another connection, in this room still
+  if (left) announce(session, channel, 'left');
 }
 
 async function unlessStoreDown<T>(session: Session, read: Promise<T>): Promise<T | undefined> {
@@ -108,11 +110,15 @@ export async function unsubscribe(session: Session, channel: string): Promise<vo
   saveSubscriptions(session);
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
-  announce(session, channel, 'left');
   // the unsubscribe has taken effect either way; a roster the store could not update is logged
-  await session.ctx.store
-    .leaveRoom(id, session.id)
-    .catch((error: unknown) => session.ctx.logger.warn({ err: error, channel }, 'roster not updated on leave'));
+  const left = await session.ctx.store.leaveRoom(id, session.id, session.epoch).catch((error: unknown) => {
+    session.ctx.logger.warn({ err: error, channel }, 'roster not updated on leave');
+    return true;
+  });
+  if (left) return announce(session, channel, 'left');
+  // a stale connection (the session was resumed elsewhere) takes nothing from the resumed one: closed with 4509, unanswered
+  session.takenOver();
+  throw new SessionEnded(`session ${session.id} moved on`);
 }
 
 /** Records the session's channels for resume. Best effort: a failure is logged. */

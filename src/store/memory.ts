@@ -65,12 +65,14 @@ export class MemoryStore implements Store {
     return this.liveMembers(roster, now);
   }
 
-  async leaveRoom(room: string, sessionId: string): Promise<void> {
+  async leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean> {
     this.assertUp();
+    if (epoch !== null && this.sessions.fenced(sessionId, epoch)) return false;
     const roster = this.d.rooms.get(room);
     roster?.delete(sessionId);
     if (roster?.size === 0) this.d.rooms.delete(room);
     this.d.sessions.get(sessionId)?.rooms.delete(room);
+    return true;
   }
 
   async roomMembers(room: string, now: number): Promise<Member[]> {

@@ -51,12 +51,19 @@ return roster(room, tonumber(ARGV[8]))
 /** ARGV: room, now */
 const ROOM_MEMBERS = new LuaScript('roomMembers', `${ROSTER}\nreturn roster(ARGV[4], tonumber(ARGV[5]))`);
 
-/** ARGV: room, sessionId */
+/** ARGV: room, sessionId, epoch ('' for none). 1 when applied, 0 when fenced. */
 const LEAVE_ROOM = new LuaScript(
   'leaveRoom',
   `
-redis.call('HDEL', rkey(ARGV[4]), ARGV[5])
-redis.call('SREM', skey(ARGV[5], 'rooms'), ARGV[4])
+local id, epoch = ARGV[5], ARGV[6]
+if epoch ~= '' then
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  if f[2] and f[1] ~= epoch then return 0 end
+  if not f[2] and redis.call('EXISTS', skey(id, 'gone')) == 1 then return 0 end
+end
+redis.call('HDEL', rkey(ARGV[4]), id)
+redis.call('SREM', skey(id, 'rooms'), ARGV[4])
+return 1
 `,
 );
 
@@ -170,8 +177,8 @@ export class RedisPresence {
     return this.decodeRoster(room, await this.scripts.call(JOIN_ROOM, args));
   }
 
-  async leaveRoom(room: string, sessionId: string): Promise<void> {
-    await this.scripts.call(LEAVE_ROOM, [room, sessionId]);
+  async leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean> {
+    return (await this.scripts.call(LEAVE_ROOM, [room, sessionId, epoch ?? ''])) === 1;
   }
 
   async roomMembers(room: string, now: number): Promise<Member[]> {

@@ -168,8 +168,8 @@ export class RedisStore implements Store {
     return this.run('joinRoom', () => this.presence.joinRoom(room, member, now));
   }
 
-  leaveRoom(room: string, sessionId: string): Promise<void> {
-    return this.run('leaveRoom', () => this.presence.leaveRoom(room, sessionId));
+  leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean> {
+    return this.run('leaveRoom', () => this.presence.leaveRoom(room, sessionId, epoch));
   }
 
   roomMembers(room: string, now: number): Promise<Member[]> {

@@ -30,8 +30,14 @@ export interface Rosters {
    * is live (the core always touches a session before it joins rooms).
    */
   joinRoom(room: string, member: Member, now: number): Promise<Member[]>;
-  /** Removes the session from the room; a no-op if it is not there. */
-  leaveRoom(room: string, sessionId: string): Promise<void>;
+  /**
+   * Removes the session from the room (a no-op if it is not there) and resolves true; resolves
+   * false, changing nothing, when `epoch` is fenced: the session was resumed on another
+   * connection since (its record has another epoch, or was forgotten on purpose), and the caller
+   * is a stale connection that must not take the resumed session out of its rooms. `epoch` null
+   * (a session the store never registered) is never fenced.
+   */
+  leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean>;
   roomMembers(room: string, now: number): Promise<Member[]>;
 }
 

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractContext } from './store-contract.ts';
-import { ids, member, live, bySession, endNow, T0, LIVE } from './store-contract-helpers.ts';
+import { ids, member, live, bySession, endNow, record, request, T0, LIVE } from './store-contract-helpers.ts';
 
 export function rosterContract(t: ContractContext): void {
   let a: Store;
@@ -41,9 +41,9 @@ describe('rosters', () => {
     await live(a, LIVE, alice, bob);
     await a.joinRoom(room, alice, T0);
     await b.joinRoom(room, bob, T0);
-    await b.leaveRoom(room, alice.sessionId);
+    await b.leaveRoom(room, alice.sessionId, null);
     expect(await a.roomMembers(room, T0)).toEqual([bob]);
-    await a.leaveRoom(room, bob.sessionId);
+    await a.leaveRoom(room, bob.sessionId, null);
     expect(await b.roomMembers(room, T0)).toEqual([]);
   });
 
@@ -51,10 +51,34 @@ describe('rosters', () => {
     const room = ids('room');
     const alice = member('alice', 'patient');
     await live(a, LIVE, alice);
-    await a.leaveRoom(ids('room'), alice.sessionId);
+    await a.leaveRoom(ids('room'), alice.sessionId, null);
     await a.joinRoom(room, alice, T0);
-    await b.leaveRoom(room, ids('session'));
+    await b.leaveRoom(room, ids('session'), null);
     expect(await b.roomMembers(room, T0)).toEqual([alice]);
+  });
+
+  it('leaveRoom is fenced by epoch: once the session was taken over, or forgotten on purpose, the old epoch leaves nothing', async () => {
+    const room = ids('room');
+    const alice = member('alice', 'patient');
+    await live(a, LIVE, alice);
+    const rec = record(alice);
+    const first = await a.openSession(rec, Date.now());
+    await a.joinRoom(room, alice, T0);
+    const taken = await b.takeOver(request(rec), Date.now());
+    if (!taken?.complete) throw new Error('expected a complete takeover');
+    expect(await a.leaveRoom(room, alice.sessionId, first)).toBe(false);
+    expect(await b.roomMembers(room, T0)).toEqual([alice]);
+    expect(await b.leaveRoom(room, alice.sessionId, taken.epoch)).toBe(true);
+    expect(await b.roomMembers(room, T0)).toEqual([]);
+    await b.joinRoom(room, alice, T0);
+    // closed cleanly (forgotten on purpose): a stale connection of it is fenced too
+    expect(await b.endSession(alice.sessionId, taken.epoch, { resumableUntil: null, now: Date.now() })).toBe(true);
+    await live(a, LIVE, alice);
+    await a.joinRoom(room, alice, T0);
+    expect(await a.leaveRoom(room, alice.sessionId, taken.epoch)).toBe(false);
+    // a session the store never registered (no epoch) is never fenced
+    expect(await a.leaveRoom(room, alice.sessionId, null)).toBe(true);
+    expect(await a.roomMembers(room, T0)).toEqual([]);
   });
 
   it('rooms are independent', async () => {
@@ -63,7 +87,7 @@ describe('rosters', () => {
     await live(a, LIVE, alice);
     await a.joinRoom(one, alice, T0);
     expect(await b.roomMembers(two, T0)).toEqual([]);
-    await b.leaveRoom(two, alice.sessionId);
+    await b.leaveRoom(two, alice.sessionId, null);
     expect(await a.roomMembers(one, T0)).toEqual([alice]);
   });
 

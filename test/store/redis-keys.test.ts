@@ -158,8 +158,8 @@ describe('RedisStore keys', () => {
     await raw.pexpire(key, 5_000);
     await store.joinRoom('r1', v, now);
     expect(await raw.pttl(key)).toBeGreaterThan(50_000);
-    await store.leaveRoom('r1', u.sessionId);
-    await store.leaveRoom('r1', v.sessionId);
+    await store.leaveRoom('r1', u.sessionId, null);
+    await store.leaveRoom('r1', v.sessionId, null);
     expect(await raw.exists(key)).toBe(0);
     expect(await raw.scard(`${ns}session:${u.sessionId}:rooms`)).toBe(0);
   });

@@ -47,7 +47,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
   const message = { userId: 'u', frame: '{}', senderSessionId: member.sessionId, senderEpoch: null, requestId: 'r' };
   return [
     ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now)],
-    ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId)],
+    ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId, null)],
     ['roomMembers', store.roomMembers(`room-${randomUUID()}`, now)],
     ['touchSessions', store.touchSessions([{ member, nodeId: 'n' }], now + 10_000)],
     ['endSession', store.endSession(member.sessionId, 1, { resumableUntil: now + 10_000, now })],
