@@ -110,7 +110,7 @@ function use(c: Call): void {
   c.on('connection', (state) => {
     demo.connection = state;
     demo.connections.push(state);
-    if (state === 'connected') void route(c).then((r) => (demo.route = r));
+    if (state === 'connected') void routeOnceKnown(c).then((r) => (demo.route = r));
     render();
   });
   c.on('escalated', (e) => log(`no answer; now ringing ${e.to}`));
@@ -120,6 +120,19 @@ function use(c: Call): void {
   });
   c.on('error', fail);
   render();
+}
+
+/**
+ * The route, read again every 200 ms for up to 10 s: right at `connected`, a busy browser may not
+ * list the nominated pair in its stats yet.
+ */
+async function routeOnceKnown(c: Call): Promise<string | null> {
+  for (let i = 0; i < 50; i++) {
+    const found = await route(c);
+    if (found !== null || c.state === 'ended') return found;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return null;
 }
 
 /** How the media goes: the selected candidate pair's local and remote types, e.g. `relay/relay`. */
