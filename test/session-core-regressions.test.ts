@@ -602,6 +602,25 @@ describe('session core regressions', () => {
     expect(carol.received.filter((f) => f.type === 'presence' && f.event === 'left')).toEqual([]);
   });
 
+  it('24. a leave fenced by the session\'s own clean close (1000) is no takeover: the room is told it left', async () => {
+    const interceptor = new Interceptor();
+    cluster = await startCluster(2, { intercept: (i) => (i === 0 ? interceptor : undefined) });
+    const carol = await cluster.connect(1, carolId);
+    const pat = await cluster.connect(0, patId);
+    for (const client of [carol, pat]) await client.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await carol.next('presence', (p) => p.event === 'joined' && p.from.userId === 'pat');
+    // the leave waits for its unbind (pat is the room's last member on node 0) while the client closes cleanly: the close forgets the session first
+    const unbind = interceptor.hold('bus.unsubscribe:before', (args) => args[0] === 'room:care-1');
+    pat.send({ type: 'unsubscribe', channel: 'room:care-1', id: 'leave-1' });
+    await unbind.reached;
+    const ended = interceptor.hold('store.endSession:after');
+    await pat.close();
+    await ended.reached;
+    ended.release();
+    unbind.release();
+    expect((await carol.next('presence', (p) => p.from.userId === 'pat')).event).toBe('left');
+  });
+
   // a review suspected this; it holds (frames that arrive before welcome wait until the journal is restored)
   it('22. a write resent on a resumed connection before its welcome is answered from the journal, not run twice', async () => {
     const interceptor = new Interceptor();

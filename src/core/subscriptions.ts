@@ -82,12 +82,24 @@ async function undoSubscribe(session: Session, channel: string): Promise<void> {
   await ctx.relay.remove(channel, session).catch(() => {});
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
-  const left = await ctx.store.leaveRoom(id, session.id, session.epoch).catch((error: unknown) => {
-    ctx.logger.warn({ err: error, channel }, 'roster not undone; the entry is filtered out once the session is not live');
+  await leaveRoster(session, channel, id, 'roster not undone; the entry is filtered out once the session is not live');
+}
+
+/**
+ * Takes the session off the room's roster and tells the room it left; a roster the store could
+ * not update is logged. False, with nothing announced, when the leave was fenced by a takeover:
+ * the session lives on another connection, in the room still. Fenced after this session's own
+ * clean close (which forgot it, rosters included) is no takeover: the room is told it left.
+ */
+async function leaveRoster(session: Session, channel: string, room: string, failure: string): Promise<boolean> {
+  const { ctx } = session;
+  const left = await ctx.store.leaveRoom(room, session.id, session.epoch).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, channel }, failure);
     return true;
   });
-  // fenced: the session lives on another connection, in this room still
-  if (left) announce(session, channel, 'left');
+  if (!left && !session.cleanClose) return false;
+  announce(session, channel, 'left');
+  return true;
 }
 
 async function unlessStoreDown<T>(session: Session, read: Promise<T>): Promise<T | undefined> {
@@ -110,14 +122,10 @@ export async function unsubscribe(session: Session, channel: string): Promise<vo
   saveSubscriptions(session);
   const { kind, id } = parseChannel(channel);
   if (kind !== 'room') return;
-  // the unsubscribe has taken effect either way; a roster the store could not update is logged
-  const left = await session.ctx.store.leaveRoom(id, session.id, session.epoch).catch((error: unknown) => {
-    session.ctx.logger.warn({ err: error, channel }, 'roster not updated on leave');
-    return true;
-  });
-  if (left) return announce(session, channel, 'left');
+  // the unsubscribe has taken effect either way
+  if (await leaveRoster(session, channel, id, 'roster not updated on leave')) return;
   // a stale connection (the session was resumed elsewhere) takes nothing from the resumed one: closed with 4509, unanswered
-  session.takenOver();
+  if (!session.ended) session.takenOver();
   throw new SessionEnded(`session ${session.id} moved on`);
 }
 
