@@ -621,6 +621,27 @@ describe('session core regressions', () => {
     expect((await carol.next('presence', (p) => p.from.userId === 'pat')).event).toBe('left');
   });
 
+  it('25. a resume whose takeover waited longer than the presence TTL is listed live when it goes live, not left for another node to claim as dead', async () => {
+    const [node0, node1] = [new Interceptor(), new Interceptor()];
+    cluster = await startCluster(2, { config: { PRESENCE_TTL_MS: 300 }, intercept: (i) => (i === 0 ? node0 : node1) });
+    const carol = await cluster.connect(0, carolId);
+    const pat = await cluster.connect(0, patId);
+    await cluster.drop(pat);
+    // the takeover waits in node 1's store queue (a storm) while node 0's presence ticks go by
+    const queued = node1.hold('store.takeOver:before');
+    const resuming = cluster.resume(1, patId, pat);
+    await queued.reached;
+    const ticks = node0.calls('store.claimLapsed:after');
+    await expect.poll(() => node0.calls('store.claimLapsed:after'), { timeout: 5_000 }).toBeGreaterThanOrEqual(ticks + 4);
+    queued.release();
+    const again = await resuming;
+    expect(again.welcome.resumed).toMatchObject({ ok: true });
+    // before: listed live until the takeover's deadline, long past, so node 0's next tick would
+    // claim it (its rooms told it left, its record detached while it is connected)
+    expect(cluster.data.sessions.get(pat.welcome.sessionId)!.liveUntil).toBeGreaterThan(Date.now());
+    await carol.ok({ type: 'ping' });
+  });
+
   // a review suspected this; it holds (frames that arrive before welcome wait until the journal is restored)
   it('22. a write resent on a resumed connection before its welcome is answered from the journal, not run twice', async () => {
     const interceptor = new Interceptor();

@@ -39,8 +39,10 @@ export function openSession(session: Session, resume: ResumeParams | null, welco
     if (session.ended) return abandon(session, false);
     let failure: ResumeFailure | null = null;
     if (resume) {
-      const taken = await takeOver(session, resume);
-      if (typeof taken !== 'string') return resumeWith(session, taken, outages, welcome);
+      // the takeover lists the session live until then
+      const liveUntil = ctx.now() + ctx.limits.presenceTtlMs;
+      const taken = await takeOver(session, resume, liveUntil);
+      if (typeof taken !== 'string') return resumeWith(session, taken, liveUntil, outages, welcome);
       failure = taken;
     }
     await openFresh(session, outages, (outcome) => welcome(failure ? { ...outcome, resumed: { ok: false, reason: failure } } : outcome));
@@ -79,11 +81,10 @@ function resumeToken(session: Session): OpenOutcome['resume'] {
 }
 
 /** Takes the session over in the Store, or says why not. The session adopts its id and numbering. */
-async function takeOver(session: Session, params: ResumeParams): Promise<Extract<TakeOver, { complete: true }> | ResumeFailure> {
+async function takeOver(session: Session, params: ResumeParams, liveUntil: number): Promise<Extract<TakeOver, { complete: true }> | ResumeFailure> {
   const { ctx, identity } = session;
   let taken: TakeOver | null;
   try {
-    const liveUntil = ctx.now() + ctx.limits.presenceTtlMs;
     taken = await ctx.store.takeOver({ ...params, userId: identity.userId, liveUntil }, ctx.now());
   } catch {
     return 'UNAVAILABLE';
@@ -100,10 +101,11 @@ async function takeOver(session: Session, params: ResumeParams): Promise<Extract
 async function resumeWith(
   session: Session,
   taken: Extract<TakeOver, { complete: true }>,
+  liveUntil: number,
   outages: number,
   welcome: (outcome: OpenOutcome) => void,
 ): Promise<void> {
-  // the takeover listed it in presence; the node's presence ticks renew it from here on
+  // the takeover listed it in presence until `liveUntil`; the node's presence ticks renew it once it is live
   if (session.ended) return abandon(session, true);
   try {
     await restoreChannels(session, taken.subscriptions);
@@ -114,12 +116,27 @@ async function resumeWith(
   if (session.ended) return abandon(session, true);
   const owed = await stillLive(session, outages, taken.pending, true);
   if (owed === null) return;
+  await renewIfSlow(session, liveUntil);
+  if (session.ended) return abandon(session, true);
   session.markLive();
   welcome({ resume: resumeToken(session), resumed: { ok: true, replayed: taken.missed.length + owed.length } });
   session.rememberRequests(taken.journal);
   session.replay(taken.delivered, taken.missed);
   session.release(owed);
   wentLive(session);
+}
+
+/**
+ * `liveUntil` was counted from before the takeover's round trip. A resume that took long (a storm
+ * queues every call) renews it, or the session could lapse, and be claimed by another node as
+ * dead, before this node's first presence tick for it (within a third of the TTL).
+ */
+async function renewIfSlow(session: Session, liveUntil: number): Promise<void> {
+  const { ctx } = session;
+  if (liveUntil - ctx.now() >= (2 * ctx.limits.presenceTtlMs) / 3) return;
+  await ctx.store
+    .touchSessions([{ member: session.sender, nodeId: ctx.nodeId }], ctx.now() + ctx.limits.presenceTtlMs)
+    .catch((error: unknown) => ctx.logger.warn({ err: error, sessionId: session.id }, 'presence not renewed on resume'));
 }
 
 /** Tells the node's SessionLiveHooks (src/calls: calls ringing for the user reach a device that just connected). */
