@@ -642,6 +642,24 @@ describe('session core regressions', () => {
     await carol.ok({ type: 'ping' });
   });
 
+  it('26. a stale connection (its session resumed elsewhere) that joins a room adds nothing for the resumed session: closed with 4509, no `joined`, not on the roster', async () => {
+    cluster = await startCluster(2);
+    const carol = await cluster.connect(0, carolId);
+    await carol.ok({ type: 'subscribe', channel: 'room:care-1' });
+    const pat = await cluster.connect(0, patId);
+    const again = await cluster.resume(1, patId, pat);
+    expect(again.welcome.resumed).toMatchObject({ ok: true });
+    pat.send({ type: 'subscribe', channel: 'room:care-1', id: 'join-1' });
+    const outcome = await Promise.race([pat.answer('join-1').then((a) => a.type), pat.closed.then((c) => c.code)]);
+    expect(outcome).toBe(4509);
+    expect((await cluster.nodes[1]!.store.roomMembers('care-1', Date.now())).map((m) => m.userId)).toEqual(['carol']);
+    // node 0 announces dan after anything it announced for pat: carol has seen no `joined` from pat by then
+    const dan = await cluster.connect(0, { sub: 'dan', role: 'caregiver', rooms: ['care-*'] });
+    await dan.ok({ type: 'subscribe', channel: 'room:care-1' });
+    await carol.next('presence', (p) => p.event === 'joined' && p.from.userId === 'dan');
+    expect(carol.received.filter((f) => f.type === 'presence' && f.from.userId === 'pat')).toEqual([]);
+  });
+
   // a review suspected this; it holds (frames that arrive before welcome wait until the journal is restored)
   it('22. a write resent on a resumed connection before its welcome is answered from the journal, not run twice', async () => {
     const interceptor = new Interceptor();

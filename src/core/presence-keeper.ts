@@ -132,7 +132,8 @@ export class PresenceKeeper {
 
   private async rejoinRooms(session: Session): Promise<void> {
     const rooms = [...session.subscriptions].filter((c) => c.startsWith('room:'));
-    await Promise.all(rooms.map((c) => this.ctx.store.joinRoom(c.slice('room:'.length), session.sender, this.ctx.now())));
+    // a session resumed elsewhere meanwhile joins nothing here (null); its next log write closes it
+    await Promise.all(rooms.map((c) => this.ctx.store.joinRoom(c.slice('room:'.length), session.sender, this.ctx.now(), session.epoch)));
     // a session that ended meanwhile may have ended before these joins landed: end it again
     if (session.ended) await this.endAgain([session]);
   }

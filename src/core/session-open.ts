@@ -215,8 +215,9 @@ async function restoreChannels(session: Session, saved: readonly string[]): Prom
 async function rejoin(session: Session, channel: string): Promise<void> {
   const { ctx } = session;
   try {
-    await ctx.store.joinRoom(parseChannel(channel).id, session.sender, ctx.now());
-    announce(session, channel, 'joined');
+    // null: another resume took the session over meanwhile; it rejoins there
+    const joined = await ctx.store.joinRoom(parseChannel(channel).id, session.sender, ctx.now(), session.epoch);
+    if (joined) announce(session, channel, 'joined');
   } catch (error) {
     ctx.logger.warn({ err: error, channel }, 'roster not updated on resume');
   }

@@ -57,8 +57,13 @@ async function describe(session: Session, channel: string, fresh: boolean): Prom
     case 'user':
       return { channel };
     case 'room': {
+      const members = await unlessStoreDown(session, fresh ? store.joinRoom(id, session.sender, now, session.epoch) : store.roomMembers(id, now));
+      if (members === null) {
+        // a stale connection (the session was resumed elsewhere) adds nothing for it: closed with 4509, unanswered
+        if (!session.ended) session.takenOver();
+        throw new SessionEnded(`session ${session.id} moved on`);
+      }
       if (fresh) announce(session, channel, 'joined');
-      const members = await unlessStoreDown(session, fresh ? store.joinRoom(id, session.sender, now) : store.roomMembers(id, now));
       return members === undefined ? { channel } : { channel, members };
     }
     case 'location': {

@@ -56,8 +56,9 @@ export class MemoryStore implements Store {
 
   // --- rosters
 
-  async joinRoom(room: string, member: Member, now: number): Promise<Member[]> {
+  async joinRoom(room: string, member: Member, now: number, epoch: number | null): Promise<Member[] | null> {
     this.assertUp();
+    if (epoch !== null && this.sessions.fenced(member.sessionId, epoch)) return null;
     let roster = this.d.rooms.get(room);
     if (!roster) this.d.rooms.set(room, (roster = new Map()));
     roster.set(member.sessionId, { ...member });

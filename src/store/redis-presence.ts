@@ -10,6 +10,19 @@ import type { LapsedSession, LiveSession } from './store.ts';
  * read filters by the zset (ZMSCORE) at the caller's `now`.
  */
 
+/**
+ * True when the session moved on since \`epoch\` ('' for none: never): its record has another
+ * epoch (resumed on another connection), or it was forgotten on purpose (the \`gone\` mark).
+ */
+const FENCED = `
+local function fenced(id, epoch)
+  if epoch == '' then return false end
+  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
+  if f[2] then return f[1] ~= epoch end
+  return redis.call('EXISTS', skey(id, 'gone')) == 1
+end
+`;
+
 /** Live members of a room as a flat [id, json, ...]; drops fields of sessions whose keys expired. */
 const ROSTER = `
 local function roster(room, now)
@@ -31,11 +44,12 @@ local function roster(room, now)
 end
 `;
 
-/** ARGV: room, sessionId, userId, member JSON, now, roomTtlMs. Creates the session if new. */
+/** ARGV: room, sessionId, userId, member JSON, now, roomTtlMs, epoch ('' for none). Creates the session if new; nil when fenced. */
 const JOIN_ROOM = new LuaScript(
   'joinRoom',
-  `${ROSTER}
+  `${ROSTER}${FENCED}
 local room, id, uid = ARGV[4], ARGV[5], ARGV[6]
+if fenced(id, ARGV[10]) then return false end
 redis.call('HSET', rkey(room), id, ARGV[7])
 redis.call('PEXPIRE', rkey(room), ARGV[9])
 if redis.call('HSETNX', skey(id), 'member', ARGV[7]) == 1 then
@@ -54,13 +68,9 @@ const ROOM_MEMBERS = new LuaScript('roomMembers', `${ROSTER}\nreturn roster(ARGV
 /** ARGV: room, sessionId, epoch ('' for none). 1 when applied, 0 when fenced. */
 const LEAVE_ROOM = new LuaScript(
   'leaveRoom',
-  `
-local id, epoch = ARGV[5], ARGV[6]
-if epoch ~= '' then
-  local f = redis.call('HMGET', skey(id), 'epoch', 'secret')
-  if f[2] and f[1] ~= epoch then return 0 end
-  if not f[2] and redis.call('EXISTS', skey(id, 'gone')) == 1 then return 0 end
-end
+  `${FENCED}
+local id = ARGV[5]
+if fenced(id, ARGV[6]) then return 0 end
 redis.call('HDEL', rkey(ARGV[4]), id)
 redis.call('SREM', skey(id, 'rooms'), ARGV[4])
 return 1
@@ -172,9 +182,10 @@ export class RedisPresence {
     this.logger = logger;
   }
 
-  async joinRoom(room: string, member: Member, now: number): Promise<Member[]> {
-    const args = [room, member.sessionId, member.userId, encodeRecord(member), now, this.roomTtlMs];
-    return this.decodeRoster(room, await this.scripts.call(JOIN_ROOM, args));
+  async joinRoom(room: string, member: Member, now: number, epoch: number | null): Promise<Member[] | null> {
+    const args = [room, member.sessionId, member.userId, encodeRecord(member), now, this.roomTtlMs, epoch ?? ''];
+    const reply = await this.scripts.call(JOIN_ROOM, args);
+    return reply === null ? null : this.decodeRoster(room, reply);
   }
 
   async leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean> {

@@ -164,8 +164,8 @@ export class RedisStore implements Store {
 
   // --- rosters and presence (redis-presence.ts)
 
-  joinRoom(room: string, member: Member, now: number): Promise<Member[]> {
-    return this.run('joinRoom', () => this.presence.joinRoom(room, member, now));
+  joinRoom(room: string, member: Member, now: number, epoch: number | null): Promise<Member[] | null> {
+    return this.run('joinRoom', () => this.presence.joinRoom(room, member, now, epoch));
   }
 
   leaveRoom(room: string, sessionId: string, epoch: number | null): Promise<boolean> {

@@ -27,9 +27,10 @@ export interface Store extends Rosters, Presence, Locations, SessionRecords, Dir
 export interface Rosters {
   /**
    * Adds `member` to the room and returns everyone live in it now: the joiner is included when it
-   * is live (the core always touches a session before it joins rooms).
+   * is live (the core always touches a session before it joins rooms). Null, changing nothing,
+   * when `epoch` is fenced (see `leaveRoom`): a stale connection adds nothing for the session.
    */
-  joinRoom(room: string, member: Member, now: number): Promise<Member[]>;
+  joinRoom(room: string, member: Member, now: number, epoch: number | null): Promise<Member[] | null>;
   /**
    * Removes the session from the room (a no-op if it is not there) and resolves true; resolves
    * false, changing nothing, when `epoch` is fenced: the session was resumed on another

@@ -78,7 +78,9 @@ export function fix(patientId: string, n: number): PositionFix {
   };
 }
 
-export function bySession(members: Member[]): Member[] {
+/** Members sorted by session id; a fenced join (null) fails the test. */
+export function bySession(members: Member[] | null): Member[] {
+  if (members === null) throw new Error('expected a roster, got a fenced join');
   return [...members].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
 }
 

@@ -34,7 +34,7 @@ describe('presence', () => {
     const alice = member('alice', 'patient');
     const bob = member('bob', 'caregiver');
     await live(a, LIVE, alice, bob);
-    for (const room of [one, two]) for (const m of [alice, bob]) await a.joinRoom(room, m, T0);
+    for (const room of [one, two]) for (const m of [alice, bob]) await a.joinRoom(room, m, T0, null);
     expect(await endNow(b, alice.sessionId)).toBe(true);
     expect(await a.userSessions(alice.userId, T0)).toEqual([]);
     expect(await a.roomMembers(one, T0)).toEqual([bob]);
@@ -51,7 +51,7 @@ describe('presence', () => {
     const room = ids('room');
     const alice = member('alice', 'patient');
     await live(a, LIVE, alice);
-    await a.joinRoom(room, alice, T0);
+    await a.joinRoom(room, alice, T0, null);
     const rec = record(alice);
     const first = await a.openSession(rec, Date.now());
     const resumed = await b.takeOver(request(rec), Date.now());
@@ -71,8 +71,8 @@ describe('presence', () => {
     const lapsing = Array.from({ length: 6 }, (_, i) => member(`user${i}`, 'caregiver'));
     await live(a, T0 + 10, ...lapsing);
     await live(b, LIVE, stayer);
-    for (const m of [stayer, ...lapsing]) await a.joinRoom(one, m, T0);
-    await b.joinRoom(two, lapsing[0]!, T0);
+    for (const m of [stayer, ...lapsing]) await a.joinRoom(one, m, T0, null);
+    await b.joinRoom(two, lapsing[0]!, T0, null);
     // not lapsed while `now` is at the deadline
     expect(mine(await a.claimLapsed(T0 + 10, 1000, FAR), lapsing)).toEqual([]);
 

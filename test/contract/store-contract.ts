@@ -81,9 +81,9 @@ export function describeStoreContract(name: string, makeStore: (options?: StoreC
       const alice = member('alice', 'patient');
       const original = { ...alice };
       await live(a, LIVE, alice);
-      const roster = await a.joinRoom(room, alice, T0);
+      const roster = await a.joinRoom(room, alice, T0, null);
       alice.role = 'admin';
-      roster[0]!.userId = 'mallory';
+      roster![0]!.userId = 'mallory';
       (await a.roomMembers(room, T0))[0]!.role = 'admin';
       (await a.userSessions(original.userId, T0))[0]!.role = 'admin';
       expect(await b.roomMembers(room, T0)).toEqual([original]);

@@ -52,7 +52,7 @@ describe('RedisStore keys', () => {
     const alice = member('alice');
     const now = Date.now();
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
-    await store.joinRoom('r1', alice, now);
+    await store.joinRoom('r1', alice, now, null);
     const epoch = await store.openSession({ member: alice, secret: 'sss', subscriptions: [], attachedTtlMs: 200_000, bounds: BOUNDS }, now);
     await store.logDeliveries([{ sessionId: alice.sessionId, epoch, frames: [{ seq: 1, frame: '{}' }] }]);
     // a direct message from bob: owed to her session, journaled for bob's
@@ -100,8 +100,8 @@ describe('RedisStore keys', () => {
     const alice = member('alice');
     const now = Date.now();
     await store.touchSessions([{ member: alice, nodeId: 'n1' }], now + 10_000);
-    await store.joinRoom('r1', alice, now);
-    await store.joinRoom('r2', alice, now);
+    await store.joinRoom('r1', alice, now, null);
+    await store.joinRoom('r2', alice, now, null);
     expect(await raw.keys(`${ns}*`)).not.toEqual([]);
     await store.endSession(alice.sessionId, null, { resumableUntil: null, now: Date.now() });
     expect(await raw.keys(`${ns}*`)).toEqual([]);
@@ -137,8 +137,8 @@ describe('RedisStore keys', () => {
     const laptop = { ...phone, sessionId: randomUUID() };
     const now = Date.now();
     await store.touchSessions([phone, laptop].map((m) => ({ member: m, nodeId: 'n1' })), now + 10_000);
-    await store.joinRoom('r1', phone, now);
-    await store.joinRoom('r1', laptop, now);
+    await store.joinRoom('r1', phone, now, null);
+    await store.joinRoom('r1', laptop, now, null);
     // as if the laptop's keys had expired and its presence entry been claimed
     await raw.del(`${ns}session:${laptop.sessionId}`);
     await raw.zrem(`${ns}presence`, laptop.sessionId);
@@ -154,9 +154,9 @@ describe('RedisStore keys', () => {
     const [u, v] = [member('u'), member('v')];
     const now = Date.now();
     await store.touchSessions([u, v].map((m) => ({ member: m, nodeId: 'n1' })), now + 10_000);
-    await store.joinRoom('r1', u, now);
+    await store.joinRoom('r1', u, now, null);
     await raw.pexpire(key, 5_000);
-    await store.joinRoom('r1', v, now);
+    await store.joinRoom('r1', v, now, null);
     expect(await raw.pttl(key)).toBeGreaterThan(50_000);
     await store.leaveRoom('r1', u.sessionId, null);
     await store.leaveRoom('r1', v.sessionId, null);
@@ -172,7 +172,7 @@ describe('RedisStore keys', () => {
     await store.touchSessions([{ member: m, nodeId: 'n1' }, ...bad], now + 10_000);
     await raw.hset(`${ns}room:r1:members`, 'bad-json', '{', 'bad-shape', '{"userId":1}');
     warnings.length = 0;
-    expect(await store.joinRoom('r1', m, now)).toEqual([m]);
+    expect(await store.joinRoom('r1', m, now, null)).toEqual([m]);
     expect(warnings.map((args) => (args[0] as { sessionId: string }).sessionId).sort()).toEqual(['bad-json', 'bad-shape']);
   });
 

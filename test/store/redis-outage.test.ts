@@ -46,7 +46,7 @@ function everyCall(store: RedisStore): Array<[string, Promise<unknown>]> {
   const record = { member, secret: 's', subscriptions: [], attachedTtlMs: 60_000, bounds };
   const message = { userId: 'u', frame: '{}', senderSessionId: member.sessionId, senderEpoch: null, requestId: 'r' };
   return [
-    ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now)],
+    ['joinRoom', store.joinRoom(`room-${randomUUID()}`, member, now, null)],
     ['leaveRoom', store.leaveRoom(`room-${randomUUID()}`, member.sessionId, null)],
     ['roomMembers', store.roomMembers(`room-${randomUUID()}`, now)],
     ['touchSessions', store.touchSessions([{ member, nodeId: 'n' }], now + 10_000)],
@@ -89,7 +89,7 @@ async function expectWorking(store: RedisStore): Promise<void> {
   const member = { userId: 'u', role: 'patient', sessionId: randomUUID() };
   const now = Date.now();
   await store.touchSessions([{ member, nodeId: 'n' }], now + 10_000);
-  expect(await store.joinRoom(room, member, now)).toEqual([member]);
+  expect(await store.joinRoom(room, member, now, null)).toEqual([member]);
   const patient = `p-${randomUUID()}`;
   const written = fix();
   await store.recordPosition(patient, written);
