@@ -211,12 +211,12 @@ export class MemorySessions {
     return this.d.epochs;
   }
 
-  /** The record if held at `epoch`; else whether another holds it (or it was forgotten) or nothing is known. */
   /** The session was taken over (another epoch) or forgotten on purpose since `epoch`. */
   fenced(sessionId: string, epoch: number): boolean {
     return this.owned(sessionId, epoch) === 'fenced';
   }
 
+  /** The record if held at `epoch`; else whether another holds it (or it was forgotten) or nothing is known. */
   private owned(sessionId: string, epoch: number): ResumeState | 'fenced' | 'missing' {
     const record = this.d.sessions.get(sessionId)?.record;
     if (record) return record.epoch === epoch ? record : 'fenced';

@@ -61,7 +61,7 @@ export class IdleSocket {
       target.searchParams.set('resume', options.resume.token);
       target.searchParams.set('lastSeq', String(options.resume.lastSeq));
     }
-    const socket = tcpConnect({ host: target.hostname, port: Number(target.port), noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket = tcpConnect({ host: target.hostname, port: Number(target.port || 80), noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const client = new IdleSocket(socket, options.resume?.lastSeq ?? 0);
     socket.write(
       `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -130,7 +130,14 @@ export class IdleSocket {
       this.control(0x88, payload.subarray(0, 2));
       this.socket.end();
     } else if (opcode === OP_TEXT) {
-      const message = JSON.parse(payload.toString('utf8')) as ServerMessage;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(payload.toString('utf8')) as ServerMessage;
+      } catch {
+        // not Tether: counted, never a crash of the worker holding thousands of connections
+        this.frames++;
+        return;
+      }
       if ('seq' in message && typeof message.seq === 'number') this.lastSeq = message.seq;
       if (message.type === 'welcome' && this.welcome === null) {
         this.welcome = message;
