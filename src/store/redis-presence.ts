@@ -11,8 +11,8 @@ import type { LapsedSession, LiveSession } from './store.ts';
  */
 
 /**
- * True when the session moved on since \`epoch\` ('' for none: never): its record has another
- * epoch (resumed on another connection), or it was forgotten on purpose (the \`gone\` mark).
+ * True when the session moved on since `epoch` ('' for none: never): its record has another
+ * epoch (resumed on another connection), or it was forgotten on purpose (the `gone` mark).
  */
 const FENCED = `
 local function fenced(id, epoch)
