@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../../test/support/free-port.ts';
+import { freePort, freeStablePort } from '../../test/support/free-port.ts';
 
 const READY_MS = 30_000;
 
@@ -49,7 +49,9 @@ export async function startRedisSentinel(opts: { downAfterMs?: number } = {}): P
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+    // below the ephemeral range: the primary is killed, and clients still dialing its port could
+    // otherwise get it as their own source port and connect to themselves (a store 'up' on nothing)
+    const [primaryPort, replicaPort] = [await freeStablePort(), await freeStablePort()];
     const base = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     servers.set(primaryPort, launch(['--port', String(primaryPort), ...base, '--dbfilename', 'p.rdb']));
     servers.set(
