@@ -3,11 +3,12 @@
  * PostgreSQL, with a node SIGKILLed while a call rings: nothing may be left ringing. The node that
  * made a call holds its ring timer; when it dies, another node's sweep ends the call.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../scripts/local-cluster.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../scripts/local-cluster.ts';
 import { DEV_ISSUER, DEV_SECRET, type DevTokenRequest, mintToken } from '../src/auth/dev-tokens.ts';
 import type { CallDelivery, CallResult, CallsResult } from '../src/protocol/index.ts';
 import { TestClient } from './support/client.ts';
+import { startSuiteCluster } from './support/suite-cluster.ts';
 
 const RING_MS = 1_500;
 const SWEEP_MS = 200;
@@ -27,16 +28,7 @@ describe('a node killed while a call rings', () => {
     client.next('call', (f) => f.callId === callId && f.event === name) as Promise<CallDelivery>;
 
   beforeEach(async () => {
-    cluster = await startLocalCluster({
-      nodes: 3,
-      port: 0,
-      topology: 'routed',
-      loadBalancer: false,
-      rabbitmqUrl: inject('rabbitmqUrl'),
-      redisUrl: inject('redisUrl'),
-      databaseUrl: inject('databaseUrl'),
-      env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS), CALL_SWEEP_MS: String(SWEEP_MS), PRESENCE_TTL_MS: '1500' },
-    });
+    cluster = await startSuiteCluster({ CALL_RING_TIMEOUT_MS: String(RING_MS), CALL_SWEEP_MS: String(SWEEP_MS), PRESENCE_TTL_MS: '1500' });
   }, 60_000);
   afterEach(async () => {
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));

@@ -3,10 +3,11 @@
  * Consecutive connections land on different nodes, and a call between them works through the
  * single entry point; a draining node drops out of the rotation.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ISSUER, DEV_SECRET, type DevTokenRequest, mintToken } from '../src/auth/dev-tokens.ts';
-import { type LocalCluster, startLocalCluster } from '../scripts/local-cluster.ts';
+import type { LocalCluster } from '../scripts/local-cluster.ts';
 import { TestClient } from './support/client.ts';
+import { startSuiteCluster } from './support/suite-cluster.ts';
 
 describe('nodes behind HAProxy', () => {
   let cluster: LocalCluster;
@@ -17,7 +18,7 @@ describe('nodes behind HAProxy', () => {
     return client;
   };
   beforeAll(async () => {
-    cluster = await startLocalCluster({ nodes: 2, port: 0, topology: 'routed', rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn' } });
+    cluster = await startSuiteCluster({}, { nodes: 2, loadBalancer: true });
   }, 60_000);
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));

@@ -2,10 +2,11 @@
  * Failure tests with real node processes (scripts/local-cluster.ts) on the suite's RabbitMQ and
  * Redis: a node is killed with SIGKILL mid-call, as a crash or an OOM kill would.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ISSUER, DEV_SECRET, mintToken, type DevTokenRequest } from '../src/auth/dev-tokens.ts';
-import { type LocalCluster, startLocalCluster } from '../scripts/local-cluster.ts';
+import type { LocalCluster } from '../scripts/local-cluster.ts';
 import { TestClient } from './support/client.ts';
+import { startSuiteCluster } from './support/suite-cluster.ts';
 
 const PRESENCE_TTL_MS = 1_500;
 const ice = (n: number) => ({ kind: 'ice' as const, candidate: { candidate: `candidate:${n} 1 udp 1 192.0.2.1 ${5000 + n} typ host`, sdpMid: '0' } });
@@ -21,16 +22,7 @@ describe('a node killed mid-call', () => {
   };
 
   beforeEach(async () => {
-    cluster = await startLocalCluster({
-      nodes: 3,
-      port: 0,
-      topology: 'routed',
-      loadBalancer: false,
-      rabbitmqUrl: inject('rabbitmqUrl'),
-      redisUrl: inject('redisUrl'),
-      databaseUrl: inject('databaseUrl'),
-      env: { PRESENCE_TTL_MS: String(PRESENCE_TTL_MS), LOG_LEVEL: 'warn' },
-    });
+    cluster = await startSuiteCluster({ PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) });
   }, 60_000);
   afterEach(async () => {
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));

@@ -27,14 +27,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { type AppsServer, buildApps, startAppsServer } from '../../apps/dev/serve.ts';
-import { type LocalCluster, describeCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import { type LocalCluster, describeCluster } from '../../scripts/local-cluster.ts';
 import { type TetherClient, connect } from '../../client-sdk/src/index.ts';
 import { DEV_ISSUER, DEV_SECRET, mintToken } from '../../src/auth/dev-tokens.ts';
 import { launchChromiumBrowser } from './browser.ts';
 import { describeViolations, holds, openPage, screenshot, seriousViolations, shows, tap, targetsSmallerThan, textSmallerThan, untranslated } from './apps-pages.ts';
+import { startSuiteCluster } from '../support/suite-cluster.ts';
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'ko-KR', timezoneId: 'Asia/Seoul' };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' };
@@ -89,7 +90,7 @@ describe('the caregiver console and the patient call screen in Chromium, on thre
     dist = await mkdtemp(join(tmpdir(), 'tether-apps-'));
     [browser, cluster] = await Promise.all([
       launchChromiumBrowser(),
-      startLocalCluster({ nodes: 3, port: 0, topology: 'routed', loadBalancer: false, rabbitmqUrl: inject('rabbitmqUrl'), redisUrl: inject('redisUrl'), databaseUrl: inject('databaseUrl'), env: { LOG_LEVEL: 'warn', CALL_RING_TIMEOUT_MS: String(RING_MS), SAFETY_SILENT_MS: String(SILENT_MS) } }),
+      startSuiteCluster({ CALL_RING_TIMEOUT_MS: String(RING_MS), SAFETY_SILENT_MS: String(SILENT_MS) }),
       buildApps(dist),
     ]);
     server = await startAppsServer({ port: 0, tetherUrls: cluster.nodeUrls, tiles: 'local', people: names, dist });

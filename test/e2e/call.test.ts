@@ -8,15 +8,16 @@
  * publishes from Node. Fails (never skips) when Chromium is missing.
  */
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEV_ISSUER, DEV_SECRET, mintToken } from '../../src/auth/dev-tokens.ts';
-import { type LocalCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import type { LocalCluster } from '../../scripts/local-cluster.ts';
 import { walk } from '../../client-sdk/examples/patient-sim.ts';
 import { type ExampleServer, startExampleServer } from '../../client-sdk/examples/server.ts';
 import type { CallDemoState, DashboardDemoState } from '../../client-sdk/examples/web/demo-state.ts';
 import { connect } from '../../client-sdk/src/index.ts';
 import { type Browser, buildExamples, demoOf, launchChromium, waitForDemo } from './browser.ts';
+import { startSuiteCluster } from '../support/suite-cluster.ts';
 
 describe('the SDK in Chromium against a three-node cluster', () => {
   let cluster: LocalCluster;
@@ -35,16 +36,7 @@ describe('the SDK in Chromium against a three-node cluster', () => {
   beforeAll(async () => {
     [browser, cluster] = await Promise.all([
       launchChromium(),
-      startLocalCluster({
-        nodes: 3,
-        port: 0,
-        topology: 'routed',
-        loadBalancer: false,
-        rabbitmqUrl: inject('rabbitmqUrl'),
-        redisUrl: inject('redisUrl'),
-        databaseUrl: inject('databaseUrl'),
-        env: { LOG_LEVEL: 'warn' },
-      }),
+      startSuiteCluster(),
       buildExamples(),
     ]);
     server = await startExampleServer({ port: 0, tetherUrls: cluster.nodeUrls });

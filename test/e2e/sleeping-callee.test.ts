@@ -7,14 +7,15 @@
  * TURN credentials the nodes hand out. Three node processes on the suite's RabbitMQ, Redis and
  * PostgreSQL (scripts/local-cluster.ts). Fails (never skips) when Chromium or coturn is missing.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { type TetherEvent, startWebhookReceiver } from '../../deploy/examples/webhook-receiver.ts';
 import { type CoturnInstance, startCoturn } from '../../scripts/services/coturn.ts';
-import { type LocalCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import type { LocalCluster } from '../../scripts/local-cluster.ts';
 import { type ExampleServer, startExampleServer } from '../../client-sdk/examples/server.ts';
 import type { CallDemoState } from '../../client-sdk/examples/web/demo-state.ts';
 import { type Browser, buildExamples, demoOf, launchChromium, waitForDemo } from './browser.ts';
+import { startSuiteCluster } from '../support/suite-cluster.ts';
 
 const TURN_SECRET = 'e2e-turn-secret-0123456789';
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
@@ -50,22 +51,7 @@ describe('a call to a patient whose app is asleep, relayed through TURN, in Chro
     ]);
     [browser, cluster] = await Promise.all([
       launchChromium(),
-      startLocalCluster({
-        nodes: 3,
-        port: 0,
-        topology: 'routed',
-        loadBalancer: false,
-        rabbitmqUrl: inject('rabbitmqUrl'),
-        redisUrl: inject('redisUrl'),
-        databaseUrl: inject('databaseUrl'),
-        env: {
-          LOG_LEVEL: 'warn',
-          TURN_URLS: coturn.url,
-          TURN_SECRET,
-          WEBHOOK_URL: receiver.url,
-          WEBHOOK_SECRET,
-        },
-      }),
+      startSuiteCluster({ TURN_URLS: coturn.url, TURN_SECRET, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET }),
       buildExamples(),
     ]);
     server = await startExampleServer({ port: 0, tetherUrls: cluster.nodeUrls });

@@ -3,11 +3,12 @@
  * PostgreSQL, a node killed with SIGKILL as a crash or an OOM kill would: the node that evaluated a
  * patient's zone dies, and nothing it knew is lost, because nothing was only in it.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ISSUER, DEV_SECRET, mintToken, type DevTokenRequest } from '../../src/auth/dev-tokens.ts';
-import { type LocalCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import type { LocalCluster } from '../../scripts/local-cluster.ts';
 import { TestClient } from '../support/client.ts';
 import { HOME, SAFETY_TEST_CONFIG, Walker } from '../support/safety.ts';
+import { startSuiteCluster } from '../support/suite-cluster.ts';
 
 describe('safety when the evaluating node is killed', () => {
   let cluster: LocalCluster;
@@ -19,16 +20,7 @@ describe('safety when the evaluating node is killed', () => {
   };
 
   beforeEach(async () => {
-    cluster = await startLocalCluster({
-      nodes: 3,
-      port: 0,
-      topology: 'routed',
-      loadBalancer: false,
-      rabbitmqUrl: inject('rabbitmqUrl'),
-      redisUrl: inject('redisUrl'),
-      databaseUrl: inject('databaseUrl'),
-      env: { ...Object.fromEntries(Object.entries(SAFETY_TEST_CONFIG).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn' },
-    });
+    cluster = await startSuiteCluster(Object.fromEntries(Object.entries(SAFETY_TEST_CONFIG).map(([k, v]) => [k, String(v)])));
   }, 60_000);
   afterEach(async () => {
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));

@@ -11,9 +11,9 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../../scripts/local-cluster.ts';
+import type { LocalCluster } from '../../scripts/local-cluster.ts';
 import { freePort } from './free-port.ts';
+import { startSuiteCluster } from './suite-cluster.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const RUNNER = join(ROOT, 'loadtest/harness/k6-shim/run.ts');
@@ -69,18 +69,10 @@ export function checkResult(run: K6Run, name: string): { passes: number; fails: 
 }
 
 /**
- * What a k6 script's tests run against: three routed node processes on the suite's RabbitMQ and
- * Redis, and a node URL nothing listens at (for the runs that must fail).
+ * What a k6 script's tests run against: three routed node processes on the suite's RabbitMQ, Redis
+ * and PostgreSQL, and a node URL nothing listens at (for the runs that must fail).
  */
 export async function startK6Cluster(): Promise<{ cluster: LocalCluster; dead: string }> {
-  const cluster = await startLocalCluster({
-    nodes: 3,
-    port: 0,
-    topology: 'routed',
-    loadBalancer: false,
-    rabbitmqUrl: inject('rabbitmqUrl'),
-    redisUrl: inject('redisUrl'),
-    env: { LOG_LEVEL: 'warn' },
-  });
+  const cluster = await startSuiteCluster();
   return { cluster, dead: `ws://127.0.0.1:${await freePort()}/ws` };
 }
